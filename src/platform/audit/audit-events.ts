@@ -1,0 +1,46 @@
+/**
+ * The catalogue of audit events. Each type names its subject and payload;
+ * a new event is added here first, so the log stays a documented, typed record.
+ * Events are written in the same transaction as the change and never updated.
+ */
+export interface AuditEventPayloads {
+  'organisation.created': { slug: string; name: string };
+  'organisation.updated': { changes: Record<string, unknown> };
+  'person.created': { email: string; roles: string[] };
+  'person.updated': { changes: Record<string, unknown> };
+  'person.archived': Record<string, never>;
+  'person.roles_changed': { roles: string[] };
+  'program.created': { title: string };
+  'program.updated': { changes: Record<string, unknown> };
+  'program.archived': Record<string, never>;
+  'module.created': { programId: string; title: string };
+  'module.updated': { changes: Record<string, unknown> };
+  'module.deleted': Record<string, never>;
+  'cohort.created': { programId: string; name: string };
+  'cohort.updated': { changes: Record<string, unknown> };
+  'cohort.trainers_changed': { trainerIds: string[] };
+  'enrolment.created': { cohortId: string; personId: string; walkIn: boolean };
+  'enrolment.updated': { changes: Record<string, unknown> };
+  'session.created': { cohortId: string; date: string; halfDay: string };
+  'session.updated': { changes: Record<string, unknown> };
+  'session.cancelled': Record<string, never>;
+  'sessions.generated': { cohortId: string; created: number; skippedHolidays: string[]; skippedExisting: number };
+  'import.completed': { kind: 'learners' | 'sessions'; rows: number; created: number; updated: number };
+  'auth.signed_in': { method: 'password' | 'magic_link' };
+  'auth.sign_in_failed': { email: string; reason: string };
+  'auth.signed_out': Record<string, never>;
+  'auth.magic_link_requested': { email: string };
+  'api_key.created': { name: string; scope: string; prefix: string };
+  'api_key.revoked': Record<string, never>;
+}
+
+export type AuditEventType = keyof AuditEventPayloads;
+
+export type AuditEvent = {
+  [T in AuditEventType]: {
+    type: T;
+    subjectType?: string;
+    subjectId?: string;
+    payload: AuditEventPayloads[T];
+  };
+}[AuditEventType];

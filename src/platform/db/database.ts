@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../../config.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+
+// Type parsing shared by both drivers: dates stay 'YYYY-MM-DD' strings (a
+// calendar date has no time zone), numerics and bigints become numbers.
+const DATE_OID = 1082;
+const NUMERIC_OID = 1700;
+const INT8_OID = 20;
+const parsers = {
+  [DATE_OID]: (v: string) => v,
+  [NUMERIC_OID]: (v: string) => Number(v),
+  [INT8_OID]: (v: string) => Number(v),
+};
+
+/** Opens the configured database: PGlite in a data folder (or in memory), or a PostgreSQL server. */
+export function createDatabase(config: DatabaseConfig): Db {
+  if (config.kind === 'postgres') {
+    const types = {
+      getTypeParser: ((oid: number, format?: string) =>
+        (parsers as Record<number, (v: string) => unknown>)[oid] ??
+        pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    };
+    const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, types });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+  const pglite = new PGlite(config.dataDir ?? undefined, { parsers });
+  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+}

@@ -1,0 +1,25 @@
+import { type MigrationResultSet, Migrator } from 'kysely/migration';
+import type { Db } from './database.ts';
+import { migrations } from './migrations/index.ts';
+
+/** Runs every pending migration; returns Kysely's result set instead of throwing. */
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'emarge_migrations',
+    migrationLockTableName: 'emarge_migrations_lock',
+  });
+  return migrator.migrateToLatest();
+}
+
+/** Migrates or throws with the failing migration's name. */
+export async function migrateOrThrow(db: Db): Promise<string[]> {
+  const { error, results } = await migrateToLatest(db);
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001-core-schema.ts';
+import * as m0002 from './0002-tenant-isolation.ts';
+
+/**
+ * Every migration, in order. Append-only: never edit a migration that has been
+ * committed; add a new file and list it here. Schema changes and data changes
+ * live in separate migrations (a data migration is a no-op on an empty database).
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-core-schema': m0001,
+  '0002-tenant-isolation': m0002,
+};

@@ -1,0 +1,28 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+
+/** One item of a validation error list: where (field path or CSV line/column) and what. */
+export interface ProblemItem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: string;
+}
+
+/** The only error type use-cases throw; rendered as RFC 9457 problem+json at the edge. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: ProblemItem[] | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { errors?: ProblemItem[]; extra?: Record<string, unknown> }) {
+    super(detail ?? ERROR_CODES[code].title);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.errors = options?.errors;
+    this.extra = options?.extra;
+  }
+}
+
+export const notFound = (what: string): AppError => new AppError('not_found', `${what} was not found`);

@@ -1,0 +1,120 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, type ProblemItem } from './app-error.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** The problem+json body, as documented in the OpenAPI document. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string(), line: z.number().optional(), column: z.string().optional() }))
+      .optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem' });
+
+export function problemBody(error: AppError, instance?: string): Record<string, unknown> {
+  return {
+    type: `urn:emarge:problem:${error.code}`,
+    title: ERROR_CODES[error.code].title,
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    ...(instance ? { instance } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.extra ?? {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError, request?: FastifyRequest): FastifyReply {
+  return reply.code(error.status).type(PROBLEM_CONTENT_TYPE).send(problemBody(error, request?.url.split('?')[0]));
+}
+
+const FASTIFY_CODE_MAP: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
+  FST_ERR_VALIDATION: 'validation_failed',
+  FST_REQ_FILE_TOO_LARGE: 'payload_too_large',
+  FST_PARTS_LIMIT: 'payload_too_large',
+  FST_FILES_LIMIT: 'payload_too_large',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+};
+
+/** Translates any thrown error into an AppError; unknown errors become internal_error. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const err = error as FastifyError & { validationContext?: string };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const where = err.validationContext ?? 'body';
+    const errors: ProblemItem[] = err.validation.map((v) => {
+      const path = [where, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.');
+      const params = v.params as { issue?: { code?: string; keys?: string[] } } | undefined;
+      const keys = params?.issue?.keys;
+      return keys?.length
+        ? { path, message: `unknown field(s): ${keys.join(', ')}` }
+        : { path, message: v.message ?? 'is not valid' };
+    });
+    return new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  if (err?.code && FASTIFY_CODE_MAP[err.code]) {
+    const code = FASTIFY_CODE_MAP[err.code]!;
+    return new AppError(code, code === 'malformed_json' ? `The request body is not valid JSON: ${err.message}` : err.message);
+  }
+  if (err?.statusCode === 429) return new AppError('rate_limited', err.message);
+  if (typeof err?.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 405 ? 'method_not_allowed' : 'bad_request', err.message);
+  }
+  const pg = mapPostgresError(err as unknown as { code?: string; constraint?: string; detail?: string });
+  if (pg) return pg;
+  return new AppError('internal_error', 'An unexpected error occurred. It has been logged.');
+}
+
+/**
+ * Constraint violations that slipped past a use-case's own checks still become
+ * a clear 4xx rather than a 500: the database is the last line of validation.
+ */
+function mapPostgresError(err: { code?: string; constraint?: string; detail?: string } | undefined): AppError | null {
+  switch (err?.code) {
+    case '23505':
+      return new AppError('duplicate', `This already exists (${err.constraint ?? 'unique constraint'}).`);
+    case '23503':
+      return new AppError('conflict', `A referenced record does not exist or is still in use (${err.constraint ?? 'foreign key'}).`);
+    case '23514':
+    case '22007':
+    case '22008':
+    case '22P02':
+    case '22003':
+      return new AppError('validation_failed', `A value is out of range or malformed (${err.constraint ?? err.detail ?? err.code}).`);
+    default:
+      return null;
+  }
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error }, 'response did not match its schema');
+      return sendProblem(reply, new AppError('internal_error'), request);
+    }
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'unhandled error');
+    else request.log.debug({ err: error, code: appError.code }, 'client error');
+    return sendProblem(reply, appError, request);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new AppError('route_not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}`), request),
+  );
+}
