@@ -14,7 +14,8 @@ const [major, minor] = process.versions.node.split('.').map(Number);
 const supportsTypeStripping = major > 22 || (major === 22 && minor >= 18);
 
 if (supportsTypeStripping) {
-  await import(entry);
+  const { main } = await import(entry);
+  process.exitCode = await main(process.argv.slice(2));
 } else {
   const pinned = join(root, 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(pinned)) {
