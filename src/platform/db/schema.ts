@@ -71,6 +71,8 @@ export interface OutboxMailsTable {
   last_error: string | null;
   created_at: CreatedAt;
   sent_at: NullableTimestamp;
+  /** Migration 0003: when a pending mail may next be tried (NULL: now); also the claim lease. */
+  next_attempt_at: NullableTimestamp;
 }
 
 export interface IdempotencyKeysTable {

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-core-schema.ts';
 import * as m0002 from './0002-tenant-isolation.ts';
+import * as m0003 from './0003-outbox-delivery.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -10,4 +11,5 @@ import * as m0002 from './0002-tenant-isolation.ts';
 export const migrations: Record<string, Migration> = {
   '0001-core-schema': m0001,
   '0002-tenant-isolation': m0002,
+  '0003-outbox-delivery': m0003,
 };
