@@ -38,3 +38,100 @@ export const programListQuerySchema = pageQuerySchema.extend({
 });
 
 export const programPageSchema = pageSchema(programSchema);
+
+/** A calendar date 'YYYY-MM-DD' that exists (2026-02-30 does not). */
+export const isoDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'is not a calendar date');
+
+/** A wall-clock time 'HH:MM' (00:00 to 23:59). */
+export const timeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM between 00:00 and 23:59');
+
+// Modules ------------------------------------------------------------------
+
+export const moduleSchema = z
+  .object({ id: z.uuid(), programId: z.uuid(), title: z.string(), position: z.number().int(), plannedHours: z.number() })
+  .meta({ id: 'Module' });
+
+export const moduleCreateSchema = z.strictObject({
+  title: text(300),
+  position: z.number().int().min(0).max(10_000).optional(),
+  plannedHours: z.number().min(0).max(10_000).optional(),
+});
+
+export const moduleUpdateSchema = moduleCreateSchema.partial().strict();
+
+export const moduleListSchema = pageSchema(moduleSchema);
+
+// Cohorts ------------------------------------------------------------------
+
+export const cohortSchema = z
+  .object({
+    id: z.uuid(),
+    programId: z.uuid(),
+    programTitle: z.string(),
+    name: z.string(),
+    startsOn: z.string().nullable(),
+    endsOn: z.string().nullable(),
+    trainerIds: z.array(z.uuid()),
+    learnerCount: z.number().int(),
+    archivedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Cohort' });
+
+const endsAfterStarts = (v: { startsOn?: string | null; endsOn?: string | null }) => !v.startsOn || !v.endsOn || v.endsOn >= v.startsOn;
+const endsAfterStartsIssue = { message: 'must be on or after startsOn', path: ['endsOn'] };
+
+export const cohortCreateSchema = z
+  .strictObject({
+    programId: z.uuid(),
+    name: text(200),
+    startsOn: isoDateSchema.nullable().optional(),
+    endsOn: isoDateSchema.nullable().optional(),
+  })
+  .refine(endsAfterStarts, endsAfterStartsIssue);
+
+export const cohortUpdateSchema = z
+  .strictObject({
+    name: text(200).optional(),
+    startsOn: isoDateSchema.nullable().optional(),
+    endsOn: isoDateSchema.nullable().optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine(endsAfterStarts, endsAfterStartsIssue);
+
+export const cohortTrainersSchema = z.strictObject({ trainerIds: z.array(z.uuid()).max(50) });
+
+export const cohortListQuerySchema = pageQuerySchema.extend({
+  programId: z.uuid().optional(),
+  q: z.string().max(200).optional(),
+  includeArchived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+
+export const cohortPageSchema = pageSchema(cohortSchema);
+
+// Enrolments ---------------------------------------------------------------
+
+export const ENROLMENT_STATUSES = ['active', 'completed', 'withdrawn'] as const;
+
+export const enrolmentSchema = z
+  .object({
+    id: z.uuid(),
+    cohortId: z.uuid(),
+    personId: z.uuid(),
+    person: z.object({ givenName: z.string(), familyName: z.string(), email: z.string() }),
+    status: z.enum(ENROLMENT_STATUSES),
+    walkIn: z.boolean(),
+    enrolledAt: z.iso.datetime(),
+    withdrawnAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Enrolment' });
+
+export const enrolmentCreateSchema = z.strictObject({ personId: z.uuid() });
+export const enrolmentUpdateSchema = z.strictObject({ status: z.enum(ENROLMENT_STATUSES) });
+export const enrolmentListQuerySchema = pageQuerySchema.extend({ status: z.enum(ENROLMENT_STATUSES).optional() });
+export const enrolmentPageSchema = pageSchema(enrolmentSchema);

@@ -30,6 +30,7 @@ export function createDatabase(config: DatabaseConfig): Db {
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-  const pglite = new PGlite(config.dataDir ?? undefined, { parsers });
+  // PGlite drops its options when the first argument is undefined: pass them alone for an in-memory database.
+  const pglite = config.dataDir ? new PGlite(config.dataDir, { parsers }) : new PGlite({ parsers });
   return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
 }
