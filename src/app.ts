@@ -10,17 +10,22 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.ts';
 import { organisationRoutes } from './modules/organisations/organisation.routes.ts';
 import { peopleRoutes } from './modules/people/people.routes.ts';
+import { auditRoutes } from './platform/audit/audit.routes.ts';
+import { apiKeyRoutes } from './platform/auth/api-keys.routes.ts';
+import { authRoutes } from './platform/auth/auth.routes.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
 import { AppError } from './platform/errors/app-error.ts';
 import { registerProblemHandlers, sendProblem } from './platform/errors/problem.ts';
 import { registerIdempotency } from './platform/http/idempotency.ts';
 import type { AppDeps, ZodApp } from './platform/http/types.ts';
+import { registerMailDispatcher } from './platform/mail/mail-dispatcher.ts';
+import { outboxRoutes } from './platform/mail/outbox.routes.ts';
 
 export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [organisationRoutes, peopleRoutes, catalogueRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -67,6 +72,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerAuthentication(app, deps);
   registerIdempotency(app, deps);
+  registerMailDispatcher(app, deps);
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 

@@ -15,6 +15,14 @@ declare module 'fastify' {
     actor: Actor | null;
     meta: RequestMeta;
   }
+  interface FastifyContextConfig {
+    /**
+     * Routes that start a session (sign-in, magic link): they run without one,
+     * so a leftover cookie or header is ignored there instead of being checked
+     * (an old cookie without its CSRF token must not block signing in again).
+     */
+    sessionless?: boolean;
+  }
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,6 +38,7 @@ export function registerAuthentication(app: FastifyInstance, deps: { db: Db; clo
   app.decorateRequest('meta', null as unknown as RequestMeta);
   app.addHook('onRequest', async (request) => {
     request.meta = { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 500) ?? null };
+    if (request.routeOptions.config?.sessionless) return;
     const authorization = request.headers.authorization;
     if (authorization) {
       request.actor = await actorFromApiKey(deps, authorization);
