@@ -22,7 +22,7 @@ export async function apiKeyRoutes(app: ZodApp, { db, clock }: AppDeps): Promise
       },
       schema: { tags, summary: 'Create an API key (the key is shown once)', body: apiKeyCreateSchema, response: { 201: createdApiKeySchema, ...problemResponses } },
     },
-    async (req, reply) => reply.code(201).send(await createApiKey(db, clock, requireCtx(req), req.body)),
+    async (req, reply) => reply.code(201).send(await createApiKey(db, requireCtx(req), req.body)),
   );
   app.delete('/api-keys/:id', { schema: { tags, summary: 'Revoke an API key', params: apiKeyIdParamsSchema, response: { 204: z.null(), ...problemResponses } } }, async (req, reply) => {
     await revokeApiKey(db, clock, requireCtx(req), req.params.id);
