@@ -3,22 +3,26 @@ import { loadConfig } from '../../config.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { createDatabase } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
+import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
   const db = createDatabase(config.database);
   const applied = await migrateOrThrow(db);
   if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
-  const app = await createApp({ config, db, clock: systemClock, mailTransport: null });
+  const mailTransport = createMailTransport(config);
+  const app = await createApp({ config, db, clock: systemClock, mailTransport });
   const shutdown = async (signal: string) => {
     app.log.info(`${signal} received, shutting down`);
     await app.close();
+    await mailTransport?.close();
     await db.destroy();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  app.mail.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
   return await new Promise<number>(() => {});
 }
