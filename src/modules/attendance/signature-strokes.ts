@@ -1,0 +1,213 @@
+import { createHash } from 'node:crypto';
+import { crc32, deflateSync } from 'node:zlib';
+import { z } from 'zod';
+
+/**
+ * A handwritten signature as the client captured it: pen strokes, each a list
+ * of points in canvas pixels with the time of each point. The server checks
+ * it, keeps it, and renders the picture itself (renderSignaturePng); it never
+ * accepts, stores or renders client-supplied SVG, HTML or images.
+ */
+
+export const SIGNATURE_LIMITS = {
+  minCanvas: 50,
+  maxCanvas: 4000,
+  maxStrokes: 50,
+  maxPoints: 5000,
+  /** Milliseconds since capture started: a signature longer than an hour is not one. */
+  maxTime: 3_600_000,
+  /** The widest stroke must span at least this share of the canvas width or height. */
+  minExtent: 0.05,
+  /** Issues reported per request, so a bad 5,000-point payload does not produce 5,000 messages. */
+  maxIssues: 20,
+} as const;
+
+const L = SIGNATURE_LIMITS;
+
+const pointSchema = z.strictObject({
+  x: z.number({ error: 'x must be a number (canvas pixels)' }),
+  y: z.number({ error: 'y must be a number (canvas pixels)' }),
+  t: z.number({ error: 't must be a number (milliseconds since capture started)' })
+    .min(0, 't must be ≥ 0 (milliseconds since capture started)')
+    .max(L.maxTime, `t must be ≤ ${L.maxTime} ms (one hour)`),
+});
+
+const strokeSchema = z.strictObject({
+  points: z.array(pointSchema).min(1, 'a stroke needs at least one point').max(L.maxPoints, `at most ${L.maxPoints} points in all`),
+});
+
+const canvasSide = (name: string) =>
+  z.number({ error: `${name} must be a number (canvas pixels)` })
+    .int(`${name} must be a whole number of pixels`)
+    .min(L.minCanvas, `${name} must be between ${L.minCanvas} and ${L.maxCanvas} pixels`)
+    .max(L.maxCanvas, `${name} must be between ${L.minCanvas} and ${L.maxCanvas} pixels`);
+
+export const signatureStrokesSchema = z
+  .strictObject({
+    width: canvasSide('width'),
+    height: canvasSide('height'),
+    strokes: z.array(strokeSchema)
+      .min(1, 'the signature has no stroke')
+      .max(L.maxStrokes, `at most ${L.maxStrokes} strokes`),
+  })
+  .superRefine((value, ctx) => {
+    let issues = 0;
+    const report = (path: (string | number)[], message: string) => {
+      if (issues < L.maxIssues) ctx.addIssue({ code: 'custom', path, message });
+      issues++;
+    };
+    const total = value.strokes.reduce((n, s) => n + s.points.length, 0);
+    if (total > L.maxPoints) report(['strokes'], `too many points: ${total} (at most ${L.maxPoints} in all)`);
+    let previousT = -Infinity;
+    value.strokes.forEach((stroke, i) => {
+      stroke.points.forEach((p, j) => {
+        if (p.x < 0 || p.x > value.width) report(['strokes', i, 'points', j, 'x'], `x = ${p.x} is outside the canvas (0 to ${value.width})`);
+        if (p.y < 0 || p.y > value.height) report(['strokes', i, 'points', j, 'y'], `y = ${p.y} is outside the canvas (0 to ${value.height})`);
+        if (p.t < previousT) report(['strokes', i, 'points', j, 't'], `t = ${p.t} goes back in time (the previous point was at ${previousT} ms)`);
+        previousT = Math.max(previousT, p.t);
+      });
+    });
+    const hasRealStroke = value.strokes.some((stroke) => {
+      if (stroke.points.length < 2) return false;
+      const xs = stroke.points.map((p) => p.x);
+      const ys = stroke.points.map((p) => p.y);
+      return Math.max(...xs) - Math.min(...xs) >= L.minExtent * value.width || Math.max(...ys) - Math.min(...ys) >= L.minExtent * value.height;
+    });
+    if (!hasRealStroke) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strokes'],
+        message: `the signature is empty or a dot: at least one stroke of two or more points must span ${L.minExtent * 100}% of the canvas width or height`,
+      });
+    }
+    if (issues > L.maxIssues) ctx.addIssue({ code: 'custom', path: ['strokes'], message: `${issues - L.maxIssues} more problem(s) not listed` });
+  }, { when: (payload) => payload.issues.length === 0 }); // only once the shape and limits above hold
+
+export type SignatureStrokes = z.infer<typeof signatureStrokesSchema>;
+
+/**
+ * The strokes as canonical JSON: fixed key order (width, height, strokes,
+ * points, x, y, t) and nothing else, so equal signatures hash equally
+ * whatever key order or extra whitespace the client sent.
+ */
+export function canonicalizeStrokes(strokes: SignatureStrokes): string {
+  return JSON.stringify({
+    width: strokes.width,
+    height: strokes.height,
+    strokes: strokes.strokes.map((s) => ({ points: s.points.map((p) => ({ x: p.x, y: p.y, t: p.t })) })),
+  });
+}
+
+export interface RenderedSignature {
+  /** PNG, 8-bit grayscale + alpha: black ink on a transparent background. */
+  png: Buffer;
+  width: number;
+  height: number;
+  pngSha256: string;
+  /** canonicalizeStrokes(strokes): store it as the signature's source of truth. */
+  strokesJson: string;
+  strokesSha256: string;
+}
+
+/** The longest side of the rendered picture; larger canvases are scaled down. */
+const MAX_RENDER_SIDE = 800;
+/** Ink radius in output pixels (a 3 px wide pen). */
+const PEN_RADIUS = 1.5;
+/** Long segments are cut into pieces this long so each is drawn within a small box. */
+const PIECE = 8;
+
+/**
+ * Renders validated strokes into a PNG on the server: anti-aliased round-pen
+ * lines (coverage from the distance to each segment), scaled so the longest
+ * side is at most 800 px, encoded with node:zlib. Deterministic: the same
+ * strokes give the same bytes (on the same zlib). Call it only with strokes
+ * that passed signatureStrokesSchema.
+ */
+export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature {
+  const scale = Math.min(1, MAX_RENDER_SIDE / Math.max(strokes.width, strokes.height));
+  const width = Math.max(1, Math.round(strokes.width * scale));
+  const height = Math.max(1, Math.round(strokes.height * scale));
+  const alpha = new Uint8Array(width * height);
+
+  const stamp = (ax: number, ay: number, bx: number, by: number) => {
+    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - PEN_RADIUS - 1));
+    const x1 = Math.min(width - 1, Math.ceil(Math.max(ax, bx) + PEN_RADIUS + 1));
+    const y0 = Math.max(0, Math.floor(Math.min(ay, by) - PEN_RADIUS - 1));
+    const y1 = Math.min(height - 1, Math.ceil(Math.max(ay, by) + PEN_RADIUS + 1));
+    const dx = bx - ax;
+    const dy = by - ay;
+    const lengthSq = dx * dx + dy * dy;
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        // Distance from the pixel centre to the segment.
+        const px = x + 0.5 - ax;
+        const py = y + 0.5 - ay;
+        const u = lengthSq === 0 ? 0 : Math.max(0, Math.min(1, (px * dx + py * dy) / lengthSq));
+        const ex = px - u * dx;
+        const ey = py - u * dy;
+        const coverage = PEN_RADIUS + 0.5 - Math.sqrt(ex * ex + ey * ey);
+        if (coverage <= 0) continue;
+        const value = coverage >= 1 ? 255 : Math.round(coverage * 255);
+        const at = y * width + x;
+        if (value > alpha[at]!) alpha[at] = value;
+      }
+    }
+  };
+
+  for (const stroke of strokes.strokes) {
+    const points = stroke.points.map((p) => [p.x * scale, p.y * scale] as const);
+    if (points.length === 1) {
+      const [x, y] = points[0]!;
+      stamp(x, y, x, y);
+      continue;
+    }
+    for (let k = 1; k < points.length; k++) {
+      const [ax, ay] = points[k - 1]!;
+      const [bx, by] = points[k]!;
+      const pieces = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / PIECE));
+      for (let s = 0; s < pieces; s++) {
+        stamp(ax + ((bx - ax) * s) / pieces, ay + ((by - ay) * s) / pieces, ax + ((bx - ax) * (s + 1)) / pieces, ay + ((by - ay) * (s + 1)) / pieces);
+      }
+    }
+  }
+
+  const png = encodeGrayAlphaPng(width, height, alpha);
+  const strokesJson = canonicalizeStrokes(strokes);
+  return {
+    png,
+    width,
+    height,
+    pngSha256: createHash('sha256').update(png).digest('hex'),
+    strokesJson,
+    strokesSha256: createHash('sha256').update(strokesJson, 'utf8').digest('hex'),
+  };
+}
+
+function chunk(type: string, data: Buffer): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+/** PNG colour type 4 (gray + alpha), 8 bits, gray always 0 (black ink), filter 0 on every row. */
+function encodeGrayAlphaPng(width: number, height: number, alpha: Uint8Array): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 4; // gray + alpha
+  const raw = Buffer.alloc(height * (1 + width * 2));
+  for (let y = 0; y < height; y++) {
+    const row = y * (1 + width * 2);
+    for (let x = 0; x < width; x++) raw[row + 1 + x * 2 + 1] = alpha[y * width + x]!;
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
