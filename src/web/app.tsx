@@ -1,0 +1,89 @@
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router';
+import type { Role } from './api/types.ts';
+import { AppLayout, homeFor } from './components/layout.tsx';
+import { ErrorAlert, Loading } from './components/states.tsx';
+import { isStaff, SessionProvider, useSession } from './lib/session.tsx';
+import { ApiKeysPage } from './pages/api-keys.tsx';
+import { CalendarPage } from './pages/calendar.tsx';
+import { CohortPage, CohortsPage } from './pages/cohorts.tsx';
+import { DashboardPage } from './pages/dashboard.tsx';
+import { ImportPage } from './pages/import.tsx';
+import { MySessionsPage } from './pages/my-sessions.tsx';
+import { NotFoundPage } from './pages/not-found.tsx';
+import { OutboxMailPage, OutboxPage } from './pages/outbox.tsx';
+import { PeoplePage, PersonPage } from './pages/people.tsx';
+import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
+import { SessionPage } from './pages/session.tsx';
+import { MagicLinkPage, SignInPage } from './pages/sign-in.tsx';
+
+function RequireSession() {
+  const { session, loadError, refresh } = useSession();
+  const location = useLocation();
+  if (session === undefined) return <Loading />;
+  if (session === null) {
+    if (loadError) return <ErrorAlert error={loadError} onRetry={() => void refresh()} />;
+    return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  }
+  return <AppLayout />;
+}
+
+/** Shows the page only to people with one of the roles; others go to their home page. */
+function Only({ when, children }: { when: (roles: readonly Role[]) => boolean; children: React.ReactNode }) {
+  const { session } = useSession();
+  const roles = session?.person.roles ?? [];
+  if (!when(roles)) return <Navigate to={homeFor(roles)} replace />;
+  return <>{children}</>;
+}
+
+function SignInRoute() {
+  const { session } = useSession();
+  if (session === undefined) return <Loading />;
+  if (session) return <Navigate to={homeFor(session.person.roles)} replace />;
+  return <SignInPage />;
+}
+
+function SkipLink() {
+  const { t } = useTranslation();
+  return (
+    <a className="skip-link" href="#main-content" style={{ position: 'absolute', left: -10000, top: 0 }} onFocus={(e) => (e.currentTarget.style.left = '8px')} onBlur={(e) => (e.currentTarget.style.left = '-10000px')}>
+      {t('nav.skipToContent')}
+    </a>
+  );
+}
+
+const admin = (r: readonly Role[]) => r.includes('admin');
+const trainer = (r: readonly Role[]) => r.includes('trainer') || isStaff(r);
+
+export function App() {
+  return (
+    <SessionProvider>
+      <BrowserRouter>
+        <SkipLink />
+        <Routes>
+          <Route path="/sign-in" element={<SignInRoute />} />
+          <Route path="/auth/magic" element={<MagicLinkPage />} />
+          <Route element={<RequireSession />}>
+            <Route index element={<Only when={isStaff}><DashboardPage /></Only>} />
+            <Route path="programs" element={<Only when={isStaff}><ProgramsPage /></Only>} />
+            <Route path="programs/:id" element={<Only when={isStaff}><ProgramPage /></Only>} />
+            <Route path="cohorts" element={<Only when={isStaff}><CohortsPage /></Only>} />
+            <Route path="cohorts/:id" element={<Only when={trainer}><CohortPage /></Only>} />
+            <Route path="people" element={<Only when={isStaff}><PeoplePage /></Only>} />
+            <Route path="people/:id" element={<Only when={isStaff}><PersonPage /></Only>} />
+            <Route path="calendar" element={<Only when={isStaff}><CalendarPage mine={false} /></Only>} />
+            <Route path="sessions/:id" element={<Only when={trainer}><SessionPage /></Only>} />
+            <Route path="imports" element={<Only when={isStaff}><ImportPage /></Only>} />
+            <Route path="api-keys" element={<Only when={admin}><ApiKeysPage /></Only>} />
+            <Route path="outbox" element={<Only when={isStaff}><OutboxPage /></Only>} />
+            <Route path="outbox/:id" element={<Only when={isStaff}><OutboxMailPage /></Only>} />
+            <Route path="my/calendar" element={<Only when={trainer}><CalendarPage mine /></Only>} />
+            <Route path="my/cohorts" element={<Only when={trainer}><CohortsPage mine /></Only>} />
+            <Route path="my/sessions" element={<MySessionsPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </SessionProvider>
+  );
+}

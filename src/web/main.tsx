@@ -1,0 +1,20 @@
+import '@mantine/core/styles.css';
+import './i18n/index.ts';
+import { createTheme, MantineProvider } from '@mantine/core';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.tsx';
+
+/** Contrast-safe theme: darker primary shade and automatic text contrast on filled colours. */
+const theme = createTheme({
+  primaryColor: 'blue',
+  primaryShade: { light: 8, dark: 8 },
+  autoContrast: true,
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  other: {},
+});
+
+createRoot(document.getElementById('root')!).render(
+  <MantineProvider theme={theme} defaultColorScheme="light">
+    <App />
+  </MantineProvider>,
+);

@@ -1,0 +1,16 @@
+import { Anchor, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { Page } from '../components/page.tsx';
+
+export function NotFoundPage() {
+  const { t } = useTranslation();
+  return (
+    <Page title={t('notFound.title')}>
+      <Text>{t('notFound.text')}</Text>
+      <Anchor component={Link} to="/">
+        {t('notFound.home')}
+      </Anchor>
+    </Page>
+  );
+}

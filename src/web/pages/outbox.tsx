@@ -1,0 +1,106 @@
+import { Anchor, Badge, Button, Group, Paper, Stack, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, type Page as ApiPage } from '../api/client.ts';
+import type { OutboxMail } from '../api/types.ts';
+import { Page } from '../components/page.tsx';
+import { LoadState } from '../components/states.tsx';
+import { formatDateTime } from '../lib/dates.ts';
+import { useSignedIn } from '../lib/session.tsx';
+import { useApi } from '../lib/use-api.ts';
+
+const recipient = (m: OutboxMail) => m.to ?? m.toAddress ?? '';
+const textOf = (m: OutboxMail) => m.text ?? m.textBody ?? '';
+
+export function OutboxPage() {
+  const { t, i18n } = useTranslation();
+  const me = useSignedIn();
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const state = useApi((signal) => api.get<ApiPage<OutboxMail>>('/outbox', { limit: 50, cursor }, signal), [cursor]);
+  return (
+    <Page title={t('outbox.title')}>
+      <Text size="sm">{t('outbox.help')}</Text>
+      <LoadState state={state} isEmpty={(d) => d.items.length === 0} empty={t('outbox.empty')}>
+        {(page) => (
+          <Stack gap="sm">
+            <Table.ScrollContainer minWidth={600}>
+              <Table striped highlightOnHover>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('outbox.fields.createdAt')}</Table.Th>
+                    <Table.Th>{t('outbox.fields.to')}</Table.Th>
+                    <Table.Th>{t('outbox.fields.subject')}</Table.Th>
+                    <Table.Th>{t('outbox.fields.status')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {page.items.map((m) => (
+                    <Table.Tr key={m.id}>
+                      <Table.Td>{formatDateTime(m.createdAt, me.organisation.timezone, i18n.language)}</Table.Td>
+                      <Table.Td>{recipient(m)}</Table.Td>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/outbox/${m.id}`}>
+                          {m.subject}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>{m.status ? t(`outbox.statuses.${m.status}`, { defaultValue: m.status }) : '—'}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <Group>
+              {cursor && (
+                <Button variant="default" onClick={() => setCursor(undefined)}>
+                  {t('common.firstPage')}
+                </Button>
+              )}
+              {page.nextCursor && (
+                <Button variant="default" onClick={() => setCursor(page.nextCursor ?? undefined)}>
+                  {t('common.nextPage')}
+                </Button>
+              )}
+            </Group>
+          </Stack>
+        )}
+      </LoadState>
+    </Page>
+  );
+}
+
+export function OutboxMailPage() {
+  const { t, i18n } = useTranslation();
+  const { id = '' } = useParams();
+  const me = useSignedIn();
+  const state = useApi((signal) => api.get<OutboxMail>(`/outbox/${id}`, undefined, signal), [id]);
+  return (
+    <Page title={state.data?.subject ?? t('outbox.mail')}>
+      <Anchor component={Link} to="/outbox" size="sm">
+        ← {t('outbox.back')}
+      </Anchor>
+      <LoadState state={state}>
+        {(m) => (
+          <Paper withBorder p="md">
+            <Stack gap="xs">
+              <Text size="sm">
+                <strong>{t('outbox.fields.to')}</strong> : {recipient(m)}
+              </Text>
+              <Text size="sm">
+                <strong>{t('outbox.fields.createdAt')}</strong> : {formatDateTime(m.createdAt, me.organisation.timezone, i18n.language)}
+              </Text>
+              {m.status && (
+                <Group gap="xs">
+                  <Badge color="gray.8">{t(`outbox.statuses.${m.status}`, { defaultValue: m.status })}</Badge>
+                </Group>
+              )}
+              <Text component="pre" size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontFamily: 'inherit' }} data-testid="mail-body">
+                {textOf(m)}
+              </Text>
+            </Stack>
+          </Paper>
+        )}
+      </LoadState>
+    </Page>
+  );
+}

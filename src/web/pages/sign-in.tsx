@@ -1,0 +1,168 @@
+import { Alert, Anchor, Button, Center, Divider, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useSearchParams } from 'react-router';
+import { api } from '../api/client.ts';
+import { ErrorAlert, Loading } from '../components/states.tsx';
+import { LanguageSwitch } from '../components/layout.tsx';
+import { useSession } from '../lib/session.tsx';
+
+function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+  useEffect(() => {
+    document.title = `${title} · Emarge`;
+  }, [title]);
+  return (
+    <Center mih="100vh" p="md" bg="gray.0" component="main">
+      <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>
+        <Stack gap="md">
+          <Group justify="space-between">
+            <Text fw={700} size="xl" c="blue.9">
+              Emarge
+            </Text>
+            <LanguageSwitch />
+          </Group>
+          <Title order={1} size="h3">
+            {title}
+          </Title>
+          {children}
+        </Stack>
+      </Paper>
+    </Center>
+  );
+}
+
+export function SignInPage() {
+  const { t } = useTranslation();
+  const { signIn } = useSession();
+  const navigate = useNavigate();
+  const [mode, setMode] = useState<'password' | 'link'>('password');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [linkSent, setLinkSent] = useState(false);
+
+  async function submitPassword(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await signIn(email.trim(), password);
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function submitLink(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post('/auth/magic-link', { email: email.trim() });
+      setLinkSent(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthFrame title={t('signIn.title')}>
+      <ErrorAlert error={error} />
+      {mode === 'password' ? (
+        <form onSubmit={submitPassword} noValidate>
+          <Stack gap="sm">
+            <TextInput label={t('signIn.email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
+            <PasswordInput label={t('signIn.password')} autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} />
+            <Button type="submit" loading={busy} fullWidth>
+              {t('signIn.submit')}
+            </Button>
+          </Stack>
+        </form>
+      ) : linkSent ? (
+        <Alert color="green" variant="light" title={t('signIn.linkSentTitle')} role="status">
+          {t('signIn.linkSent', { email })}
+        </Alert>
+      ) : (
+        <form onSubmit={submitLink} noValidate>
+          <Stack gap="sm">
+            <Text size="sm">{t('signIn.linkHelp')}</Text>
+            <TextInput label={t('signIn.email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
+            <Button type="submit" loading={busy} fullWidth>
+              {t('signIn.sendLink')}
+            </Button>
+          </Stack>
+        </form>
+      )}
+      <Divider />
+      <Anchor
+        component="button"
+        type="button"
+        size="sm"
+        onClick={() => {
+          setMode(mode === 'password' ? 'link' : 'password');
+          setLinkSent(false);
+          setError(null);
+        }}
+      >
+        {mode === 'password' ? t('signIn.useLink') : t('signIn.usePassword')}
+      </Anchor>
+    </AuthFrame>
+  );
+}
+
+const consumed = new Map<string, Promise<void>>();
+
+export function MagicLinkPage() {
+  const { t } = useTranslation();
+  const { consumeMagicLink } = useSession();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [error, setError] = useState<unknown>(null);
+  const token = params.get('token');
+
+  useEffect(() => {
+    if (!token) return;
+    let cancelled = false;
+    // A link is single-use: consume each token once, even if the effect runs twice.
+    let pending = consumed.get(token);
+    if (!pending) {
+      pending = consumeMagicLink(token);
+      consumed.set(token, pending);
+    }
+    pending.then(
+      () => {
+        if (!cancelled) navigate('/', { replace: true });
+      },
+      (err: unknown) => {
+        if (!cancelled) setError(err);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+    // consume once per token
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [token]);
+
+  return (
+    <AuthFrame title={t('magic.title')}>
+      {!token ? (
+        <Alert color="red" variant="light" role="alert">
+          {t('magic.missingToken')}
+        </Alert>
+      ) : error ? (
+        <ErrorAlert error={error} />
+      ) : (
+        <Loading label={t('magic.signingIn')} />
+      )}
+      <Anchor href="/sign-in" size="sm">
+        {t('magic.backToSignIn')}
+      </Anchor>
+    </AuthFrame>
+  );
+}
