@@ -8,6 +8,8 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.ts';
+import { sessionRoutes } from './modules/catalogue/session.routes.ts';
+import { importsRoutes } from './modules/imports/imports.routes.ts';
 import { organisationRoutes } from './modules/organisations/organisation.routes.ts';
 import { peopleRoutes } from './modules/people/people.routes.ts';
 import { auditRoutes } from './platform/audit/audit.routes.ts';
@@ -25,7 +27,7 @@ export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   idempotency_key_reused: { status: 422, title: 'This Idempotency-Key was used with a different request' },
   import_invalid: { status: 422, title: 'The file has errors; nothing was imported' },
+  encoding_invalid: { status: 422, title: 'The file is not in the expected character encoding' },
   unprocessable: { status: 422, title: 'The request cannot be applied' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
