@@ -135,3 +135,95 @@ export const enrolmentCreateSchema = z.strictObject({ personId: z.uuid() });
 export const enrolmentUpdateSchema = z.strictObject({ status: z.enum(ENROLMENT_STATUSES) });
 export const enrolmentListQuerySchema = pageQuerySchema.extend({ status: z.enum(ENROLMENT_STATUSES).optional() });
 export const enrolmentPageSchema = pageSchema(enrolmentSchema);
+
+// Sessions -----------------------------------------------------------------
+
+export const SESSION_STATUSES = ['planned', 'cancelled'] as const;
+
+export const sessionSchema = z
+  .object({
+    id: z.uuid(),
+    cohortId: z.uuid(),
+    cohortName: z.string(),
+    programTitle: z.string(),
+    moduleId: z.uuid().nullable(),
+    moduleTitle: z.string().nullable(),
+    date: z.string().meta({ description: 'Local date in the organisation time zone' }),
+    halfDay: z.enum(['am', 'pm']),
+    startTime: z.string(),
+    endTime: z.string(),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime(),
+    timezone: z.string(),
+    location: z.string().nullable(),
+    remoteUrl: z.string().nullable(),
+    capacity: z.number().int().nullable(),
+    status: z.enum(SESSION_STATUSES),
+    trainerIds: z.array(z.uuid()),
+    holiday: z.string().nullable().meta({ description: 'Name of the French public holiday on that date, if any' }),
+  })
+  .meta({ id: 'Session' });
+
+const sessionDetails = {
+  moduleId: z.uuid().nullable().optional(),
+  location: text(300).nullable().optional(),
+  remoteUrl: z.url({ protocol: /^https?$/ }).max(2000).nullable().optional(),
+  capacity: z.number().int().min(1).max(10_000).nullable().optional(),
+  trainerIds: z.array(z.uuid()).max(20).optional(),
+};
+
+const endAfterStart = (v: { startTime?: string; endTime?: string }) => !v.startTime || !v.endTime || v.endTime > v.startTime;
+const endAfterStartIssue = { message: 'must be after startTime', path: ['endTime'] };
+
+export const sessionCreateSchema = z
+  .strictObject({ cohortId: z.uuid(), date: isoDateSchema, startTime: timeSchema, endTime: timeSchema, ...sessionDetails })
+  .refine(endAfterStart, endAfterStartIssue);
+
+export const sessionUpdateSchema = z
+  .strictObject({ date: isoDateSchema.optional(), startTime: timeSchema.optional(), endTime: timeSchema.optional(), status: z.enum(SESSION_STATUSES).optional(), ...sessionDetails })
+  .refine(endAfterStart, endAfterStartIssue);
+
+export const MAX_CALENDAR_DAYS = 62;
+
+export const sessionListQuerySchema = pageQuerySchema
+  .extend({ from: isoDateSchema, to: isoDateSchema, cohortId: z.uuid().optional(), trainerId: z.uuid().optional() })
+  .superRefine((v, ctx) => {
+    const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000;
+    if (days < 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after from' });
+    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_CALENDAR_DAYS} days after from` });
+  });
+
+export const sessionPageSchema = pageSchema(sessionSchema);
+
+const slotSchema = z.strictObject({ startTime: timeSchema, endTime: timeSchema }).refine(endAfterStart, endAfterStartIssue);
+
+export const sessionGenerateSchema = z
+  .strictObject({
+    from: isoDateSchema,
+    weeks: z.number().int().min(1).max(52),
+    weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).meta({ description: 'ISO weekdays: 1 = Monday … 7 = Sunday' }),
+    slots: z.array(slotSchema).min(1).max(2),
+    skipHolidays: z.boolean().default(true),
+    dryRun: z.boolean().default(false),
+    ...sessionDetails,
+  })
+  .superRefine((v, ctx) => {
+    const halves = v.slots.map((s) => (Number(s.startTime.slice(0, 2)) < 13 ? 'am' : 'pm'));
+    if (halves.length === 2 && halves[0] === halves[1]) {
+      ctx.addIssue({ code: 'custom', path: ['slots', 1], message: 'each slot must be a different half-day (one starting before 13:00, one after)' });
+    }
+  });
+
+export const sessionGenerateResultSchema = z
+  .object({
+    created: z.number().int(),
+    sessions: z.array(sessionSchema.extend({ id: z.uuid().nullable().meta({ description: 'null in a dry run' }) })),
+    skipped: z.array(z.object({ date: z.string(), halfDay: z.enum(['am', 'pm']), reason: z.enum(['holiday', 'exists']), holiday: z.string().optional() })),
+  })
+  .meta({ id: 'SessionGenerateResult' });
+
+export const walkInSchema = z.strictObject({
+  email: z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254)),
+  givenName: text(100),
+  familyName: text(100),
+});
