@@ -244,6 +244,24 @@ describe('mail without SMTP: the outbox', () => {
     assert.match(mail.text, /expires on Monday, 2 March 2026 at 08:30 \(Europe\/Paris\)/);
   });
 
+  test('the started dispatcher delivers right after a use-case enqueues mail (kick), without waiting for its timer', async () => {
+    t.app.mail.start(3_600_000);
+    try {
+      await t.app.mail.flush();
+      await t.request({ method: 'POST', url: '/api/v1/auth/magic-link', payload: { email: org.manager.email } });
+      const deadline = Date.now() + 5000;
+      let status: string | undefined;
+      while (Date.now() < deadline) {
+        status = (await t.db.selectFrom('outbox_mails').select('status').where('to_address', '=', org.manager.email).executeTakeFirst())?.status;
+        if (status === 'stored') break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(status, 'stored');
+    } finally {
+      await t.app.mail.stop();
+    }
+  });
+
   test('newest first, in pages; other organisations and non-staff see nothing', async () => {
     for (let i = 0; i < 3; i++) {
       await withTenant(t.db, org.organisation.id, (trx) => enqueueMail(trx, { organisationId: org.organisation.id, to: `n${i}@example.test`, subject: `N${i}`, text: 'x' }));
@@ -253,7 +271,7 @@ describe('mail without SMTP: the outbox', () => {
     const page2 = (await t.request({ method: 'GET', url: `/api/v1/outbox?limit=2&cursor=${page1.nextCursor}`, as: org.as.admin })).json();
     assert.equal(page2.items[0].subject, 'N0');
     const all = (await t.request({ method: 'GET', url: '/api/v1/outbox?limit=200', as: org.as.admin })).json().items;
-    assert.equal(all.length, 5);
+    assert.equal(all.length, 6);
 
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/outbox', as: other.as.admin })).json().items.length, 0);
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/outbox/${all[0].id}`, as: other.as.admin })).statusCode, 404);
