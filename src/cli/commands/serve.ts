@@ -4,12 +4,15 @@ import { systemClock } from '../../platform/clock.ts';
 import { createDatabase } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
 import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
+import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
   const db = createDatabase(config.database);
   const applied = await migrateOrThrow(db);
   if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
+  // First start on an empty database: the demo organisation, its logins printed below.
+  const demo = config.seedDemo ? await seedDemoIfEmpty(db, { now: systemClock.now() }) : null;
   const mailTransport = createMailTransport(config);
   const app = await createApp({ config, db, clock: systemClock, mailTransport });
   const shutdown = async (signal: string) => {
@@ -24,5 +27,6 @@ export async function run(): Promise<number> {
   await app.listen({ port: config.port, host: config.host });
   app.mail.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
+  if (demo) console.log(`\n${formatDemoLogins(demo)}\n  (set SEED_DEMO=false to start without it)\n`);
   return await new Promise<number>(() => {});
 }
