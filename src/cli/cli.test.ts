@@ -203,12 +203,25 @@ describe('emarge CLI', () => {
     }
   });
 
+  test('seed-demo creates the demo organisation beside the others and prints its logins; a second run changes nothing', async () => {
+    const first = await emarge('seed-demo');
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /Demo organisation ".+" \(slug: demo\) created/);
+    assert.match(first.out, /admin\s+admin@demo\.emarge\.test\s+password: /);
+    const counts = await withDb(importCounts);
+    const second = await emarge('seed-demo');
+    assert.equal(second.code, 0);
+    assert.match(second.out, /already exists; nothing was changed/);
+    assert.deepEqual(await withDb(importCounts), counts);
+    assert.equal((await emarge('seed-demo', 'now')).code, 2);
+  });
+
   test('the installed launcher: --help lists the commands; a bad option exits 2; a file with errors exits 1', () => {
     const env = { ...process.env, LOG_LEVEL: 'silent' };
     const node = join(ROOT, 'node_modules/.bin/node');
     const help = spawnSync(node, ['bin/emarge.js', '--help'], { cwd: ROOT, env, encoding: 'utf8' });
     assert.equal(help.status, 0);
-    for (const name of ['create-org', 'import', 'migrate', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${name}\\s`));
+    for (const name of ['create-org', 'import', 'migrate', 'seed-demo', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${name}\\s`));
     const bad = spawnSync(node, ['bin/emarge.js', 'import', 'learners', 'x.csv', '--org'], { cwd: ROOT, env, encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /Option '--org <value>' argument missing/);

@@ -9,6 +9,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   serve: { summary: 'start the server (migrates, seeds the demo organisation on first start)', load: () => import('./commands/serve.ts') },
   migrate: { summary: 'run pending database migrations', load: () => import('./commands/migrate.ts') },
   'create-org': { summary: 'create an organisation and its first admin (prints a generated password once)', load: () => import('./commands/create-org.ts') },
+  'seed-demo': { summary: 'create the demo organisation and print its logins (does nothing when it exists)', load: () => import('./commands/seed-demo.ts') },
   import: { summary: 'import learners or sessions of a cohort from a CSV file (preview, then --commit)', load: () => import('./commands/import.ts') },
 };
 
