@@ -223,3 +223,15 @@ test('PDF dates parse with Z and with offsets', () => {
   assert.equal(parsePdfDate('D:2026')?.toISOString(), '2026-01-01T00:00:00.000Z');
   assert.equal(parsePdfDate('yesterday'), null);
 });
+
+test('a PDF saved with object streams (pdf-lib default) and a multi-page one seal and verify too', async () => {
+  const { pdf, fonts } = await createPdfDocument({ title: 'Certificat de réalisation' });
+  for (let i = 1; i <= 3; i++) pdf.addPage().drawText(`Page ${i} — réalisée`, { x: 40, y: 700, size: 14, font: fonts.regular });
+  const withObjectStreams = await pdf.save(); // useObjectStreams defaults to true
+  const out = await sealPdf(withObjectStreams, { p12: cert.p12, passphrase: cert.passphrase, reason: 'Certificat', signingTime: SIGNING_TIME });
+  assert.equal(verifySealedPdf(out).intact, true);
+  assert.equal(verifySealedPdf(out).coversWholeDocument, true);
+  const sig = pdfsig(out, 'object-streams.pdf');
+  assert.match(sig, /^ {2}- Signature Validation: Signature is Valid\.$/m, sig);
+  assert.equal((await PDFDocument.load(out)).getPageCount(), 3);
+});
