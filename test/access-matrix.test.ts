@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { TENANT_TABLES } from '../src/platform/db/migrations/0002-tenant-isolation.ts';
+import { createTestContext, type TestContext } from './context.ts';
+import { makeOrganisationWithStaff } from './factories.ts';
+
+/**
+ * THE ACCESS-CONTROL MATRIX. Two organisations A and B with full data. Every
+ * route under /api/v1 with a path parameter — read from the live route table,
+ * so routes added later are covered automatically — is called by each identity
+ * of A with B's ids. The answer must be 404 (a 403 is tolerated only when the
+ * route refuses that identity's role outright — proved by the same 403 with A's
+ * own ids, i.e. before any lookup, so it reveals nothing about B's id); never
+ * 2xx, never 500, and no body may carry B's data.
+ * Afterwards, B's rows must be exactly as before.
+ *
+ * Adding a route with a new kind of id? Add B's (and A's) id to `idsFor`
+ * below; adding a write route? Add a valid body to `BODIES`. The test fails
+ * and says so until you do.
+ */
+
+type Org = Awaited<ReturnType<typeof makeOrganisationWithStaff>>;
+type Fixture = { org: Org; ids: Record<string, string>; markers: string[] };
+
+/** A valid body per write route (so validation passes and the lookup is what answers). */
+function bodies(a: Fixture): Record<string, unknown> {
+  return {
+    'PATCH /api/v1/people/:id': { givenName: 'Mallory' },
+    'PATCH /api/v1/programs/:id': { title: 'stolen' },
+    'POST /api/v1/programs/:id/modules': { title: 'stolen' },
+    'PATCH /api/v1/modules/:id': { title: 'stolen' },
+    'PATCH /api/v1/cohorts/:id': { name: 'stolen' },
+    'PUT /api/v1/cohorts/:id/trainers': { trainerIds: [a.org.trainer.id] },
+    'POST /api/v1/cohorts/:id/enrolments': { personId: a.org.learner.id },
+    'POST /api/v1/cohorts/:id/sessions/generate': { from: '2026-03-09', weeks: 1, weekdays: [1, 2], slots: [{ startTime: '09:00', endTime: '12:00' }] },
+    'PATCH /api/v1/enrolments/:id': { status: 'withdrawn' },
+    'PATCH /api/v1/sessions/:id': { status: 'cancelled' },
+    'POST /api/v1/sessions/:id/walk-ins': { email: 'mallory@example.test', givenName: 'Mallory', familyName: 'Intruder' },
+  };
+}
+
+/** The route table, parsed from Fastify's own printout (commonPrefix off: one segment chain per route). */
+function routeTable(printed: string): Array<{ method: string; url: string }> {
+  const routes: Array<{ method: string; url: string }> = [];
+  const stack: string[] = [];
+  for (const line of printed.split('\n')) {
+    const at = line.indexOf('── ');
+    if (at < 0) continue;
+    const depth = (at - 1) / 4; // "└── " at depth 0, "│   └── " at depth 1, …
+    const m = /^(.*?)(?: \(([^)]*)\))?$/.exec(line.slice(at + 3))!;
+    stack.length = depth;
+    stack.push(m[1]!);
+    for (const method of (m[2] ?? '').split(',').map((s) => s.trim()).filter(Boolean)) routes.push({ method, url: stack.join('') });
+  }
+  return routes;
+}
+
+async function snapshotOf(t: TestContext, organisationId: string): Promise<string> {
+  const parts: string[] = [];
+  for (const table of TENANT_TABLES) {
+    const column = table === 'organisations' ? 'id' : 'organisation_id';
+    const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${organisationId}`.execute(t.db);
+    parts.push(`${table}:${JSON.stringify(rows.map((r) => JSON.stringify(r)).sort())}`);
+  }
+  return parts.join('\n');
+}
+
+describe('access-control matrix: A cannot reach B through any parametrised route', () => {
+  let t: TestContext;
+  let A: Fixture;
+  let B: Fixture;
+
+  /** Full data for one organisation, made through the API (and the outbox directly). */
+  async function makeFixture(tag: string): Promise<Fixture> {
+    const org = await makeOrganisationWithStaff(t.db);
+    const as = org.as.admin;
+    const post = async (url: string, payload: unknown, method: 'POST' | 'PUT' = 'POST') => {
+      const res = await t.request({ method, url, as, payload: payload as never });
+      assert.ok(res.statusCode < 300, `${url}: ${res.body}`);
+      return res.json();
+    };
+    const program = await post('/api/v1/programs', { title: `Programme secret ${tag}`, code: `SECRET-${tag}` });
+    const module = await post(`/api/v1/programs/${program.id}/modules`, { title: `Module secret ${tag}` });
+    const cohort = await post('/api/v1/cohorts', { programId: program.id, name: `Cohorte secrète ${tag}` });
+    await post(`/api/v1/cohorts/${cohort.id}/trainers`, { trainerIds: [org.trainer.id] }, 'PUT');
+    const enrolment = await post(`/api/v1/cohorts/${cohort.id}/enrolments`, { personId: org.learner.id });
+    const session = await post('/api/v1/sessions', { cohortId: cohort.id, moduleId: module.id, date: '2026-03-03', startTime: '09:00', endTime: '12:30', location: `Salle secrète ${tag}` });
+    const person = await post('/api/v1/people', { email: `secret-${tag.toLowerCase()}@example.test`, givenName: 'Secret', familyName: `Person ${tag}`, roles: ['learner'] });
+    const mail = await t.db
+      .insertInto('outbox_mails')
+      .values({ organisation_id: org.organisation.id, to_address: person.email, subject: `Courrier secret ${tag}`, text_body: 'secret' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
+    return {
+      org,
+      ids: {
+        people: person.id,
+        programs: program.id,
+        modules: module.id,
+        cohorts: cohort.id,
+        enrolments: enrolment.id,
+        sessions: session.id,
+        outbox: mail.id,
+        'api-keys': apiKey.id,
+        organisations: org.organisation.id,
+      },
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`],
+    };
+  }
+
+  before(async () => {
+    t = await createTestContext();
+    A = await makeFixture('A');
+    B = await makeFixture('B');
+  });
+  after(() => t.close());
+
+  /** The id of `fixture` for the parameter `name` that follows the path segment `resource`. */
+  function idFor(fixture: Fixture, resource: string, name: string): string | undefined {
+    if (name !== 'id') {
+      const base = name.replace(/Id$/, '');
+      const plural = Object.keys(fixture.ids).find((k) => k === base || k === `${base}s` || k === base.replace(/y$/, 'ies'));
+      if (plural) return fixture.ids[plural];
+    }
+    return fixture.ids[resource];
+  }
+
+  function buildUrl(template: string, fixture: Fixture): { url: string; missing: string[] } {
+    const segments = template.split('/');
+    const missing: string[] = [];
+    const url = segments
+      .map((seg, i) => {
+        if (!seg.startsWith(':')) return seg;
+        const id = idFor(fixture, segments[i - 1] ?? '', seg.slice(1));
+        if (!id) missing.push(`${seg} after "${segments[i - 1]}"`);
+        return id ?? 'missing';
+      })
+      .join('/');
+    return { url, missing };
+  }
+
+  test('every parametrised route answers 404 to every identity of A with B ids, and leaks nothing', async () => {
+    const all = routeTable(t.app.printRoutes({ commonPrefix: false }));
+    const routes = all.filter((r) => r.url.startsWith('/api/v1/') && r.url.includes('/:') && r.method !== 'HEAD');
+
+    // The parser must see every documented parametrised path (guards against a silent parse failure).
+    const doc = (t.app as unknown as { swagger(): { paths: Record<string, Record<string, unknown>> } }).swagger();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{')) continue;
+      const template = path.replace(/\{([^}]+)\}/g, ':$1');
+      for (const method of Object.keys(ops)) {
+        assert.ok(routes.some((r) => r.url === template && r.method === method.toUpperCase()), `route table parse missed ${method.toUpperCase()} ${template}`);
+      }
+    }
+    assert.ok(routes.length >= 15, `only ${routes.length} parametrised routes found`);
+
+    const BODIES = bodies(A);
+    const problems: string[] = [];
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      const b = buildUrl(r.url, B);
+      if (b.missing.length) problems.push(`${key}: no B id for ${b.missing.join(', ')} — add it to the fixture ids in test/access-matrix.test.ts`);
+      if (['POST', 'PUT', 'PATCH'].includes(r.method) && !(key in BODIES)) problems.push(`${key}: no valid body — add one to BODIES in test/access-matrix.test.ts`);
+    }
+    assert.deepEqual(problems, []);
+
+    const before = await snapshotOf(t, B.org.organisation.id);
+    const identities = ['admin', 'manager', 'trainer', 'learner', 'apiKey'] as const;
+    const failures: string[] = [];
+    let calls = 0;
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      const payload = BODIES[key];
+      for (const who of identities) {
+        const res = await t.request({ method: r.method as never, url: buildUrl(r.url, B).url, as: A.org.as[who], ...(payload !== undefined ? { payload: payload as never } : {}) });
+        calls++;
+        const label = `${who} ${key} → ${res.statusCode}`;
+        const body = res.body;
+        let bodyWithoutInstance = body;
+        try {
+          const parsed = JSON.parse(body);
+          if (parsed && typeof parsed === 'object') delete parsed.instance;
+          bodyWithoutInstance = JSON.stringify(parsed);
+        } catch {
+          /* not JSON: check it whole */
+        }
+        const leaked = [...B.markers, ...Object.values(B.ids)].filter((m) => bodyWithoutInstance.includes(m));
+        if (leaked.length) failures.push(`${label}: body leaks B data (${leaked.join(', ')})`);
+        if (res.statusCode === 404) continue;
+        if (res.statusCode === 403) {
+          // A role refused by the route outright (trainers and learners on staff routes, managers and keys on
+          // admin-only ones) is tolerated only if the refusal does not depend on the id: A's own ids get it too.
+          const own = await t.request({ method: r.method as never, url: buildUrl(r.url, A).url, as: A.org.as[who], ...(payload !== undefined ? { payload: payload as never } : {}) });
+          if (own.statusCode !== 403) failures.push(`${label}, but ${own.statusCode} with A's own ids: the 403 reveals that B's id exists`);
+          continue;
+        }
+        failures.push(`${label} (expected 404): ${body.slice(0, 200)}`);
+      }
+    }
+    assert.deepEqual(failures, [], `${failures.length} of ${calls} calls broke isolation`);
+    assert.equal(await snapshotOf(t, B.org.organisation.id), before, "B's rows changed");
+  });
+
+  test('ids of B passed in bodies and filters are not found or return nothing', async () => {
+    const as = A.org.as.admin;
+    const cases: Array<{ method: 'GET' | 'POST'; url: string; payload?: unknown; expect: 'empty' | 404 }> = [
+      { method: 'POST', url: '/api/v1/cohorts', payload: { programId: B.ids.programs, name: 'x' }, expect: 404 },
+      { method: 'POST', url: '/api/v1/sessions', payload: { cohortId: B.ids.cohorts, date: '2026-03-04', startTime: '09:00', endTime: '12:00' }, expect: 404 },
+      { method: 'POST', url: `/api/v1/cohorts/${A.ids.cohorts}/enrolments`, payload: { personId: B.ids.people }, expect: 404 },
+      { method: 'POST', url: '/api/v1/sessions', payload: { cohortId: A.ids.cohorts, moduleId: B.ids.modules, date: '2026-03-05', startTime: '09:00', endTime: '12:00' }, expect: 404 },
+      { method: 'GET', url: `/api/v1/people?cohortId=${B.ids.cohorts}`, expect: 'empty' },
+      { method: 'GET', url: `/api/v1/cohorts?programId=${B.ids.programs}`, expect: 'empty' },
+      { method: 'GET', url: `/api/v1/sessions?from=2026-03-01&to=2026-03-31&cohortId=${B.ids.cohorts}`, expect: 'empty' },
+      { method: 'GET', url: `/api/v1/sessions?from=2026-03-01&to=2026-03-31&trainerId=${B.org.trainer.id}`, expect: 'empty' },
+    ];
+    for (const c of cases) {
+      const res = await t.request({ method: c.method, url: c.url, as, ...(c.payload ? { payload: c.payload as never } : {}) });
+      if (c.expect === 404) assert.equal(res.statusCode, 404, `${c.method} ${c.url}: ${res.body}`);
+      else assert.deepEqual(res.json().items, [], `${c.url}: ${res.body}`);
+    }
+    // A's trainer cannot put B's trainer on A's cohort either.
+    const res = await t.request({ method: 'PUT', url: `/api/v1/cohorts/${A.ids.cohorts}/trainers`, as, payload: { trainerIds: [B.org.trainer.id] } });
+    assert.equal(res.statusCode, 400);
+  });
+});
