@@ -27,6 +27,9 @@ export function createDatabase(config: DatabaseConfig): Db {
         pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     };
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize, types });
+    // An idle connection closed by the server (restart, failover, admin command)
+    // must not crash the process: the pool drops it and opens a new one.
+    pool.on('error', (error) => console.warn(`PostgreSQL: idle connection lost (${error.message}); it will be replaced.`));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });

@@ -4,7 +4,8 @@ import { type Kysely, sql } from 'kysely';
 export const APP_ROLE = 'emarge_app';
 
 /**
- * Enables and forces Row-Level Security on a tenant table: rows are visible and
+ * Enables Row-Level Security on a tenant table: for the role `emarge_app` (which
+ * `withTenant` switches to) rows are visible and
  * writable only when their `organisation_id` equals the organisation set for the
  * current transaction (`emarge.organisation_id`). Call it from the migration
  * that creates the table.
@@ -14,7 +15,6 @@ export async function enableTenantIsolation(db: Kysely<unknown>, table: string):
   const t = sql.raw(table);
   const column = sql.raw(table === 'organisations' ? 'id' : 'organisation_id');
   await sql`ALTER TABLE ${t} ENABLE ROW LEVEL SECURITY`.execute(db);
-  await sql`ALTER TABLE ${t} FORCE ROW LEVEL SECURITY`.execute(db);
   await sql`
     CREATE POLICY tenant_isolation ON ${t}
       USING (${column} = nullif(current_setting('emarge.organisation_id', true), '')::uuid)

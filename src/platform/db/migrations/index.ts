@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001-core-schema.ts';
 import * as m0002 from './0002-tenant-isolation.ts';
 import * as m0003 from './0003-outbox-delivery.ts';
+import * as m0004 from './0004-rls-without-force.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001-core-schema': m0001,
   '0002-tenant-isolation': m0002,
   '0003-outbox-delivery': m0003,
+  '0004-rls-without-force': m0004,
 };
