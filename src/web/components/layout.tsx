@@ -1,5 +1,5 @@
 import { AppShell, Burger, Button, Group, NavLink, SegmentedControl, Stack, Text } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router';
@@ -58,6 +58,8 @@ export function AppLayout() {
   const navigate = useNavigate();
   const roles = session.person.roles;
   const items = NAV.filter((item) => item.roles(roles));
+  // Below the sm breakpoint the navbar slides off-screen when collapsed: hide it from keyboard and screen readers too.
+  const mobile = useMediaQuery('(max-width: 48em)') ?? false;
 
   useEffect(() => close(), [location.pathname, close]);
 
@@ -94,10 +96,10 @@ export function AppLayout() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="sm" id="main-navigation" aria-label={t('nav.label')} component="nav">
+      <AppShell.Navbar p="sm" id="main-navigation" aria-label={t('nav.label')} component="nav" style={mobile && !opened ? { visibility: 'hidden' } : undefined}>
         <Stack gap={2}>
           {items.map((item) => (
-            <NavLink key={item.to} component={Link} to={item.to} label={t(item.label)} active={isActive(item.to)} aria-current={isActive(item.to) ? 'page' : undefined} />
+            <NavLink key={item.to} variant="filled" component={Link} to={item.to} label={t(item.label)} active={isActive(item.to)} aria-current={isActive(item.to) ? 'page' : undefined} />
           ))}
         </Stack>
       </AppShell.Navbar>

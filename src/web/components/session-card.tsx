@@ -37,7 +37,7 @@ export function SessionCard({ session, link = true, showDate = false }: { sessio
               </Badge>
             )}
             {session.holiday && (
-              <Badge size="xs" color="orange.9" variant="filled">
+              <Badge size="xs" color="#a33b0b" variant="filled">
                 {session.holiday}
               </Badge>
             )}

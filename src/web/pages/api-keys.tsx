@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Code, CopyButton, Group, Paper, Select, Stack, Ta
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, getAll } from '../api/client.ts';
-import type { ApiKey } from '../api/types.ts';
+import type { ApiKey, CreatedApiKey } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
 import { formatDateTime } from '../lib/dates.ts';
@@ -16,7 +16,7 @@ export function ApiKeysPage() {
   const state = useApi((signal) => getAll<ApiKey>('/api-keys', {}, 1000, signal), []);
   const [name, setName] = useState('');
   const [scope, setScope] = useState<'read' | 'write'>('read');
-  const [created, setCreated] = useState<ApiKey | null>(null);
+  const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
@@ -25,7 +25,7 @@ export function ApiKeysPage() {
     setBusy(true);
     setError(null);
     try {
-      setCreated(await api.post<ApiKey>('/api-keys', { name: name.trim(), scope }));
+      setCreated(await api.post<CreatedApiKey>('/api-keys', { name: name.trim(), scope }));
       setName('');
       state.reload();
     } catch (err) {

@@ -318,7 +318,7 @@ function GenerateForm({ cohortOptions, defaultCohortId, defaultFrom, onDone }: {
           )}
         </Group>
         {created && (
-          <Text c="green.9" fw={600} role="status" data-testid="generate-result">
+          <Text c="teal.9" fw={600} role="status" data-testid="generate-result">
             {t('generate.created', { count: created.created })}
           </Text>
         )}

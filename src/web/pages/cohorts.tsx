@@ -210,7 +210,7 @@ function CohortEditor({ cohort, onSaved }: { cohort: Cohort; onSaved: () => void
         </Title>
         <ErrorAlert error={error ?? trainers.error} />
         {saved && (
-          <Text c="green.9" role="status">
+          <Text c="teal.9" role="status">
             {t('common.saved')}
           </Text>
         )}
@@ -304,7 +304,7 @@ function EnrolmentsSection({ cohort, canEdit, onChanged }: { cohort: Cohort; can
                     <Table.Td>
                       {en.person.familyName} {en.person.givenName}{' '}
                       {en.walkIn && (
-                        <Badge size="xs" color="orange.9">
+                        <Badge size="xs" color="#a33b0b">
                           {t('enrolments.walkIn')}
                         </Badge>
                       )}

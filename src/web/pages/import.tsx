@@ -10,15 +10,8 @@ import { useApi } from '../lib/use-api.ts';
 
 type Kind = 'learners' | 'sessions';
 
-function rowValue(row: ImportRow, column: string, index: number): string {
-  if (Array.isArray(row.values)) return row.values[index] ?? '';
-  return row.values?.[column] ?? '';
-}
-
 function rowErrorColumns(row: ImportRow): Set<string> {
-  const columns = new Set<string>();
-  for (const e of row.errors ?? []) if (typeof e === 'object' && e.column) columns.add(e.column);
-  return columns;
+  return new Set(row.errors.flatMap((e) => (e.column ? [e.column] : [])));
 }
 
 /** "ligne 12, colonne email : …" */
@@ -166,8 +159,21 @@ export function ImportPage() {
       {result && (
         <Alert color="green" variant="light" title={t('import.doneTitle')} role="status" data-testid="import-result">
           <Stack gap={4}>
-            <Text size="sm">{t('import.done', { created: result.created, updated: result.updated, enrolled: result.enrolled ?? 0 })}</Text>
-            {result.skippedLines?.length > 0 && <Text size="sm">{t('import.skippedLines', { lines: result.skippedLines.join(', ') })}</Text>}
+            <Text size="sm">
+              {result.kind === 'learners'
+                ? t('import.done', { created: result.created, updated: result.updated, enrolled: result.enrolled })
+                : t('import.doneSessions', { created: result.created, existing: result.existing })}
+            </Text>
+            {result.skippedLines.length > 0 && <Text size="sm">{t('import.skippedLines', { lines: result.skippedLines.join(', ') })}</Text>}
+            {result.errors.length > 0 && (
+              <List size="sm">
+                {result.errors.map((e, i) => (
+                  <List.Item key={i}>
+                    <ErrorLine error={e} />
+                  </List.Item>
+                ))}
+              </List>
+            )}
             {cohortId && (
               <Button component={Link} to={`/cohorts/${cohortId}`} variant="white" size="xs" w="fit-content">
                 {t('import.openCohort', { name: cohortName ?? '' })}
@@ -192,10 +198,12 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
       </Title>
       <Group gap="xs" role="status">
         <Badge color="gray.8">{t('import.summary.total', { count: s.total })}</Badge>
-        <Badge color="green.9">{t('import.summary.create', { count: s.create })}</Badge>
+        <Badge color="teal.9">{t('import.summary.create', { count: s.create })}</Badge>
         <Badge color="blue.9">{t('import.summary.update', { count: s.update })}</Badge>
+        {s.exists > 0 && <Badge color="gray.8">{t('import.summary.exists', { count: s.exists })}</Badge>}
         <Badge color={s.invalid ? 'red.9' : 'gray.8'}>{t('import.summary.invalid', { count: s.invalid })}</Badge>
       </Group>
+      {preview.ignoredColumns.length > 0 && <Text size="sm">{t('import.ignoredColumns', { columns: preview.ignoredColumns.join(', ') })}</Text>}
       {preview.errors.length > 0 && (
         <Alert color="red" variant="light" title={t('import.errorsTitle', { count: preview.errors.length })} data-testid="import-errors">
           <List size="sm">
@@ -214,8 +222,9 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
               <Table.Th>{t('import.line')}</Table.Th>
               <Table.Th>{t('import.status')}</Table.Th>
               {preview.columns.map((c) => (
-                <Table.Th key={c}>{c}</Table.Th>
+                <Table.Th key={c.name}>{c.header}</Table.Th>
               ))}
+              <Table.Th>{t('import.rowErrors')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -225,18 +234,25 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
               return (
                 <Table.Tr key={row.line} bg={bad ? 'red.0' : undefined} data-status={row.status} aria-invalid={bad || undefined}>
                   <Table.Td>{row.line}</Table.Td>
-                  <Table.Td>
-                    <Badge size="sm" color={bad ? 'red.9' : row.status === 'update' ? 'blue.9' : 'green.9'}>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Badge size="sm" style={{ overflow: 'visible' }} color={bad ? 'red.9' : row.status === 'update' ? 'blue.9' : row.status === 'exists' ? 'gray.8' : 'teal.9'}>
                       {t(`import.statuses.${row.status}`)}
                     </Badge>
                   </Table.Td>
-                  {preview.columns.map((c, i) => (
-                    <Table.Td key={c} style={badColumns.has(c) ? { outline: '2px solid var(--mantine-color-red-8)', outlineOffset: -2 } : undefined}>
-                      <Box component="span" fw={badColumns.has(c) ? 700 : undefined} c={badColumns.has(c) ? 'red.9' : undefined}>
-                        {rowValue(row, c, i)}
+                  {preview.columns.map((c) => (
+                    <Table.Td key={c.name} style={badColumns.has(c.name) ? { outline: '2px solid var(--mantine-color-red-8)', outlineOffset: -2 } : undefined}>
+                      <Box component="span" fw={badColumns.has(c.name) ? 700 : undefined} c={badColumns.has(c.name) ? 'red.9' : undefined}>
+                        {row.values[c.name] ?? ''}
                       </Box>
                     </Table.Td>
                   ))}
+                  <Table.Td>
+                    {row.errors.map((e, i) => (
+                      <Text key={i} size="xs" c="red.9">
+                        {e.column ? `${e.column} : ${e.message}` : e.message}
+                      </Text>
+                    ))}
+                  </Table.Td>
                 </Table.Tr>
               );
             })}

@@ -10,8 +10,6 @@ import { formatDateTime } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
-const recipient = (m: OutboxMail) => m.to ?? m.toAddress ?? '';
-const textOf = (m: OutboxMail) => m.text ?? m.textBody ?? '';
 
 export function OutboxPage() {
   const { t, i18n } = useTranslation();
@@ -38,13 +36,13 @@ export function OutboxPage() {
                   {page.items.map((m) => (
                     <Table.Tr key={m.id}>
                       <Table.Td>{formatDateTime(m.createdAt, me.organisation.timezone, i18n.language)}</Table.Td>
-                      <Table.Td>{recipient(m)}</Table.Td>
+                      <Table.Td>{m.to}</Table.Td>
                       <Table.Td>
                         <Anchor component={Link} to={`/outbox/${m.id}`}>
                           {m.subject}
                         </Anchor>
                       </Table.Td>
-                      <Table.Td>{m.status ? t(`outbox.statuses.${m.status}`, { defaultValue: m.status }) : '—'}</Table.Td>
+                      <Table.Td>{t(`outbox.statuses.${m.status}`)}</Table.Td>
                     </Table.Tr>
                   ))}
                 </Table.Tbody>
@@ -84,18 +82,21 @@ export function OutboxMailPage() {
           <Paper withBorder p="md">
             <Stack gap="xs">
               <Text size="sm">
-                <strong>{t('outbox.fields.to')}</strong> : {recipient(m)}
+                <strong>{t('outbox.fields.to')}</strong> : {m.to}
               </Text>
               <Text size="sm">
                 <strong>{t('outbox.fields.createdAt')}</strong> : {formatDateTime(m.createdAt, me.organisation.timezone, i18n.language)}
               </Text>
-              {m.status && (
-                <Group gap="xs">
-                  <Badge color="gray.8">{t(`outbox.statuses.${m.status}`, { defaultValue: m.status })}</Badge>
-                </Group>
+              <Group gap="xs">
+                <Badge color={m.status === 'failed' ? 'red.9' : 'gray.8'}>{t(`outbox.statuses.${m.status}`)}</Badge>
+              </Group>
+              {m.lastError && (
+                <Text size="sm" c="red.9">
+                  {m.lastError}
+                </Text>
               )}
               <Text component="pre" size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontFamily: 'inherit' }} data-testid="mail-body">
-                {textOf(m)}
+                {m.text}
               </Text>
             </Stack>
           </Paper>

@@ -237,7 +237,7 @@ function PersonEditor({ person, onSaved }: { person: Person; onSaved: () => void
         </Text>
         <ErrorAlert error={error} />
         {saved && (
-          <Text c="green.9" role="status">
+          <Text c="teal.9" role="status">
             {t('common.saved')}
           </Text>
         )}

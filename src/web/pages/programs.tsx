@@ -191,7 +191,7 @@ function ProgramEditor({ program, onSaved }: { program: Program; onSaved: () => 
       <Stack gap="sm">
         <ErrorAlert error={error} />
         {saved && (
-          <Text c="green.9" role="status">
+          <Text c="teal.9" role="status">
             {t('common.saved')}
           </Text>
         )}

@@ -44,8 +44,8 @@ export function SessionPage() {
                   </Text>
                 )}
                 <Group gap="xs">
-                  <Badge color={s.status === 'cancelled' ? 'gray.8' : 'green.9'}>{t(`sessions.status.${s.status}`)}</Badge>
-                  {s.holiday && <Badge color="orange.9">{s.holiday}</Badge>}
+                  <Badge color={s.status === 'cancelled' ? 'gray.8' : 'teal.9'}>{t(`sessions.status.${s.status}`)}</Badge>
+                  {s.holiday && <Badge color="#a33b0b">{s.holiday}</Badge>}
                 </Group>
               </Stack>
             </Paper>
@@ -101,7 +101,7 @@ function SessionEditor({ session, onSaved }: { session: Session; onSaved: () => 
       <Stack gap="sm">
         <ErrorAlert error={error} />
         {saved && (
-          <Text c="green.9" role="status">
+          <Text c="teal.9" role="status">
             {t('common.saved')}
           </Text>
         )}

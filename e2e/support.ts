@@ -1,0 +1,99 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { createApp } from '../src/app.ts';
+import { buildWebIfNeeded } from '../scripts/build-web-if-needed.ts';
+import { loadConfig } from '../src/config.ts';
+import { seedDemo } from '../src/modules/demo/seed-demo.ts';
+import type { Db } from '../src/platform/db/database.ts';
+import { FixedClock } from '../src/platform/clock.ts';
+import { createTestDatabase } from '../test/database.ts';
+
+/** Helpers of the browser journeys: the real server on a free port, Debian's Chromium, axe-core, screenshots. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT_DIRS = [join(ROOT, 'test-results', 'screenshots'), ...(process.env.UPDATE_SCREENSHOTS === '1' ? [join(ROOT, 'docs', 'screenshots')] : [])];
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface RunningServer {
+  url: string;
+  db: Db;
+  admin: Credentials;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the web app when stale, then starts the real app on 127.0.0.1:<free port>
+ * with a fresh migrated database (PGlite in memory, or PostgreSQL with
+ * EMARGE_TEST_DB=postgres) holding the demo organisation.
+ */
+export async function startServer(opts: { now: string }): Promise<RunningServer> {
+  buildWebIfNeeded({ quiet: true });
+  const database = await createTestDatabase();
+  const admin = await seedDemoOrganisation(database.db, new Date(opts.now));
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100' });
+  const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: new FixedClock(opts.now), mailTransport: null });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    db: database.db,
+    admin,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The demo organisation (src/modules/demo/seed-demo.ts) and its admin's password login. */
+async function seedDemoOrganisation(db: Db, now: Date): Promise<Credentials> {
+  const seeded = await seedDemo(db, { now });
+  const admin = seeded.logins.find((l) => l.role === 'admin' && l.password);
+  if (!admin?.password) throw new Error('seedDemo() returned no admin login with a password');
+  return { email: admin.email, password: admin.password };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=fr-FR'],
+  });
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+/** Runs axe-core on the page; returns the violations of serious or critical impact. */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
+  if (!loaded) await page.addScriptTag({ path: join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
+  const result = (await page.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as { violations: AxeViolation[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+export function describeViolations(violations: AxeViolation[]): string {
+  return violations
+    .map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.slice(0, 5).map((n) => `    ${JSON.stringify(n.target)} ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`).join('\n')}`)
+    .join('\n');
+}
+
+/** Saves a screenshot under test-results/screenshots (and docs/screenshots with UPDATE_SCREENSHOTS=1). */
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  for (const dir of SCREENSHOT_DIRS) {
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, name), fullPage: opts.fullPage ?? false });
+  }
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
+import en from './en.json' with { type: 'json' };
+import fr from './fr.json' with { type: 'json' };
+
+/** Every string the web app shows is translated in French and English; every API error code has a message. */
+const WEB = fileURLToPath(new URL('..', import.meta.url));
+const PLURAL = /_(zero|one|two|few|many|other)$/;
+
+function flatten(obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
+}
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return /\.tsx?$/.test(name) && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+/** Keys as i18next resolves them: plural forms collapse to their base key. */
+const keySet = (resource: Record<string, unknown>) => new Set(flatten(resource).map((k) => k.replace(PLURAL, '')));
+const frKeys = keySet(fr);
+const enKeys = keySet(en);
+
+test('French and English have the same keys', () => {
+  assert.deepEqual([...frKeys].filter((k) => !enKeys.has(k)), [], 'keys missing in en.json');
+  assert.deepEqual([...enKeys].filter((k) => !frKeys.has(k)), [], 'keys missing in fr.json');
+});
+
+test('every plural key has its "other" form in both languages', () => {
+  for (const [name, resource] of [['fr', fr], ['en', en]] as const) {
+    const all = new Set(flatten(resource));
+    for (const key of all) {
+      if (PLURAL.test(key)) assert.ok(all.has(key.replace(PLURAL, '_other')), `${name}: ${key} without ${key.replace(PLURAL, '_other')}`);
+    }
+  }
+});
+
+test('every key used in the web sources exists', () => {
+  const used = new Set<string>();
+  for (const file of sourceFiles(WEB)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!);
+    for (const m of text.matchAll(/label: '((?:nav)\.[a-zA-Z]+)'/g)) used.add(m[1]!);
+  }
+  assert.ok(used.size > 100, `found ${used.size} keys: the scan is broken`);
+  assert.deepEqual([...used].filter((k) => !frKeys.has(k)).sort(), [], 'keys used but missing in fr.json');
+});
+
+test('dynamic keys: roles, half-days, weekdays, statuses', () => {
+  const expected = [
+    ...['admin', 'manager', 'trainer', 'learner'].map((r) => `roles.${r}`),
+    ...['am', 'pm'].flatMap((h) => [`calendar.halfDay.${h}`, `generate.slot.${h}`]),
+    ...[1, 2, 3, 4, 5, 6, 7].map((d) => `weekdays.${d}`),
+    ...['planned', 'cancelled'].map((s) => `sessions.status.${s}`),
+    ...['active', 'completed', 'withdrawn'].map((s) => `enrolments.statuses.${s}`),
+    ...['create', 'update', 'exists', 'error'].map((s) => `import.statuses.${s}`),
+    ...['read', 'write'].map((s) => `apiKeys.scopes.${s}`),
+    ...['pending', 'sent', 'failed', 'stored'].map((s) => `outbox.statuses.${s}`),
+  ];
+  assert.deepEqual(expected.filter((k) => !frKeys.has(k)), []);
+});
+
+test('every API error code has a translated message', () => {
+  assert.deepEqual(Object.keys(ERROR_CODES).filter((code) => !frKeys.has(`errors.${code}`)), []);
+});
