@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { CreatedAt, NullableTimestamp, Timestamp, UpdatedAt } from '../../platform/db/schema.ts';
+import type { CreatedAt, Json, NullableTimestamp, Timestamp, UpdatedAt } from '../../platform/db/schema.ts';
 
 export interface ProgramsTable {
   organisation_id: string;
@@ -10,6 +10,8 @@ export interface ProgramsTable {
   planned_hours: Generated<number>;
   funder: string | null;
   funding_reference: string | null;
+  /** Attendance settings overriding the organisation's (see modules/attendance). */
+  attendance_settings: Generated<Json<Record<string, unknown>>>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   archived_at: NullableTimestamp;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AttendanceTables } from '../../modules/attendance/attendance.table.ts';
 import type { CatalogueTables } from '../../modules/catalogue/catalogue.table.ts';
 import type { OrganisationTables } from '../../modules/organisations/organisation.table.ts';
 import type { PeopleTables } from '../../modules/people/person.table.ts';
@@ -117,4 +118,4 @@ export interface PlatformTables {
 }
 
 /** The whole database, one interface per module merged here. */
-export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables {}
+export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables {}

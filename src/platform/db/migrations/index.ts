@@ -3,6 +3,7 @@ import * as m0001 from './0001-core-schema.ts';
 import * as m0002 from './0002-tenant-isolation.ts';
 import * as m0003 from './0003-outbox-delivery.ts';
 import * as m0004 from './0004-rls-without-force.ts';
+import * as m0005 from './0005-attendance.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0002-tenant-isolation': m0002,
   '0003-outbox-delivery': m0003,
   '0004-rls-without-force': m0004,
+  '0005-attendance': m0005,
 };
