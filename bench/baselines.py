@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""Baselines for bench/risk.ts, on EXACTLY the tensors our model used.
+
+Reads the folder written by runOuladBench(exportDir): normalised weekly
+features [n, steps, features], labels and masks for train / validation /
+test, and meta.json. For each week of prediction w, a learner's input is
+its feature history up to w (steps 0..w, flattened): the same features and
+the same learners (mask at step w) as our sequence model.
+
+- logistic regression and gradient boosting (scikit-learn), Platt-calibrated
+  and thresholded on validation exactly like our model; no metric on
+  training data;
+- the same architecture as ours in PyTorch (same weights layout, batch size,
+  optimiser, loss), timed per epoch on this machine with the same number of
+  threads.
+
+Run with Debian's python3 (apt-get install python3-sklearn python3-torch).
+"""
+import argparse
+import json
+import os
+import time
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+
+def load(folder, name, n, steps, features):
+    x = np.fromfile(os.path.join(folder, f"{name}_x.f32"), dtype="<f4").reshape(n, steps, features)
+    y = np.fromfile(os.path.join(folder, f"{name}_y.f32"), dtype="<f4").reshape(n, steps)
+    m = np.fromfile(os.path.join(folder, f"{name}_mask.f32"), dtype="<f4").reshape(n, steps)
+    return x, y, m
+
+
+def at_week(x, y, m, w):
+    rows = m[:, w] == 1
+    return x[rows, : w + 1, :].reshape(rows.sum(), -1), y[rows, w].astype(int)
+
+
+def platt(scores_val, y_val):
+    lr = LogisticRegression(C=1e6, max_iter=1000)
+    lr.fit(scores_val.reshape(-1, 1), y_val)
+    return lambda s: lr.predict_proba(s.reshape(-1, 1))[:, 1]
+
+
+def best_f1_threshold(y, p):
+    order = np.argsort(-p, kind="stable")
+    ys, ps = y[order], p[order]
+    tp = np.cumsum(ys)
+    fp = np.cumsum(1 - ys)
+    last = np.r_[ps[1:] != ps[:-1], True]  # evaluate at the end of each tie group
+    f1 = np.where(tp > 0, 2 * tp / (tp + fp + ys.sum()), 0)
+    f1 = np.where(last, f1, -1)
+    k = int(np.argmax(f1))
+    return float(ps[k])
+
+
+def ece(y, p, bins=10):
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        sel = idx == b
+        if sel.any():
+            total += sel.mean() * abs(p[sel].mean() - y[sel].mean())
+    return float(total)
+
+
+def evaluate(y, p, threshold):
+    pred = p >= threshold
+    tp = int((pred & (y == 1)).sum())
+    fp = int((pred & (y == 0)).sum())
+    fn = int((~pred & (y == 1)).sum())
+    return {
+        "auc": float(roc_auc_score(y, p)),
+        "pr_auc": float(average_precision_score(y, p)),
+        "f1": 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn),
+        "brier": float(brier_score_loss(y, p)),
+        "ece": ece(y, p),
+        "threshold": threshold,
+        "n_test": int(len(y)),
+    }
+
+
+def run_tabular(meta, data):
+    out = {"logistic_regression": [], "gradient_boosting": []}
+    seed = meta["seed"]
+    for w in meta["weeks"]:
+        xtr, ytr = at_week(*data["train"], w)
+        xva, yva = at_week(*data["validation"], w)
+        xte, yte = at_week(*data["test"], w)
+        models = {
+            "logistic_regression": LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced"),
+            # No internal early stopping: it would draw a random validation split across periods.
+            "gradient_boosting": HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31, early_stopping=False, random_state=seed),
+        }
+        for name, model in models.items():
+            t0 = time.perf_counter()
+            model.fit(xtr, ytr)
+            fit_s = time.perf_counter() - t0
+            score = (lambda X: model.decision_function(X)) if name == "logistic_regression" else (lambda X: model.predict_proba(X)[:, 1])
+            sva, ste = score(xva), score(xte)
+            if name == "gradient_boosting":  # Platt on log-odds
+                sva, ste = np.log(np.clip(sva, 1e-6, 1 - 1e-6) / np.clip(1 - sva, 1e-6, 1)), np.log(np.clip(ste, 1e-6, 1 - 1e-6) / np.clip(1 - ste, 1e-6, 1))
+            cal = platt(sva, yva)
+            pva, pte = cal(sva), cal(ste)
+            r = evaluate(yte, pte, best_f1_threshold(yva, pva))
+            r.update({"week": w, "fit_seconds": fit_s, "n_features": int(xtr.shape[1]), "n_train": int(len(ytr)), "validation_auc": float(roc_auc_score(yva, pva))})
+            out[name].append(r)
+    return out
+
+
+def run_torch(meta, data, epochs):
+    import torch
+    import torch.nn as nn
+
+    threads = int(meta["training"]["threads"])
+    torch.set_num_threads(threads)
+    torch.manual_seed(meta["seed"])
+    cfg = meta["model"]
+    f, h, steps = cfg["inputSize"], cfg["hidden"], cfg["steps"]
+    arch = cfg["architecture"]
+
+    class TCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            k = cfg.get("kernel", 3)
+            self.k, self.dil = k, cfg.get("dilations", [1, 2, 4, 8])
+            self.inp = nn.Linear(f, h)
+            self.convs = nn.ModuleList([nn.Linear(k * h, h) for _ in self.dil])
+            self.head = nn.Linear(h, 1)
+
+        def forward(self, x):
+            z = torch.relu(self.inp(x))
+            for d, conv in zip(self.dil, self.convs):
+                taps = [z] + [nn.functional.pad(z, (0, 0, j * d, 0))[:, :steps, :] for j in range(1, self.k)]
+                z = z + torch.relu(conv(torch.cat(taps, dim=2)))
+            return self.head(z).squeeze(-1)
+
+    class GRU(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(f, h, batch_first=True)
+            self.head = nn.Linear(h, 1)
+
+        def forward(self, x):
+            return self.head(self.gru(x)[0]).squeeze(-1)
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp = nn.Linear(f, h)
+            self.pos = nn.Parameter(torch.randn(steps, h) * 0.02)
+            self.q, self.k, self.v, self.o = (nn.Linear(h, h, bias=False) for _ in range(4))
+            self.ffn = nn.Sequential(nn.Linear(h, 2 * h), nn.ReLU(), nn.Linear(2 * h, h))
+            self.head = nn.Linear(h, 1)
+            self.register_buffer("mask", torch.triu(torch.full((steps, steps), -1e9), diagonal=1))
+
+        def forward(self, x):
+            e = self.inp(x) + self.pos
+            s = self.q(e) @ self.k(e).transpose(1, 2) / h ** 0.5 + self.mask
+            h1 = e + self.o(torch.softmax(s, dim=-1) @ self.v(e))
+            return self.head(h1 + self.ffn(h1)).squeeze(-1)
+
+    model = {"tcn": TCN, "gru": GRU, "attention": Attention}[arch]()
+    x, y, m = (torch.from_numpy(a) for a in data["train"])
+    cw = meta["training"]["classWeights"]
+    w = m * (y * cw["positive"] + (1 - y) * cw["negative"])
+    opt = torch.optim.Adam(model.parameters(), lr=meta["training"]["learningRate"])
+    bs = meta["training"]["batchSize"]
+    gen = torch.Generator().manual_seed(meta["seed"])
+    times = []
+    for _ in range(epochs):
+        t0 = time.perf_counter()
+        order = torch.randperm(x.shape[0], generator=gen)
+        for s in range(0, x.shape[0], bs):
+            idx = order[s : s + bs]
+            z = model(x[idx])
+            loss = (nn.functional.binary_cross_entropy_with_logits(z, y[idx], reduction="none") * w[idx]).sum() / w[idx].sum().clamp_min(1e-6)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+    with torch.no_grad():
+        xv, yv, mv = (torch.from_numpy(a) for a in data["validation"])
+        zv = model(xv)
+        sel = mv == 1
+        val_auc = float(roc_auc_score(yv[sel].numpy(), zv[sel].numpy()))
+    return {
+        "architecture": arch,
+        "threads": threads,
+        "torch_version": torch.__version__,
+        "epochs_timed": epochs,
+        "epoch_seconds": times,
+        "seconds_per_epoch_median": float(np.median(times)),
+        "validation_auc_after_timed_epochs": val_auc,
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--torch-epochs", type=int, default=3)
+    args = ap.parse_args()
+    meta = json.load(open(os.path.join(args.data, "meta.json")))
+    steps, nf = meta["steps"], len(meta["features"])
+    data = {k: load(args.data, k, meta["n"][k], steps, nf) for k in ("train", "validation", "test")}
+    result = run_tabular(meta, data)
+    try:
+        result["pytorch"] = run_torch(meta, data, args.torch_epochs)
+    except ImportError as e:  # torch missing: say so, do not hide it
+        result["pytorch"] = {"error": f"PyTorch not available: {e}"}
+    json.dump(result, open(args.json, "w"), indent=2)
+
+
+if __name__ == "__main__":
+    main()

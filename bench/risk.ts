@@ -1,0 +1,126 @@
+/**
+ * Withdrawal-risk benchmark on OULAD: our model (TensorFlow.js) against
+ * logistic regression and gradient boosting (scikit-learn) on exactly the
+ * same features and splits, plus the same architecture in PyTorch for the
+ * training time per epoch, plus a scale run (30,000 learners × 40 weeks).
+ *
+ *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale]
+ *
+ * Train = presentations 2013B + 2013J, test = 2014B (each filtered into its
+ * own temporary folder, so the test folder is one the model never saw).
+ * Needs Debian's python3 with python3-sklearn and python3-torch.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { getModelRuntime } from '../src/modules/analytics/engine/model-runtime.ts';
+import { buildFeatureSchema } from '../src/modules/analytics/features/feature-schema.ts';
+import type { Architecture } from '../src/modules/analytics/engine/sequence-model.ts';
+import { createRandom } from '../src/modules/analytics/engine/random.ts';
+import { trainRiskModel } from '../src/modules/analytics/engine/train-risk-model.ts';
+import type { SequenceDataset } from '../src/modules/analytics/engine/sequence-dataset.ts';
+import { filterOuladPresentations } from '../src/modules/analytics/oulad/filter-oulad.ts';
+import { runOuladBench } from '../src/modules/analytics/oulad/run-oulad-bench.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' }, data: { type: 'string' }, arch: { type: 'string' }, 'no-scale': { type: 'boolean' },
+    threads: { type: 'string' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' },
+  },
+});
+const dataDir = values.data ?? path.resolve(root, '../shared/data/oulad');
+const python = values.python ?? '/usr/bin/python3';
+const log = (line: string): void => console.error(line);
+const work = mkdtempSync(path.join(tmpdir(), 'emarge-bench-risk-'));
+
+try {
+  const trainDir = path.join(work, 'train'), testDir = path.join(work, 'test'), exportDir = path.join(work, 'tensors');
+  filterOuladPresentations(dataDir, trainDir, ['2013B', '2013J']);
+  filterOuladPresentations(dataDir, testDir, ['2014B']);
+  const runtime = await getModelRuntime({ threads: values.threads ? Number(values.threads) : undefined });
+  log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
+  const architectures = (values.arch ?? 'tcn').split(',') as Architecture[];
+  const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log });
+
+  log('baselines (scikit-learn, PyTorch)…');
+  const baselineJson = path.join(work, 'baselines.json');
+  const t0 = performance.now();
+  const py = spawnSync(python, [path.join(root, 'bench/baselines.py'), '--data', exportDir, '--json', baselineJson, '--torch-epochs', values['torch-epochs'] ?? '3'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const baselines = py.status === 0
+    ? JSON.parse(readFileSync(baselineJson, 'utf8'))
+    : { error: `${python} bench/baselines.py exited with ${py.status ?? py.signal}: install python3-sklearn and python3-torch (apt-get install -y python3-sklearn python3-torch)` };
+  const baselineSeconds = (performance.now() - t0) / 1000;
+
+  // Scale: 30,000 learners × 40 weeks, resampled (with replacement) from the training tensors.
+  let scale: Record<string, unknown> | null = null;
+  if (!values['no-scale']) {
+    const meta = JSON.parse(readFileSync(path.join(exportDir, 'meta.json'), 'utf8'));
+    const steps = 40, f = meta.features.length as number, srcSteps = meta.steps as number;
+    const read = (name: string) => {
+      const n = meta.n[name] as number;
+      const buf = (file: string) => new Float32Array(new Uint8Array(readFileSync(path.join(exportDir, `${name}_${file}.f32`))).buffer);
+      return { n, x: buf('x'), y: buf('y'), mask: buf('mask') };
+    };
+    const src = read('train');
+    const valSrc = read('validation');
+    const resample = (s: typeof src, n: number, seed: number): SequenceDataset => {
+      const random = createRandom(seed);
+      const d: SequenceDataset = { n, steps, features: f, x: new Float32Array(n * steps * f), y: new Float32Array(n * steps), mask: new Float32Array(n * steps) };
+      for (let i = 0; i < n; i++) {
+        const j = Math.floor(random.next() * s.n);
+        d.x.set(s.x.subarray(j * srcSteps * f, j * srcSteps * f + steps * f), i * steps * f);
+        d.y.set(s.y.subarray(j * srcSteps, j * srcSteps + steps), i * steps);
+        d.mask.set(s.mask.subarray(j * srcSteps, j * srcSteps + steps), i * steps);
+      }
+      return d;
+    };
+    const schema = { ...buildFeatureSchema(ours.data.featureSchema.sources, steps), features: meta.features as string[] };
+    log('scale run: 30,000 learners × 40 weeks…');
+    const artifact = await trainRiskModel(runtime, { schema, train: resample(src, 30_000, 1), validation: resample(valSrc, 3_000, 2) }, {
+      architecture: ours.model.architecture, seed: 42,
+      onEpoch: (e) => log(`  scale epoch ${e.epoch}: ${e.seconds.toFixed(1)} s, validation AUC ${e.validationAuc.toFixed(4)}`),
+    });
+    scale = {
+      learners: 30_000, weeks: steps, features: f, architecture: artifact.topology.architecture,
+      epochs_run: artifact.training.epochsRun, epoch_seconds: artifact.training.epochSeconds,
+      train_seconds: artifact.training.trainSeconds, target_seconds: 120, met: artifact.training.trainSeconds <= 120,
+    };
+  }
+
+  const best = (week: number): { name: string; auc: number } | null => {
+    if (!baselines.logistic_regression) return null;
+    const lr = baselines.logistic_regression.find((r: { week: number }) => r.week === week);
+    const gb = baselines.gradient_boosting.find((r: { week: number }) => r.week === week);
+    return lr.auc >= gb.auc ? { name: 'logistic_regression', auc: lr.auc } : { name: 'gradient_boosting', auc: gb.auc };
+  };
+  const oursEpoch = ours.model.seconds_per_epoch_median;
+  const torchEpoch = baselines.pytorch?.seconds_per_epoch_median as number | undefined;
+  const targets = {
+    auc_at_least_best_baseline_every_week: ours.weeks.map((w) => {
+      const b = best(w.week);
+      return { week: w.week, ours: w.auc, best_baseline: b?.name ?? null, best_baseline_auc: b?.auc ?? null, met: b ? w.auc >= b.auc : null };
+    }),
+    epoch_time_vs_pytorch: { ours_seconds: oursEpoch, pytorch_seconds: torchEpoch ?? null, ratio: torchEpoch ? oursEpoch / torchEpoch : null, target_ratio: 4, met: torchEpoch ? oursEpoch / torchEpoch <= 4 : null },
+    scale_30000x40_under_2_minutes: scale ? { seconds: scale.train_seconds, met: scale.met } : null,
+  };
+  const result = {
+    ...ours,
+    baselines: { ...baselines, seconds: baselineSeconds },
+    scale,
+    targets,
+    machine: { cpus: (await import('node:os')).cpus().length, load_average_at_end: (await import('node:os')).loadavg() },
+    command: `npm run bench:risk -- ${process.argv.slice(2).join(' ')}`.trim(),
+  };
+  const table = ['week  ours AUC  LR AUC   GB AUC   ours F1  ours Brier  n_test', ...ours.weeks.map((w) => {
+    const lr = baselines.logistic_regression?.find((r: { week: number }) => r.week === w.week);
+    const gb = baselines.gradient_boosting?.find((r: { week: number }) => r.week === w.week);
+    return `${String(w.week).padEnd(5)} ${w.auc.toFixed(4)}    ${lr ? lr.auc.toFixed(4) : '  -   '}   ${gb ? gb.auc.toFixed(4) : '  -   '}   ${w.f1.toFixed(4)}   ${w.brier.toFixed(4)}      ${w.n_test}`;
+  }), `epoch: ours ${oursEpoch.toFixed(2)} s, PyTorch ${torchEpoch ? torchEpoch.toFixed(2) : '-'} s`];
+  console.log(table.join('\n'));
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { AppError } from '../../../platform/errors/app-error.ts';
+import { buildFeatureSchema, type FeatureSchema } from '../features/feature-schema.ts';
+import { parseRiskModelArtifact, type RiskModelArtifact } from './artifact.ts';
+import { explainRisk } from './explain.ts';
+import { rocAuc } from './metrics.ts';
+import { getModelRuntime, type ModelRuntime } from './model-runtime.ts';
+import { createRandom } from './random.ts';
+import { loadRiskModel } from './risk-model.ts';
+import type { SequenceDataset } from './sequence-dataset.ts';
+import { trainRiskModel } from './train-risk-model.ts';
+
+const STEPS = 6;
+// A real schema restricted to the program + engagement sources: 7 features.
+const schema: FeatureSchema = buildFeatureSchema([], STEPS);
+const F = schema.features.length;
+const SIGNAL = schema.features.indexOf('days_since_last_activity');
+
+/** Learners who will withdraw stop all activity from week 2: days_since_last_activity climbs. */
+function synthetic(n: number, seed: number): SequenceDataset {
+  const random = createRandom(seed);
+  const d: SequenceDataset = { n, steps: STEPS, features: F, x: new Float32Array(n * STEPS * F), y: new Float32Array(n * STEPS), mask: new Float32Array(n * STEPS) };
+  for (let i = 0; i < n; i++) {
+    const withdraws = i % 3 === 0;
+    for (let s = 0; s < STEPS; s++) {
+      for (let j = 0; j < F; j++) d.x[(i * STEPS + s) * F + j] = random.normal();
+      d.x[(i * STEPS + s) * F + SIGNAL] = withdraws && s >= 2 ? 7 * (s - 1) + random.next() : random.next() * 3;
+      d.y[i * STEPS + s] = withdraws ? 1 : 0;
+      d.mask[i * STEPS + s] = 1;
+    }
+  }
+  return d;
+}
+
+const options = { architecture: 'tcn' as const, config: { hidden: 8, dilations: [1, 2] }, maxEpochs: 25, patience: 25, batchSize: 32, learningRate: 0.01, seed: 3 };
+
+let runtime: ModelRuntime;
+let artifact: RiskModelArtifact;
+const train = synthetic(120, 1), validation = synthetic(60, 2);
+
+describe('risk model engine', () => {
+  before(async () => {
+    runtime = await getModelRuntime();
+    artifact = await trainRiskModel(runtime, { schema, train, validation }, options);
+  });
+
+  it('learns to separate an obvious pattern (validation, not training data)', () => {
+    const model = loadRiskModel(runtime, artifact);
+    const risk = model.predictRisk(validation.x, validation.n, schema);
+    const labels: number[] = [], scores: number[] = [];
+    for (let i = 0; i < validation.n; i++) {
+      labels.push(validation.y[i * STEPS + 4]!);
+      scores.push(risk[i * STEPS + 4]!);
+    }
+    assert.ok(rocAuc(labels, scores) > 0.95, `AUC at week 4: ${rocAuc(labels, scores)}`);
+    for (const p of risk) assert.ok(p >= 0 && p <= 1);
+    assert.ok(artifact.metrics.validation.auc > 0.9);
+    assert.ok(artifact.metrics.validation.ece < 0.2);
+    model.dispose();
+  });
+
+  it('is reproducible: same seed, same weights and metrics', async () => {
+    const again = await trainRiskModel(runtime, { schema, train, validation }, options);
+    assert.deepEqual(again.weights, artifact.weights);
+    assert.deepEqual(again.metrics, artifact.metrics);
+    assert.deepEqual(again.training.validationAuc, artifact.training.validationAuc);
+    const other = await trainRiskModel(runtime, { schema, train, validation }, { ...options, seed: 4, maxEpochs: 2 });
+    assert.notDeepEqual(other.weights, artifact.weights);
+  });
+
+  it('round-trips through JSON with identical predictions', () => {
+    const restored = parseRiskModelArtifact(JSON.parse(JSON.stringify(artifact)));
+    assert.deepEqual(restored.featureSchema, schema);
+    const a = loadRiskModel(runtime, artifact), b = loadRiskModel(runtime, restored);
+    assert.deepEqual(b.predictRisk(validation.x, validation.n, schema), a.predictRisk(validation.x, validation.n, schema));
+    a.dispose();
+    b.dispose();
+    assert.equal(typeof restored.codeVersion, 'string');
+    assert.ok(restored.training.epochSeconds.length >= 1);
+  });
+
+  it('explains a prediction by its top factors, in words', () => {
+    const model = loadRiskModel(runtime, artifact);
+    const i = 0; // a learner who withdraws
+    const x = validation.x.slice(i * STEPS * F, (i + 1) * STEPS * F);
+    const e = explainRisk(model, x, schema, 4);
+    assert.equal(e.raising[0]!.feature, 'days_since_last_activity');
+    assert.match(e.raising[0]!.text, /no activity of any kind for \d+ days/);
+    // Integrated gradients: attributions add up to logit(x) − logit(baseline), up to the path discretisation.
+    const total = [...e.raising, ...e.lowering].reduce((s, f) => s + f.attribution, 0);
+    assert.ok(e.completenessGap < 0.1 * Math.max(1, Math.abs(total)), `gap ${e.completenessGap}`);
+    model.dispose();
+  });
+});
+
+describe('bad input is refused', () => {
+  before(async () => {
+    runtime = await getModelRuntime();
+  });
+  const code = (fn: () => Promise<unknown> | unknown) => async (expected: string, message: RegExp) => {
+    await assert.rejects(async () => fn(), (e: unknown) => e instanceof AppError && e.code === expected && message.test(e.message));
+  };
+
+  it('too little data, with the minimum', async () => {
+    await code(() => trainRiskModel(runtime, { schema, train: synthetic(12, 1), validation }, options))('ml_insufficient_data', /at least 30 learners.*got 12/);
+    await code(() => trainRiskModel(runtime, { schema, train, validation: synthetic(4, 3) }, options))('ml_insufficient_data', /at least 10 learners.*got 4/);
+  });
+
+  it('a class absent', async () => {
+    const oneClass = synthetic(60, 1);
+    oneClass.y.fill(0);
+    await code(() => trainRiskModel(runtime, { schema, train: oneClass, validation }, options))('ml_single_class', /no learner withdrew/);
+  });
+
+  it('missing or infinite values, located', async () => {
+    const bad = synthetic(60, 1);
+    bad.x[(5 * STEPS + 2) * F + 1] = NaN;
+    await code(() => trainRiskModel(runtime, { schema, train: bad, validation }, options))('ml_invalid_input', new RegExp(`missing \\(NaN\\).*learner #5, week 2, feature "${schema.features[1]}"`));
+    const inf = synthetic(60, 1);
+    inf.x[3] = Infinity;
+    await code(() => trainRiskModel(runtime, { schema, train: inf, validation }, options))('ml_invalid_input', /infinite/);
+  });
+
+  it('a feature schema mismatch at inference', async () => {
+    const artifactSmall = await trainRiskModel(runtime, { schema, train, validation }, { ...options, maxEpochs: 1 });
+    const model = loadRiskModel(runtime, artifactSmall);
+    const other = buildFeatureSchema(['assessments'], STEPS);
+    await code(() => model.predictRisk(validation.x, validation.n, other))('ml_schema_mismatch', /unexpected feature\(s\) assessments_recorded/);
+    const reordered = { ...schema, features: [...schema.features].reverse() };
+    await code(() => model.predictRisk(validation.x, validation.n, reordered))('ml_schema_mismatch', /another order/);
+    await code(() => model.predictRisk(validation.x.subarray(5), validation.n, schema))('ml_schema_mismatch', /expected 60 learners/);
+    model.dispose();
+    assert.throws(() => parseRiskModelArtifact({ ...artifactSmall, weights: artifactSmall.weights.slice(1) }), /missing/);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * Causal sequence models over weekly features: each maps an input
+ * [batch, steps, features] to one logit per step, where the logit of step k
+ * depends only on steps 0..k (so a prediction "at week k" never sees later
+ * weeks). Three architectures, each fully described by its `SequenceModelConfig`
+ * (the topology stored in the artifact) and a flat list of named weights:
+ *
+ * - 'gru': a GRU layer (PyTorch gate layout) and a dense head;
+ * - 'tcn': a temporal convolution network: causal dilated convolutions
+ *   (kernel 3, dilations 1, 2, 4, 8 by default) with residual connections,
+ *   written as shifted concatenations and one matrix product per layer (the
+ *   wasm backend has no convolution gradient kernel);
+ * - 'attention': one causal self-attention block with learned positions and a
+ *   feed-forward layer.
+ *
+ * The same architectures are written in PyTorch in bench/baselines.py, weight
+ * for weight, to compare training time per epoch.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { Tf } from './model-runtime.ts';
+import { createRandom } from './random.ts';
+
+export type Architecture = 'gru' | 'tcn' | 'attention';
+export const ARCHITECTURES: readonly Architecture[] = ['gru', 'tcn', 'attention'];
+
+export interface SequenceModelConfig {
+  architecture: Architecture;
+  inputSize: number;
+  steps: number;
+  hidden: number;
+  /** tcn: kernel width and dilation of each layer. */
+  kernel?: number;
+  dilations?: number[];
+}
+
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  /** Initialisation: glorot (uniform), orthogonal-ish recurrent (glorot here), zeros, or normal(0, 0.02). */
+  init: 'glorot' | 'zeros' | 'normal';
+}
+
+export function defaultConfig(architecture: Architecture, inputSize: number, steps: number): SequenceModelConfig {
+  if (architecture === 'tcn') return { architecture, inputSize, steps, hidden: 32, kernel: 3, dilations: [1, 2, 4, 8] };
+  if (architecture === 'attention') return { architecture, inputSize, steps, hidden: 32 };
+  return { architecture, inputSize, steps, hidden: 32 };
+}
+
+/** The weights of an architecture, in a fixed order (the artifact and PyTorch use the same names). */
+export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
+  const { inputSize: f, hidden: h } = config;
+  const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
+  if (config.architecture === 'gru') {
+    return [
+      { name: 'gru/input_kernel', shape: [f, 3 * h], init: 'glorot' },
+      { name: 'gru/input_bias', shape: [3 * h], init: 'zeros' },
+      { name: 'gru/recurrent_kernel', shape: [h, 3 * h], init: 'glorot' },
+      { name: 'gru/recurrent_bias', shape: [3 * h], init: 'zeros' },
+      ...head,
+    ];
+  }
+  if (config.architecture === 'tcn') {
+    const k = config.kernel ?? 3;
+    const layers = (config.dilations ?? [1, 2, 4, 8]).flatMap((_, i): WeightSpec[] => [
+      { name: `tcn/conv${i}/kernel`, shape: [k * h, h], init: 'glorot' },
+      { name: `tcn/conv${i}/bias`, shape: [h], init: 'zeros' },
+    ]);
+    return [{ name: 'tcn/input/kernel', shape: [f, h], init: 'glorot' }, { name: 'tcn/input/bias', shape: [h], init: 'zeros' }, ...layers, ...head];
+  }
+  return [
+    { name: 'attn/input/kernel', shape: [f, h], init: 'glorot' },
+    { name: 'attn/input/bias', shape: [h], init: 'zeros' },
+    { name: 'attn/position', shape: [config.steps, h], init: 'normal' },
+    { name: 'attn/query', shape: [h, h], init: 'glorot' },
+    { name: 'attn/key', shape: [h, h], init: 'glorot' },
+    { name: 'attn/value', shape: [h, h], init: 'glorot' },
+    { name: 'attn/output', shape: [h, h], init: 'glorot' },
+    { name: 'attn/ffn1/kernel', shape: [h, 2 * h], init: 'glorot' },
+    { name: 'attn/ffn1/bias', shape: [2 * h], init: 'zeros' },
+    { name: 'attn/ffn2/kernel', shape: [2 * h, h], init: 'glorot' },
+    { name: 'attn/ffn2/bias', shape: [h], init: 'zeros' },
+    ...head,
+  ];
+}
+
+/** Seeded initial weights as plain arrays (reproducible on any backend). */
+export function initialWeights(config: SequenceModelConfig, seed: number): Map<string, Float32Array> {
+  const random = createRandom(seed);
+  const out = new Map<string, Float32Array>();
+  for (const spec of weightSpecs(config)) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size);
+    if (spec.init === 'glorot') {
+      const fanIn = spec.shape[0]!;
+      const fanOut = spec.shape[spec.shape.length - 1]!;
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < size; i++) data[i] = (random.next() * 2 - 1) * limit;
+    } else if (spec.init === 'normal') {
+      for (let i = 0; i < size; i++) data[i] = random.normal() * 0.02;
+    }
+    out.set(spec.name, data);
+  }
+  return out;
+}
+
+export type Params = Map<string, TF.Tensor>;
+
+/**
+ * x · W with gradients written as plain (non-transposed) matrix products:
+ * the wasm backend runs transposed products (matMul's default gradient)
+ * through a slow path, several times slower than an explicit transpose
+ * followed by a plain product (measured; see the bench report).
+ */
+function matMulFast(tf: Tf, x: TF.Tensor2D, w: TF.Tensor2D): TF.Tensor2D {
+  const f = tf.customGrad(((a: TF.Tensor, b: TF.Tensor, save: (t: TF.Tensor[]) => void) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as TF.Tensor2D, b as TF.Tensor2D),
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [sa, sb] = saved as [TF.Tensor2D, TF.Tensor2D];
+        return [tf.matMul(dy as TF.Tensor2D, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy as TF.Tensor2D)];
+      },
+    };
+  }) as unknown as Parameters<Tf['customGrad']>[0]);
+  return f(x, w) as TF.Tensor2D;
+}
+
+const dense = (tf: Tf, x: TF.Tensor2D, kernel: TF.Tensor, bias?: TF.Tensor): TF.Tensor2D => {
+  const y = matMulFast(tf, x, kernel as TF.Tensor2D);
+  return (bias ? tf.add(y, bias) : y) as TF.Tensor2D;
+};
+
+/** Shifts a [batch, steps, channels] sequence `by` steps later in time, zeros first (causal). */
+function shiftLater(tf: Tf, x: TF.Tensor3D, by: number, steps: number): TF.Tensor3D {
+  if (by >= steps) return tf.zerosLike(x);
+  const padded = tf.pad(x, [[0, 0], [by, 0], [0, 0]]);
+  return tf.slice(padded, [0, 0, 0], [-1, steps, -1]) as TF.Tensor3D;
+}
+
+/** Logits [batch, steps] for inputs [batch, steps, features] (already normalised). */
+export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Params, x: TF.Tensor3D): TF.Tensor2D {
+  const p = (name: string): TF.Tensor => {
+    const w = params.get(name);
+    if (!w) throw new Error(`missing weight ${name}`);
+    return w;
+  };
+  const [batch, steps, features] = x.shape;
+  const h = config.hidden;
+  const flat = tf.reshape(x, [batch * steps, features]) as TF.Tensor2D;
+  let hidden: TF.Tensor3D;
+
+  if (config.architecture === 'gru') {
+    const projected = tf.reshape(dense(tf, flat, p('gru/input_kernel'), p('gru/input_bias')), [batch, steps, 3 * h]);
+    const [xr, xz, xn] = tf.split(projected, 3, 2) as [TF.Tensor3D, TF.Tensor3D, TF.Tensor3D];
+    const xrs = tf.unstack(xr, 1), xzs = tf.unstack(xz, 1), xns = tf.unstack(xn, 1);
+    const wh = p('gru/recurrent_kernel') as TF.Tensor2D;
+    const bh = p('gru/recurrent_bias');
+    let state = tf.zeros([batch, h]) as TF.Tensor2D;
+    const outputs: TF.Tensor2D[] = [];
+    for (let t = 0; t < steps; t++) {
+      const [hr, hz, hn] = tf.split(tf.add(matMulFast(tf, state, wh), bh), 3, 1) as [TF.Tensor2D, TF.Tensor2D, TF.Tensor2D];
+      const r = tf.sigmoid(tf.add(xrs[t]!, hr));
+      const z = tf.sigmoid(tf.add(xzs[t]!, hz));
+      const n = tf.tanh(tf.add(xns[t]!, tf.mul(r, hn)));
+      state = tf.add(n, tf.mul(z, tf.sub(state, n))) as TF.Tensor2D;
+      outputs.push(state);
+    }
+    hidden = tf.stack(outputs, 1) as TF.Tensor3D;
+  } else if (config.architecture === 'tcn') {
+    const k = config.kernel ?? 3;
+    hidden = tf.reshape(tf.relu(dense(tf, flat, p('tcn/input/kernel'), p('tcn/input/bias'))), [batch, steps, h]);
+    (config.dilations ?? [1, 2, 4, 8]).forEach((d, i) => {
+      // Tap j looks j*d steps back: concat([x_t, x_{t-d}, x_{t-2d}]) then one matmul.
+      const taps = Array.from({ length: k }, (_, j) => (j === 0 ? hidden : shiftLater(tf, hidden, j * d, steps)));
+      const stacked = tf.reshape(tf.concat(taps, 2), [batch * steps, k * h]) as TF.Tensor2D;
+      const conv = tf.relu(dense(tf, stacked, p(`tcn/conv${i}/kernel`), p(`tcn/conv${i}/bias`)));
+      hidden = tf.add(hidden, tf.reshape(conv, [batch, steps, h])) as TF.Tensor3D;
+    });
+  } else {
+    const embedded = tf.add(tf.reshape(dense(tf, flat, p('attn/input/kernel'), p('attn/input/bias')), [batch, steps, h]), p('attn/position'));
+    const e2 = tf.reshape(embedded, [batch * steps, h]) as TF.Tensor2D;
+    const q = tf.reshape(dense(tf, e2, p('attn/query')), [batch, steps, h]);
+    const kk = tf.reshape(dense(tf, e2, p('attn/key')), [batch, steps, h]);
+    const v = tf.reshape(dense(tf, e2, p('attn/value')), [batch, steps, h]);
+    const scores = tf.mul(tf.matMul(q, kk, false, true), 1 / Math.sqrt(h));
+    const causal = tf.linalg.bandPart(tf.ones([steps, steps]), -1, 0);
+    const masked = tf.add(scores, tf.mul(tf.sub(causal, 1), 1e9));
+    const attended = tf.reshape(tf.matMul(tf.softmax(masked), v), [batch * steps, h]) as TF.Tensor2D;
+    const h1 = tf.add(e2, dense(tf, attended, p('attn/output'))) as TF.Tensor2D;
+    const ffn = dense(tf, tf.relu(dense(tf, h1, p('attn/ffn1/kernel'), p('attn/ffn1/bias'))), p('attn/ffn2/kernel'), p('attn/ffn2/bias'));
+    hidden = tf.reshape(tf.add(h1, ffn), [batch, steps, h]) as TF.Tensor3D;
+  }
+  const logits = dense(tf, tf.reshape(hidden, [batch * steps, h]) as TF.Tensor2D, p('head/kernel'), p('head/bias'));
+  return tf.reshape(logits, [batch, steps]) as TF.Tensor2D;
+}

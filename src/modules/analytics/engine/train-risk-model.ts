@@ -1,0 +1,212 @@
+/**
+ * Trains a sequence risk model, reproducibly: seeded initial weights and
+ * batch order (same seed and data → same weights and metrics on the same
+ * backend), class-weighted loss over the labelled steps, Adam, early stopping
+ * on a validation set that the caller holds out by time or by program run
+ * (never a random draw across periods), Platt calibration and a decision
+ * threshold fitted on that validation set. Returns the artifact.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { AppError } from '../../../platform/errors/app-error.ts';
+import type { FeatureSchema } from '../features/feature-schema.ts';
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, encodeFloat32, getCodeVersion, type RiskModelArtifact, type ValidationMetrics } from './artifact.ts';
+import { applyCalibration, fitPlatt, sigmoid } from './calibration.ts';
+import { bestF1Threshold, brierScore, prAuc, reliability, rocAuc } from './metrics.ts';
+import type { ModelRuntime } from './model-runtime.ts';
+import { createRandom } from './random.ts';
+import { runLogits } from './risk-model.ts';
+import {
+  assertDatasetShape, assertFiniteInputs, countLearners, fitNormalisation, normalise,
+  MIN_LEARNERS_PER_CLASS, MIN_TRAINING_LEARNERS, MIN_VALIDATION_LEARNERS, type SequenceDataset,
+} from './sequence-dataset.ts';
+import { defaultConfig, forwardSequence, initialWeights, weightSpecs, type Architecture, type SequenceModelConfig } from './sequence-model.ts';
+
+export interface TrainOptions {
+  architecture?: Architecture;
+  /** Overrides of the architecture's default shape (hidden size, dilations…). */
+  config?: Partial<Omit<SequenceModelConfig, 'architecture' | 'inputSize' | 'steps'>>;
+  seed?: number;
+  batchSize?: number;
+  learningRate?: number;
+  maxEpochs?: number;
+  /** Epochs without validation improvement before stopping. */
+  patience?: number;
+  target?: string;
+  dataWindow?: Record<string, unknown>;
+  /** Called after each epoch (progress for a background job). */
+  onEpoch?: (e: { epoch: number; loss: number; validationAuc: number; seconds: number }) => void;
+}
+
+export interface TrainInput {
+  schema: FeatureSchema;
+  train: SequenceDataset;
+  validation: SequenceDataset;
+}
+
+/** Labels and logits of the labelled steps only. */
+export function collectLabelled(d: SequenceDataset, logits: Float32Array): { labels: Float32Array; logits: Float32Array } {
+  let count = 0;
+  for (let i = 0; i < d.mask.length; i++) count += d.mask[i]!;
+  const labels = new Float32Array(count), out = new Float32Array(count);
+  let k = 0;
+  for (let i = 0; i < d.mask.length; i++) {
+    if (d.mask[i] !== 1) continue;
+    labels[k] = d.y[i]!;
+    out[k++] = logits[i]!;
+  }
+  return { labels, logits: out };
+}
+
+function checkTrainable(input: TrainInput): void {
+  const { schema, train, validation } = input;
+  for (const [what, d] of [['training', train], ['validation', validation]] as const) {
+    if (d.steps !== schema.steps || d.features !== schema.features.length) {
+      throw new AppError('ml_schema_mismatch', `The ${what} data has ${d.steps} weeks × ${d.features} features; the feature schema says ${schema.steps} × ${schema.features.length}`);
+    }
+    assertDatasetShape(d, what);
+    assertFiniteInputs(d.x, d.steps, schema.features, `${what} data`);
+  }
+  const t = countLearners(train);
+  if (t.labelled < MIN_TRAINING_LEARNERS) {
+    throw new AppError('ml_insufficient_data', `Training needs at least ${MIN_TRAINING_LEARNERS} learners with a known outcome; got ${t.labelled}.`, { extra: { minimum: MIN_TRAINING_LEARNERS, got: t.labelled } });
+  }
+  if (t.positive === 0 || t.negative === 0) {
+    const absent = t.positive === 0 ? 'no learner withdrew' : 'every learner withdrew';
+    throw new AppError('ml_single_class', `The training data holds one outcome only (${absent}): a model cannot learn to tell them apart.`);
+  }
+  if (t.positive < MIN_LEARNERS_PER_CLASS || t.negative < MIN_LEARNERS_PER_CLASS) {
+    throw new AppError('ml_insufficient_data', `Training needs at least ${MIN_LEARNERS_PER_CLASS} learners of each outcome; got ${t.positive} who withdrew and ${t.negative} who stayed.`, { extra: { minimum: MIN_LEARNERS_PER_CLASS } });
+  }
+  const v = countLearners(validation);
+  if (v.labelled < MIN_VALIDATION_LEARNERS) {
+    throw new AppError('ml_insufficient_data', `Validation (early stopping and calibration) needs at least ${MIN_VALIDATION_LEARNERS} learners with a known outcome; got ${v.labelled}.`, { extra: { minimum: MIN_VALIDATION_LEARNERS, got: v.labelled } });
+  }
+  if (v.positive === 0 || v.negative === 0) {
+    throw new AppError('ml_single_class', `The validation data holds one outcome only (${v.positive === 0 ? 'no learner withdrew' : 'every learner withdrew'}): calibration needs both.`);
+  }
+}
+
+let trainingRuns = 0;
+
+export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, options: TrainOptions = {}): Promise<RiskModelArtifact> {
+  checkTrainable(input);
+  const { tf } = runtime;
+  const { schema, train, validation } = input;
+  const seed = options.seed ?? 42;
+  const batchSize = options.batchSize ?? 256;
+  const learningRate = options.learningRate ?? 3e-3;
+  const maxEpochs = options.maxEpochs ?? 30;
+  const patience = options.patience ?? 3;
+  const config: SequenceModelConfig = { ...defaultConfig(options.architecture ?? 'tcn', schema.features.length, schema.steps), ...options.config };
+  const started = performance.now();
+
+  const norm = fitNormalisation(train);
+  const xTrain = normalise(train.x, train.features, norm);
+  const xVal = normalise(validation.x, validation.features, norm);
+
+  let pos = 0, neg = 0;
+  for (let i = 0; i < train.mask.length; i++) {
+    if (train.mask[i] !== 1) continue;
+    if (train.y[i] === 1) pos++;
+    else neg++;
+  }
+  const classWeights = { positive: (pos + neg) / (2 * pos), negative: (pos + neg) / (2 * neg) };
+  const weight = new Float32Array(train.mask.length);
+  for (let i = 0; i < weight.length; i++) weight[i] = train.mask[i] === 1 ? (train.y[i] === 1 ? classWeights.positive : classWeights.negative) : 0;
+
+  const init = initialWeights(config, seed);
+  const variables = new Map<string, TF.Variable>();
+  const shapes = new Map(weightSpecs(config).map((s) => [s.name, s.shape]));
+  const run = ++trainingRuns;
+  for (const [name, data] of init) variables.set(name, tf.variable(tf.tensor(data, shapes.get(name)!), true, `risk-model-${run}/${name}`));
+  const varList = [...variables.values()];
+  const optimizer = tf.train.adam(learningRate);
+  const random = createRandom(seed ^ 0x9e3779b9);
+
+  const { steps, features } = train;
+  const rowX = steps * features;
+  const xb = new Float32Array(batchSize * rowX), yb = new Float32Array(batchSize * steps), wb = new Float32Array(batchSize * steps);
+
+  const epochSeconds: number[] = [], trainLoss: number[] = [], validationAuc: number[] = [];
+  let best = { auc: -Infinity, epoch: 0, weights: new Map<string, Float32Array>() };
+  const snapshot = (): Map<string, Float32Array> => new Map([...variables].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
+
+  for (let epoch = 1; epoch <= maxEpochs; epoch++) {
+    const t0 = performance.now();
+    const order = random.shuffle(Array.from({ length: train.n }, (_, i) => i));
+    let lossSum = 0, batches = 0;
+    for (let start = 0; start < order.length; start += batchSize) {
+      const b = Math.min(batchSize, order.length - start);
+      for (let r = 0; r < b; r++) {
+        const i = order[start + r]!;
+        xb.set(xTrain.subarray(i * rowX, (i + 1) * rowX), r * rowX);
+        yb.set(train.y.subarray(i * steps, (i + 1) * steps), r * steps);
+        wb.set(weight.subarray(i * steps, (i + 1) * steps), r * steps);
+      }
+      const cost = tf.tidy(() => {
+        const x = tf.tensor3d(xb.subarray(0, b * rowX), [b, steps, features]);
+        const y = tf.tensor2d(yb.subarray(0, b * steps), [b, steps]);
+        const w = tf.tensor2d(wb.subarray(0, b * steps), [b, steps]);
+        const total = tf.sum(w);
+        return optimizer.minimize((): TF.Scalar => {
+          const z = forwardSequence(tf, config, variables, x);
+          // Numerically stable binary cross-entropy on logits.
+          const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+          return tf.div(tf.sum(tf.mul(bce, w)), tf.maximum(total, 1e-6)) as TF.Scalar;
+        }, true, varList)!;
+      }) as TF.Scalar;
+      lossSum += (cost.dataSync() as Float32Array)[0]!;
+      cost.dispose();
+      batches++;
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const valLogits = collectLabelled(validation, runLogits(runtime, config, variables, xVal, validation.n));
+    const auc = rocAuc(valLogits.labels, valLogits.logits);
+    epochSeconds.push(seconds);
+    trainLoss.push(lossSum / Math.max(1, batches));
+    validationAuc.push(auc);
+    options.onEpoch?.({ epoch, loss: lossSum / Math.max(1, batches), validationAuc: auc, seconds });
+    if (auc > best.auc + 1e-4) best = { auc, epoch, weights: snapshot() };
+    else if (epoch - best.epoch >= patience) break;
+  }
+  for (const [name, v] of variables) v.assign(tf.tensor(best.weights.get(name)!, v.shape));
+  optimizer.dispose();
+
+  const valLogits = collectLabelled(validation, runLogits(runtime, config, variables, xVal, validation.n));
+  const calibration = fitPlatt(valLogits.labels, valLogits.logits);
+  const calibrated = valLogits.logits.map((z) => applyCalibration(calibration, z));
+  const raw = valLogits.logits.map((z) => sigmoid(z));
+  const metrics: ValidationMetrics = {
+    auc: rocAuc(valLogits.labels, valLogits.logits),
+    prAuc: prAuc(valLogits.labels, calibrated),
+    brier: brierScore(valLogits.labels, calibrated),
+    ece: reliability(valLogits.labels, calibrated).ece,
+    brierUncalibrated: brierScore(valLogits.labels, raw),
+    eceUncalibrated: reliability(valLogits.labels, raw).ece,
+    n: valLogits.labels.length,
+  };
+  const threshold = bestF1Threshold(valLogits.labels, calibrated).threshold;
+  const weights = [...variables].map(([name, v]) => ({ name, shape: v.shape, dtype: 'float32' as const, data: encodeFloat32(v.dataSync() as Float32Array) }));
+  for (const v of variables.values()) v.dispose();
+
+  return {
+    format: ARTIFACT_FORMAT,
+    formatVersion: ARTIFACT_FORMAT_VERSION,
+    createdAt: new Date().toISOString(),
+    codeVersion: getCodeVersion(),
+    target: options.target ?? 'withdrawal after the week of prediction',
+    topology: config,
+    weights,
+    featureSchema: schema,
+    normalisation: norm,
+    calibration,
+    threshold,
+    metrics: { validation: metrics },
+    dataWindow: options.dataWindow ?? {},
+    training: {
+      seed, backend: runtime.backend, threads: runtime.threads, batchSize, learningRate, maxEpochs, patience,
+      epochsRun: epochSeconds.length, bestEpoch: best.epoch, epochSeconds, trainLoss, validationAuc, classWeights,
+      trainSeconds: (performance.now() - started) / 1000,
+    },
+  };
+}
