@@ -20,9 +20,17 @@ let browser: Browser;
 let desktop: BrowserContext;
 let cohortId = '';
 
-async function newContext(viewport: { width: number; height: number }, storageState?: Awaited<ReturnType<BrowserContext['storageState']>>): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.url, storageState, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
+async function newContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.url, isMobile: viewport.width < 500, hasTouch: viewport.width < 500 });
   await context.clock.setFixedTime(new Date(NOW));
+  return context;
+}
+
+/** A context where the demo admin is signed in (the session cookie set by the API). */
+async function adminContext(viewport: { width: number; height: number }): Promise<BrowserContext> {
+  const context = await newContext(viewport);
+  const signIn = await context.request.post('/api/v1/auth/sign-in', { data: server.admin });
+  assert.equal(signIn.status(), 200, await signIn.text());
   return context;
 }
 
@@ -167,7 +175,7 @@ test('the admin signs in, imports 30 learners, generates a week of sessions and 
 });
 
 test('the key pages work on a phone (375×812): burger navigation, calendar as a day list', async () => {
-  const phone = await newContext({ width: 375, height: 812 }, await desktop.storageState());
+  const phone = await adminContext({ width: 375, height: 812 });
   const page = await phone.newPage();
   await page.goto(`/calendar?week=${WEEK}&cohortId=${cohortId}`);
   await page.getByRole('heading', { name: 'Calendrier des séances' }).waitFor();
@@ -196,4 +204,54 @@ test('the key pages work on a phone (375×812): burger navigation, calendar as a
   await page.getByRole('heading', { name: /^Bonjour / }).waitFor();
   await assertAccessible(page, 'phone dashboard');
   await phone.close();
+});
+
+test('a learner asks for a sign-in link, the admin reads it in the outbox, the link signs the learner in once', async () => {
+  const learnerContext = await newContext({ width: 1280, height: 900 });
+  const learner = await learnerContext.newPage();
+  await learner.goto('/sign-in');
+  await learner.getByRole('button', { name: 'Recevoir un lien de connexion par e-mail' }).click();
+  await learner.getByLabel('Adresse e-mail').fill(server.learnerEmail);
+  await learner.getByRole('button', { name: 'Recevoir le lien' }).click();
+  await learner.getByText(`Si un compte existe pour ${server.learnerEmail}, un lien de connexion vient d'être envoyé.`).waitFor();
+  await assertAccessible(learner, 'magic link requested');
+
+  // The admin finds the mail in the outbox (no SMTP configured) and reads the link.
+  const adminSide = await adminContext({ width: 1280, height: 900 });
+  const admin = await adminSide.newPage();
+  await admin.goto('/outbox');
+  await admin.getByRole('heading', { name: 'Courriels envoyés' }).waitFor();
+  const row = admin.getByRole('row').filter({ hasText: server.learnerEmail }).first();
+  await row.waitFor();
+  await assertAccessible(admin, 'outbox');
+  await row.getByRole('link').click();
+  const body = admin.getByTestId('mail-body');
+  await body.waitFor();
+  const href = await body.getByRole('link').first().getAttribute('href');
+  const token = new URL(href ?? 'http://invalid/').searchParams.get('token');
+  assert.ok(token, `the mail holds a sign-in link with a token (got ${href})`);
+  await assertAccessible(admin, 'outbox mail');
+
+  // API keys: a new key is shown once.
+  await admin.getByRole('navigation').getByRole('link', { name: "Clés d'API" }).click();
+  await admin.getByRole('heading', { name: "Clés d'API" }).waitFor();
+  await admin.getByLabel('Nom').fill('Export BI');
+  await admin.getByRole('button', { name: 'Créer' }).click();
+  const created = admin.getByTestId('new-api-key');
+  await created.getByText(/^emk_/).waitFor();
+  await admin.getByRole('cell', { name: 'Export BI', exact: true }).waitFor();
+  await assertAccessible(admin, 'API keys');
+  await adminSide.close();
+
+  // The link signs the learner in and lands on their sessions; it cannot be used twice.
+  await learner.goto(`/auth/magic?token=${token}`);
+  await learner.getByRole('heading', { name: 'Mes séances' }).waitFor();
+  await learner.locator('[data-session-id]').first().waitFor();
+  await assertAccessible(learner, 'learner sessions');
+  const again = await newContext({ width: 1280, height: 900 });
+  const second = await again.newPage();
+  await second.goto(`/auth/magic?token=${token}`);
+  await second.getByText('Ce lien de connexion est invalide, expiré ou déjà utilisé. Demandez-en un nouveau.').waitFor();
+  await again.close();
+  await learnerContext.close();
 });

@@ -26,6 +26,8 @@ export interface RunningServer {
   url: string;
   db: Db;
   admin: Credentials;
+  /** A demo learner (signs in by magic link). */
+  learnerEmail: string;
   close(): Promise<void>;
 }
 
@@ -37,7 +39,7 @@ export interface RunningServer {
 export async function startServer(opts: { now: string }): Promise<RunningServer> {
   buildWebIfNeeded({ quiet: true });
   const database = await createTestDatabase();
-  const admin = await seedDemoOrganisation(database.db, new Date(opts.now));
+  const { admin, learnerEmail } = await seedDemoOrganisation(database.db, new Date(opts.now));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100' });
   const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: new FixedClock(opts.now), mailTransport: null });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -46,6 +48,7 @@ export async function startServer(opts: { now: string }): Promise<RunningServer>
     url: `http://127.0.0.1:${port}`,
     db: database.db,
     admin,
+    learnerEmail,
     async close() {
       await app.close();
       await database.drop();
@@ -54,17 +57,21 @@ export async function startServer(opts: { now: string }): Promise<RunningServer>
 }
 
 /** The demo organisation (src/modules/demo/seed-demo.ts) and its admin's password login. */
-async function seedDemoOrganisation(db: Db, now: Date): Promise<Credentials> {
+async function seedDemoOrganisation(db: Db, now: Date): Promise<{ admin: Credentials; learnerEmail: string }> {
   const seeded = await seedDemo(db, { now });
   const admin = seeded.logins.find((l) => l.role === 'admin' && l.password);
   if (!admin?.password) throw new Error('seedDemo() returned no admin login with a password');
-  return { email: admin.email, password: admin.password };
+  const learner = seeded.logins.find((l) => l.role === 'learner');
+  if (!learner) throw new Error('seedDemo() returned no learner login');
+  return { admin: { email: admin.email, password: admin.password }, learnerEmail: learner.email };
 }
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
+    // Debian's Chromium takes its UI language (native widgets such as the file picker) from LANGUAGE.
+    env: { ...process.env, LANGUAGE: 'fr' },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=fr-FR'],
   });
 }

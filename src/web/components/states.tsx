@@ -43,7 +43,7 @@ export function ErrorAlert({ error, onRetry, title }: { error: unknown; onRetry?
         )}
         {onRetry && (
           <Group>
-            <Button size="xs" variant="outline" color="red" onClick={onRetry}>
+            <Button size="xs" variant="outline" color="red.9" onClick={onRetry}>
               {t('common.retry')}
             </Button>
           </Group>

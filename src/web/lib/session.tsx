@@ -1,4 +1,4 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, api, setCsrfToken } from '../api/client.ts';
 import type { Role, SessionInfo } from '../api/types.ts';
 
@@ -18,21 +18,31 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<SessionInfo | null | undefined>(undefined);
   const [loadError, setLoadError] = useState<unknown>(null);
 
+  // Bumped by every sign-in, link or sign-out: a session check started before it must not overwrite its result.
+  const generation = useRef(0);
+
   const accept = useCallback((info: SessionInfo | null) => {
     setCsrfToken(info?.csrfToken ?? null);
     setSession(info);
   }, []);
+  const change = useCallback(
+    (info: SessionInfo | null) => {
+      generation.current += 1;
+      accept(info);
+    },
+    [accept],
+  );
 
   const refresh = useCallback(async () => {
+    const started = generation.current;
     try {
       setLoadError(null);
-      accept(await api.get<SessionInfo>('/auth/session'));
+      const info = await api.get<SessionInfo>('/auth/session');
+      if (generation.current === started) accept(info);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) accept(null);
-      else {
-        setLoadError(error);
-        accept(null);
-      }
+      if (generation.current !== started) return;
+      if (!(error instanceof ApiError && error.status === 401)) setLoadError(error);
+      accept(null);
     }
   }, [accept]);
 
@@ -46,20 +56,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       loadError,
       refresh,
       async signIn(email, password) {
-        accept(await api.post<SessionInfo>('/auth/sign-in', { email, password }));
+        change(await api.post<SessionInfo>('/auth/sign-in', { email, password }));
       },
       async consumeMagicLink(token) {
-        accept(await api.post<SessionInfo>('/auth/magic-link/consume', { token }));
+        change(await api.post<SessionInfo>('/auth/magic-link/consume', { token }));
       },
       async signOut() {
         try {
           await api.post('/auth/sign-out');
         } finally {
-          accept(null);
+          change(null);
         }
       },
     }),
-    [session, loadError, refresh, accept],
+    [session, loadError, refresh, change],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -75,7 +75,7 @@ export function ApiKeysPage() {
       </Paper>
       <ErrorAlert error={error} />
       {created?.key && (
-        <Alert color="green" variant="light" title={t('apiKeys.createdTitle', { name: created.name })} role="status" data-testid="new-api-key">
+        <Alert color="teal.9" variant="outline" title={t('apiKeys.createdTitle', { name: created.name })} role="status" data-testid="new-api-key">
           <Stack gap="xs">
             <Text size="sm">{t('apiKeys.shownOnce')}</Text>
             <Code block style={{ wordBreak: 'break-all' }}>
@@ -126,7 +126,7 @@ export function ApiKeysPage() {
                       {k.revokedAt ? (
                         <Badge color="gray.8">{t('apiKeys.revoked')}</Badge>
                       ) : (
-                        <Button size="xs" color="red" variant="outline" onClick={() => void revoke(k)} aria-label={t('apiKeys.revokeNamed', { name: k.name })}>
+                        <Button size="xs" color="red.9" variant="outline" onClick={() => void revoke(k)} aria-label={t('apiKeys.revokeNamed', { name: k.name })}>
                           {t('apiKeys.revoke')}
                         </Button>
                       )}

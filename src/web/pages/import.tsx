@@ -157,7 +157,7 @@ export function ImportPage() {
       )}
 
       {result && (
-        <Alert color="green" variant="light" title={t('import.doneTitle')} role="status" data-testid="import-result">
+        <Alert color="teal.9" variant="outline" title={t('import.doneTitle')} role="status" data-testid="import-result">
           <Stack gap={4}>
             <Text size="sm">
               {result.kind === 'learners'

@@ -96,12 +96,29 @@ export function OutboxMailPage() {
                 </Text>
               )}
               <Text component="pre" size="sm" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word', fontFamily: 'inherit' }} data-testid="mail-body">
-                {m.text}
+                <Linkified text={m.text} />
               </Text>
             </Stack>
           </Paper>
         )}
       </LoadState>
     </Page>
+  );
+}
+
+/** Plain text with its http(s) links clickable (the magic-link mails). */
+function Linkified({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/(https?:\/\/[^\s<>"]+)/).map((part, i) =>
+        i % 2 === 1 ? (
+          <Anchor key={i} href={part}>
+            {part}
+          </Anchor>
+        ) : (
+          part
+        ),
+      )}
+    </>
   );
 }

@@ -200,7 +200,7 @@ function ProgramEditor({ program, onSaved }: { program: Program; onSaved: () => 
           <Button type="submit" loading={busy}>
             {t('common.save')}
           </Button>
-          <Button variant="outline" color="red" onClick={() => void save({ archived: !program.archivedAt })}>
+          <Button variant="outline" color="red.9" onClick={() => void save({ archived: !program.archivedAt })}>
             {program.archivedAt ? t('common.unarchive') : t('common.archive')}
           </Button>
         </Group>

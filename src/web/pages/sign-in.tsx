@@ -84,7 +84,7 @@ export function SignInPage() {
           </Stack>
         </form>
       ) : linkSent ? (
-        <Alert color="green" variant="light" title={t('signIn.linkSentTitle')} role="status">
+        <Alert color="teal.9" variant="outline" title={t('signIn.linkSentTitle')} role="status">
           {t('signIn.linkSent', { email })}
         </Alert>
       ) : (
