@@ -3,6 +3,8 @@ import type { AttendanceTables } from '../../modules/attendance/attendance.table
 import type { CatalogueTables } from '../../modules/catalogue/catalogue.table.ts';
 import type { OrganisationTables } from '../../modules/organisations/organisation.table.ts';
 import type { PeopleTables } from '../../modules/people/person.table.ts';
+import type { WebhookTables } from '../../modules/webhooks/webhook.table.ts';
+import type { AbsenceTables } from '../../modules/absences/absence.table.ts';
 
 /** Timestamps: read as Date, written as Date or ISO string, defaulted by the database. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -118,4 +120,4 @@ export interface PlatformTables {
 }
 
 /** The whole database, one interface per module merged here. */
-export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables {}
+export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, WebhookTables, AbsenceTables {}

@@ -1,0 +1,24 @@
+import { hashToken, newToken } from '../../platform/auth/tokens.ts';
+import type { Tx } from '../../platform/db/tenant.ts';
+
+/** The public URL of a personal signing link (the web page that calls POST /api/v1/sign/link). */
+export function signingLinkUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/sign/link?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * Creates a personal signing link for one person and one session, in the
+ * caller's transaction: only the token's hash is stored; the token itself is
+ * returned once (to be mailed). The link is single use and expires at `expiresAt`.
+ */
+export async function createSigningLink(
+  trx: Tx,
+  input: { organisationId: string; sessionId: string; personId: string; expiresAt: Date; publicUrl: string },
+): Promise<{ token: string; url: string }> {
+  const token = newToken();
+  await trx
+    .insertInto('signing_links')
+    .values({ token_hash: hashToken(token), organisation_id: input.organisationId, session_id: input.sessionId, person_id: input.personId, expires_at: input.expiresAt })
+    .execute();
+  return { token, url: signingLinkUrl(input.publicUrl, token) };
+}
