@@ -38,21 +38,16 @@ export interface RuntimeOptions {
 }
 
 let current: Promise<ModelRuntime> | null = null;
-let currentKey = '';
 
+/**
+ * The process's runtime, created on first call. TensorFlow.js has one engine
+ * per process, so the options of the first call win; later calls share it.
+ */
 export function getModelRuntime(options: RuntimeOptions = {}): Promise<ModelRuntime> {
-  const backend = options.backend ?? 'auto';
-  const threads = Math.max(1, Math.floor(options.threads ?? (Number(process.env.EMARGE_ML_THREADS) || 1)));
-  const key = `${backend}:${threads}`;
-  if (current) {
-    if (key !== currentKey && options.backend !== undefined) {
-      // TensorFlow.js has one engine per process: the first configuration wins.
-      return current;
-    }
-    return current;
+  if (!current) {
+    const threads = Math.max(1, Math.floor(options.threads ?? (Number(process.env.EMARGE_ML_THREADS) || 1)));
+    current = createRuntime(options.backend ?? 'auto', threads);
   }
-  currentKey = key;
-  current = createRuntime(backend, threads);
   return current;
 }
 
