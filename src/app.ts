@@ -10,6 +10,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.ts';
 import { sessionRoutes } from './modules/catalogue/session.routes.ts';
 import { importsRoutes } from './modules/imports/imports.routes.ts';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { organisationRoutes } from './modules/organisations/organisation.routes.ts';
 import { peopleRoutes } from './modules/people/people.routes.ts';
 import { auditRoutes } from './platform/audit/audit.routes.ts';
@@ -27,7 +28,7 @@ export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -92,6 +92,7 @@ describe('access-control matrix: A cannot reach B through any parametrised route
       .values({ organisation_id: org.organisation.id, to_address: person.email, subject: `Courrier secret ${tag}`, text_body: 'secret' })
       .returning('id')
       .executeTakeFirstOrThrow();
+    const webhook = await post('/api/v1/webhooks', { url: `https://hooks.example.com/${tag}`, events: ['sheet.locked'] });
     const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
     return {
       org,
@@ -105,6 +106,7 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         outbox: mail.id,
         'api-keys': apiKey.id,
         organisations: org.organisation.id,
+        webhooks: webhook.id,
       },
       markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`],
     };

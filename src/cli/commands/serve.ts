@@ -5,6 +5,8 @@ import { createDatabase } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
 import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.ts';
+import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
+import { JobRunner } from '../../platform/jobs/job-queue.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
@@ -15,8 +17,16 @@ export async function run(): Promise<number> {
   const demo = config.seedDemo ? await seedDemoIfEmpty(db, { now: systemClock.now() }) : null;
   const mailTransport = createMailTransport(config);
   const app = await createApp({ config, db, clock: systemClock, mailTransport });
+  // The single durable job runner: every module adds its handlers here.
+  const jobs = new JobRunner({
+    db,
+    clock: systemClock,
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }) },
+    onError: (err, job) => app.log.error({ err, job }, 'job failed'),
+  });
   const shutdown = async (signal: string) => {
     app.log.info(`${signal} received, shutting down`);
+    await jobs.stop();
     await app.close();
     await mailTransport?.close();
     await db.destroy();
@@ -26,6 +36,8 @@ export async function run(): Promise<number> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
   app.mail.start();
+  await startNotifySchedules(db, systemClock);
+  jobs.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
   if (demo) console.log(`\n${formatDemoLogins(demo)}\n  (set SEED_DEMO=false to start without it)\n`);
   return await new Promise<number>(() => {});

@@ -32,6 +32,11 @@ export interface AuditEventPayloads {
   'auth.magic_link_requested': { email: string };
   'api_key.created': { name: string; scope: string; prefix: string };
   'api_key.revoked': Record<string, never>;
+  'webhook.created': { url: string; events: string[] };
+  'webhook.deleted': { url: string };
+  'absence.justification_submitted': { personId: string; sessionIds: string[]; fileType: string | null; fileSha256: string | null };
+  'absence.justification_reviewed': { personId: string; sessionIds: string[]; decision: 'accepted' | 'refused'; note: string | null };
+  'organisation.attendance_settings_updated': { changes: Record<string, unknown> };
 }
 
 export type AuditEventType = keyof AuditEventPayloads;
