@@ -28,6 +28,8 @@ export interface RunningServer {
   admin: Credentials;
   /** A demo learner (signs in by magic link). */
   learnerEmail: string;
+  /** A demo trainer (password). */
+  trainer: Credentials;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export interface RunningServer {
 export async function startServer(opts: { now: string }): Promise<RunningServer> {
   buildWebIfNeeded({ quiet: true });
   const database = await createTestDatabase();
-  const { admin, learnerEmail } = await seedDemoOrganisation(database.db, new Date(opts.now));
+  const { admin, learnerEmail, trainer } = await seedDemoOrganisation(database.db, new Date(opts.now));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100' });
   const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: new FixedClock(opts.now), mailTransport: null });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -49,6 +51,7 @@ export async function startServer(opts: { now: string }): Promise<RunningServer>
     db: database.db,
     admin,
     learnerEmail,
+    trainer,
     async close() {
       await app.close();
       await database.drop();
@@ -57,13 +60,15 @@ export async function startServer(opts: { now: string }): Promise<RunningServer>
 }
 
 /** The demo organisation (src/modules/demo/seed-demo.ts) and its admin's password login. */
-async function seedDemoOrganisation(db: Db, now: Date): Promise<{ admin: Credentials; learnerEmail: string }> {
+async function seedDemoOrganisation(db: Db, now: Date): Promise<{ admin: Credentials; learnerEmail: string; trainer: Credentials }> {
   const seeded = await seedDemo(db, { now });
   const admin = seeded.logins.find((l) => l.role === 'admin' && l.password);
   if (!admin?.password) throw new Error('seedDemo() returned no admin login with a password');
   const learner = seeded.logins.find((l) => l.role === 'learner');
   if (!learner) throw new Error('seedDemo() returned no learner login');
-  return { admin: { email: admin.email, password: admin.password }, learnerEmail: learner.email };
+  const trainer = seeded.logins.find((l) => l.role === 'trainer' && l.password);
+  if (!trainer?.password) throw new Error('seedDemo() returned no trainer login with a password');
+  return { admin: { email: admin.email, password: admin.password }, learnerEmail: learner.email, trainer: { email: trainer.email, password: trainer.password } };
 }
 
 export async function launchBrowser(): Promise<Browser> {

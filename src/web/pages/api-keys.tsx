@@ -49,7 +49,7 @@ export function ApiKeysPage() {
   return (
     <Page title={t('apiKeys.title')}>
       <Text size="sm">{t('apiKeys.help')}</Text>
-      <Paper withBorder p="md" component="form" onSubmit={create} aria-labelledby="new-key-title">
+      <Paper withBorder p="md" component="form" noValidate onSubmit={create} aria-labelledby="new-key-title">
         <Stack gap="sm">
           <Title order={2} size="h4" id="new-key-title">
             {t('apiKeys.new')}

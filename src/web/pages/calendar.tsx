@@ -29,7 +29,8 @@ export function CalendarPage({ mine }: { mine: boolean }) {
   const [panel, setPanel] = useState<'none' | 'generate' | 'create'>('none');
   const cohorts = useApi((signal) => getAll<Cohort>('/cohorts', {}, 1000, signal), []);
   const sessions = useApi(
-    (signal) => getAll<Session>('/sessions', { from: monday, to: sunday, cohortId: cohortId || undefined, trainerId: mine ? session.person.id : undefined }, 2000, signal),
+    // Trainers and learners only ever get the sessions of their own cohorts (scoped by the server).
+    (signal) => getAll<Session>('/sessions', { from: monday, to: sunday, cohortId: cohortId || undefined }, 2000, signal),
     [monday, cohortId, mine],
   );
 
@@ -265,6 +266,7 @@ function GenerateForm({ cohortOptions, defaultCohortId, defaultFrom, onDone }: {
       withBorder
       p="md"
       component="form"
+      noValidate
       aria-labelledby="generate-title"
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
@@ -398,7 +400,7 @@ function CreateSessionForm({ cohortOptions, defaultCohortId, defaultDate, onDone
   }
 
   return (
-    <Paper withBorder p="md" component="form" onSubmit={submit} aria-labelledby="new-session-title">
+    <Paper withBorder p="md" component="form" noValidate onSubmit={submit} aria-labelledby="new-session-title">
       <Stack gap="sm">
         <Title order={2} size="h4" id="new-session-title">
           {t('sessions.new')}

@@ -58,7 +58,7 @@ export function CohortsPage({ mine = false }: { mine?: boolean }) {
   return (
     <Page title={mine ? t('nav.myCohorts') : t('cohorts.title')} actions={staff && !creating && <Button onClick={() => setCreating(true)}>{t('cohorts.new')}</Button>}>
       {creating && (
-        <Paper withBorder p="md" component="form" onSubmit={create} aria-labelledby="new-cohort-title">
+        <Paper withBorder p="md" component="form" noValidate onSubmit={create} aria-labelledby="new-cohort-title">
           <Stack gap="sm">
             <Title order={2} size="h4" id="new-cohort-title">
               {t('cohorts.new')}
@@ -203,7 +203,7 @@ function CohortEditor({ cohort, onSaved }: { cohort: Cohort; onSaved: () => void
   }
 
   return (
-    <Paper withBorder p="md" component="form" onSubmit={save} aria-labelledby="edit-cohort-title">
+    <Paper withBorder p="md" component="form" noValidate onSubmit={save} aria-labelledby="edit-cohort-title">
       <Stack gap="sm">
         <Title order={2} size="h4" id="edit-cohort-title">
           {t('cohorts.edit')}

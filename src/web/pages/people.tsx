@@ -86,7 +86,7 @@ export function PeoplePage() {
   return (
     <Page title={t('people.title')} actions={!creating && <Button onClick={() => setCreating(true)}>{t('people.new')}</Button>}>
       {creating && (
-        <Paper withBorder p="md" component="form" onSubmit={create} aria-labelledby="new-person-title">
+        <Paper withBorder p="md" component="form" noValidate onSubmit={create} aria-labelledby="new-person-title">
           <Stack gap="sm">
             <Title order={2} size="h4" id="new-person-title">
               {t('people.new')}
@@ -219,6 +219,7 @@ function PersonEditor({ person, onSaved }: { person: Person; onSaved: () => void
       withBorder
       p="md"
       component="form"
+      noValidate
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
         void save({

@@ -74,7 +74,7 @@ export function ProgramsPage() {
   return (
     <Page title={t('programs.title')} actions={!creating && <Button onClick={() => setCreating(true)}>{t('programs.new')}</Button>}>
       {creating && (
-        <Paper withBorder p="md" component="form" onSubmit={create} aria-labelledby="new-program-title">
+        <Paper withBorder p="md" component="form" noValidate onSubmit={create} aria-labelledby="new-program-title">
           <Stack gap="sm">
             <Title order={2} size="h4" id="new-program-title">
               {t('programs.new')}
@@ -183,6 +183,7 @@ function ProgramEditor({ program, onSaved }: { program: Program; onSaved: () => 
       withBorder
       p="md"
       component="form"
+      noValidate
       onSubmit={(e: FormEvent) => {
         e.preventDefault();
         void save(toBody(form, false));
@@ -259,7 +260,7 @@ function ModulesSection({ programId }: { programId: string }) {
           </Table>
         )}
       </LoadState>
-      <Paper withBorder p="md" component="form" onSubmit={add}>
+      <Paper withBorder p="md" component="form" noValidate onSubmit={add}>
         <Stack gap="sm">
           <ErrorAlert error={error} />
           <Group align="flex-end" wrap="wrap">

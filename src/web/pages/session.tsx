@@ -97,7 +97,7 @@ function SessionEditor({ session, onSaved }: { session: Session; onSaved: () => 
   }
 
   return (
-    <Paper withBorder p="md" component="form" onSubmit={submit}>
+    <Paper withBorder p="md" component="form" noValidate onSubmit={submit}>
       <Stack gap="sm">
         <ErrorAlert error={error} />
         {saved && (
