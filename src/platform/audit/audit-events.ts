@@ -32,6 +32,9 @@ export interface AuditEventPayloads {
   'auth.magic_link_requested': { email: string };
   'api_key.created': { name: string; scope: string; prefix: string };
   'api_key.revoked': Record<string, never>;
+  'organisation.seal_replaced': { fingerprint: string; subject: string; selfSigned: boolean };
+  'document.issued': { kind: string; verificationCode: string; sha256: string; sheetVersion: number | null };
+  'documents.export_requested': { kind: 'sheets' | 'certificates'; cohortId: string; jobId: number };
   'webhook.created': { url: string; events: string[] };
   'webhook.deleted': { url: string };
   'absence.justification_submitted': { personId: string; sessionIds: string[]; fileType: string | null; fileSha256: string | null };

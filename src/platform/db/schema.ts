@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { AttendanceTables } from '../../modules/attendance/attendance.table.ts';
 import type { CatalogueTables } from '../../modules/catalogue/catalogue.table.ts';
+import type { DocumentTables } from '../../modules/documents/documents.table.ts';
 import type { OrganisationTables } from '../../modules/organisations/organisation.table.ts';
 import type { PeopleTables } from '../../modules/people/person.table.ts';
 import type { WebhookTables } from '../../modules/webhooks/webhook.table.ts';
@@ -120,4 +121,4 @@ export interface PlatformTables {
 }
 
 /** The whole database, one interface per module merged here. */
-export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, WebhookTables, AbsenceTables {}
+export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, DocumentTables, WebhookTables, AbsenceTables {}

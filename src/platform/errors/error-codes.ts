@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   file_type_not_allowed: { status: 415, title: 'This file type is not accepted (PDF, JPEG or PNG, checked from its content)' },
   justification_already_reviewed: { status: 409, title: 'This justification has already been reviewed' },
   sessions_not_justifiable: { status: 422, title: 'Some sessions cannot be justified by you' },
+  seal_invalid: { status: 422, title: 'This PKCS#12 cannot be used as the organisation seal' },
+  export_not_ready: { status: 409, title: 'The export is not finished yet' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },

@@ -4,6 +4,7 @@ import * as m0002 from './0002-tenant-isolation.ts';
 import * as m0003 from './0003-outbox-delivery.ts';
 import * as m0004 from './0004-rls-without-force.ts';
 import * as m0005 from './0005-attendance.ts';
+import * as m0007 from './0007-documents.ts';
 import * as m0008 from './0008-notify.ts';
 
 /**
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0003-outbox-delivery': m0003,
   '0004-rls-without-force': m0004,
   '0005-attendance': m0005,
+  '0007-documents': m0007,
   '0008-notify': m0008,
 };

@@ -1,0 +1,90 @@
+import { degrees, type PDFFont, type PDFImage, type PDFPage, rgb } from 'pdf-lib';
+import QRCode from 'qrcode';
+
+/** Small drawing helpers shared by the sheet and certificate renderers (pdf-lib, points, origin bottom-left). */
+
+export const BLACK = rgb(0, 0, 0);
+export const GREY = rgb(0.4, 0.4, 0.4);
+export const LIGHT = rgb(0.85, 0.85, 0.85);
+export const RED = rgb(0.75, 0.05, 0.05);
+export const DRAFT_RED = rgb(0.9, 0.2, 0.2);
+
+/**
+ * Draws a QR code as vector rectangles (no image), dark modules merged into
+ * horizontal runs, with the standard 4-module quiet zone inside `size`.
+ */
+export function drawQrCode(page: PDFPage, text: string, x: number, y: number, size: number): void {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const n = qr.modules.size;
+  const quiet = 4;
+  const cell = size / (n + 2 * quiet);
+  page.drawRectangle({ x, y, width: size, height: size, color: rgb(1, 1, 1) });
+  for (let row = 0; row < n; row++) {
+    let col = 0;
+    while (col < n) {
+      if (!qr.modules.get(row, col)) {
+        col++;
+        continue;
+      }
+      let end = col;
+      while (end < n && qr.modules.get(row, end)) end++;
+      page.drawRectangle({
+        x: x + (quiet + col) * cell,
+        y: y + size - (quiet + row + 1) * cell,
+        width: (end - col) * cell,
+        height: cell,
+        color: BLACK,
+      });
+      col = end;
+    }
+  }
+}
+
+/** Cuts text (with an ellipsis) so it fits maxWidth at the given size. */
+export function fitText(text: string, font: PDFFont, size: number, maxWidth: number): string {
+  if (font.widthOfTextAtSize(text, size) <= maxWidth) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (font.widthOfTextAtSize(`${text.slice(0, mid)}…`, size) <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
+}
+
+export interface TextOptions {
+  font: PDFFont;
+  size: number;
+  color?: ReturnType<typeof rgb>;
+  maxWidth?: number;
+}
+
+/** One line of text, cut to maxWidth when given. */
+export function drawLine(page: PDFPage, text: string, x: number, y: number, o: TextOptions): void {
+  const value = o.maxWidth !== undefined ? fitText(text, o.font, o.size, o.maxWidth) : text;
+  page.drawText(value, { x, y, font: o.font, size: o.size, color: o.color ?? BLACK });
+}
+
+/** The big diagonal "PROVISOIRE / DRAFT" mark of a sheet that is not locked yet. */
+export function drawDraftMark(page: PDFPage, font: PDFFont, text: string): void {
+  const { width, height } = page.getSize();
+  const size = Math.min(width, height) / 9;
+  const textWidth = font.widthOfTextAtSize(text, size);
+  const angle = Math.atan2(height, width);
+  const cx = width / 2 - (Math.cos(angle) * textWidth) / 2 + (Math.sin(angle) * size) / 3;
+  const cy = height / 2 - (Math.sin(angle) * textWidth) / 2 - (Math.cos(angle) * size) / 3;
+  page.drawText(text, { x: cx, y: cy, size, font, color: DRAFT_RED, opacity: 0.18, rotate: degrees((angle * 180) / Math.PI) });
+}
+
+/** Draws an image scaled to fit a box, centred, keeping its aspect ratio. */
+export function drawImageInBox(page: PDFPage, image: PDFImage, x: number, y: number, width: number, height: number): void {
+  const scale = Math.min(width / image.width, height / image.height);
+  const w = image.width * scale;
+  const h = image.height * scale;
+  page.drawImage(image, { x: x + (width - w) / 2, y: y + (height - h) / 2, width: w, height: h });
+}
+
+export function hline(page: PDFPage, x1: number, x2: number, y: number, thickness = 0.5, color = LIGHT): void {
+  page.drawLine({ start: { x: x1, y }, end: { x: x2, y }, thickness, color });
+}

@@ -1,0 +1,60 @@
+import type { PDFFont } from 'pdf-lib';
+import { wrapText } from '../../platform/pdf/fonts.ts';
+import { type DocLocale, formatInstantFull, LABELS, methodLabel, shortenUserAgent } from './document-format.ts';
+import { MARGIN, type PageFlow } from './page-flow.ts';
+import { drawLine, GREY, hline } from './pdf-drawing.ts';
+import type { EvidenceAnchor, SheetLine } from './sheet-data.ts';
+
+export interface AppendixItem {
+  /** e.g. "DUPONT Marie" or "DUPONT Marie — lun. 02/03 Matin". */
+  title: string;
+  line: SheetLine;
+}
+
+/**
+ * The evidence appendix: one block per signature (method, server time with
+ * explicit zone, IP, user agent, authentication, strokes and PNG SHA-256, and
+ * the evidence entries with their content hash and chain position), then the
+ * latest evidence batch hash as an anchor.
+ */
+export function renderEvidenceAppendix(flow: PageFlow, locale: DocLocale, timezone: string, items: AppendixItem[], anchor: EvidenceAnchor | null): void {
+  const L = LABELS[locale];
+  flow.newPage();
+  flow.line(L.appendix, { face: 'bold', size: 13 });
+  const intro = flow.fonts.regular;
+  for (const l of wrapText(L.appendixIntro, intro, 7.5, flow.contentWidth)) flow.line(l, { size: 7.5, color: GREY });
+  flow.y -= 4;
+  const labelWidth = 118;
+  const row = (label: string, value: string, font: PDFFont = flow.fonts.regular) => {
+    flow.ensure(10);
+    flow.y -= 9.5;
+    drawLine(flow.page, label, MARGIN + 8, flow.y, { font: flow.fonts.regular, size: 7, color: GREY, maxWidth: labelWidth - 4 });
+    drawLine(flow.page, value, MARGIN + 8 + labelWidth, flow.y, { font, size: 7, maxWidth: flow.contentWidth - labelWidth - 8 });
+  };
+  for (const item of items) {
+    const l = item.line;
+    const blockHeight = 16 + 9.5 * (6 + Math.max(1, l.evidence.length) * 2);
+    flow.ensure(Math.min(blockHeight, 200));
+    flow.y -= 4;
+    hline(flow.page, MARGIN, flow.width - MARGIN, flow.y);
+    flow.line(item.title, { face: 'bold', size: 8.5 });
+    row(L.method, `${methodLabel(locale, l.method)}${l.markedByName ? ` (${l.markedByName})` : ''}${l.reason ? ` — ${L.reason}: ${l.reason}` : ''}`);
+    row(L.serverTime, l.signedAt ? formatInstantFull(l.signedAt, timezone) : L.none);
+    const e = l.evidence[0];
+    row(L.ip, e?.ip ?? L.none);
+    row(L.userAgent, shortenUserAgent(e?.userAgent, 110));
+    row(L.authentication, e?.authentication ?? L.none);
+    row(L.strokesHash, l.strokesSha256 ?? L.none);
+    row(L.pngHash, l.pngSha256 ?? L.none);
+    if (l.evidence.length === 0) row(L.evidenceHash, L.noEvidence);
+    for (const ev of l.evidence) {
+      row(`${L.evidenceHash}`, `${ev.contentHash}  (${ev.type}, ${ev.recordedAt})`);
+      row(L.evidenceChain, ev.seq === null ? L.notSealedYet : `#${ev.seq} ${ev.chainHash ?? ''}`);
+    }
+  }
+  flow.y -= 8;
+  flow.ensure(24);
+  hline(flow.page, MARGIN, flow.width - MARGIN, flow.y, 0.8);
+  flow.line(`${L.anchor}: ${anchor ? `#${anchor.batchNumber} ${anchor.batchHash} (${anchor.sealedAt})` : L.none}`, { size: 7 });
+}
+

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTestContext, type TestContext } from '../../../test/context.ts';
+import { makeAttendanceFixture, makeSession } from '../attendance/attendance-test-fixtures.ts';
+import { assertSealValid, pdfText, renderFirstPage, signRecord } from './documents-test-support.ts';
+
+type Fixture = Awaited<ReturnType<typeof makeAttendanceFixture>>;
+const printed = (p: { given_name: string; family_name: string }) => `${p.family_name.toLocaleUpperCase('fr-FR')} ${p.given_name}`;
+
+describe('session attendance sheet PDF', () => {
+  let t: TestContext;
+  let f: Fixture;
+  let firstPdf: Buffer;
+  let code: string;
+
+  before(async () => {
+    t = await createTestContext();
+    f = await makeAttendanceFixture(t.db, { learners: 3 });
+    await t.db.updateTable('programs').set({ funder: 'OPCO Atlas', funding_reference: 'CPF-2026-0042' }).where('id', '=', f.program.id).execute();
+    const org = f.organisation.id;
+    const [a, b] = f.learners;
+    await signRecord(t.db, org, f.session.id, a!.id, { status: 'present', at: new Date('2026-03-02T07:58:30Z'), method: 'qr', seed: 1 });
+    await signRecord(t.db, org, f.session.id, b!.id, { status: 'late', lateMinutes: 12, at: new Date('2026-03-02T08:12:00Z'), method: 'link', seed: 2, ip: '198.51.100.23' });
+    await signRecord(t.db, org, f.session.id, f.trainer.id, { status: 'present', role: 'trainer', at: new Date('2026-03-02T07:55:00Z'), method: 'sign_in', seed: 3 });
+  });
+  after(() => t.close());
+
+  test('staff get a sealed sheet that pdfsig validates, with names, times with their zone, code, draft mark and appendix', async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.headers['content-type'], 'application/pdf');
+    code = String(res.headers['x-verification-code']);
+    assert.match(code, /^[A-Z0-9]{10}$/);
+    firstPdf = res.rawPayload;
+    assertSealValid(firstPdf, 'session sheet');
+    renderFirstPage(firstPdf);
+    const text = pdfText(firstPdf);
+    for (const learner of f.learners) assert.ok(text.includes(printed(learner)), `missing ${printed(learner)}`);
+    for (const needle of [
+      'Programme Sécurité',
+      'OPCO Atlas',
+      'CPF-2026-0042',
+      'Cohorte Mars',
+      'lundi 2 mars 2026',
+      'Matin',
+      '09:00 – 12:30 (Europe/Paris, UTC+01:00)',
+      '08:58:30 Europe/Paris',
+      '09:12:00 Europe/Paris',
+      'En retard (12 min)',
+      'Non signé',
+      'PROVISOIRE / DRAFT',
+      code,
+      `http://localhost:3000/verify/${code}`,
+      'Annexe — journal de preuves',
+      '198.51.100.23',
+      printed(f.trainer),
+    ]) {
+      assert.ok(text.includes(needle), `pdftotext lacks "${needle}":\n${text}`);
+    }
+    // The appendix shows each signature's hashes, as stored.
+    const sig = await t.db.selectFrom('signatures').select(['png_sha256', 'strokes_sha256']).where('person_id', '=', f.learners[1]!.id).executeTakeFirstOrThrow();
+    const evidence = await t.db.selectFrom('evidence_entries').select('content_hash').where('organisation_id', '=', f.organisation.id).execute();
+    const flat = text.replace(/\s+/g, '');
+    assert.ok(flat.includes(sig.png_sha256) && flat.includes(sig.strokes_sha256));
+    for (const e of evidence) assert.ok(flat.includes(e.content_hash), `appendix lacks evidence hash ${e.content_hash}`);
+    // Registered for verification.
+    const issued = await t.db.selectFrom('issued_documents').selectAll().where('verification_code', '=', code).execute();
+    assert.equal(issued.length, 1);
+    assert.equal(issued[0]!.kind, 'session_sheet');
+    const audit = await t.db.selectFrom('audit_events').select('type').where('organisation_id', '=', f.organisation.id).where('type', '=', 'document.issued').execute();
+    assert.equal(audit.length, 1);
+  });
+
+  test('verification by code is public and says what the sheet attests', async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v1/verify/${code.toLowerCase()}` });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.equal(body.valid, true);
+    assert.equal(body.kind, 'session_sheet');
+    assert.equal(body.organisation, f.organisation.name);
+    assert.equal(body.version, 1);
+    assert.equal(body.latestVersion, 1);
+    assert.equal(body.attests.program, 'Programme Sécurité');
+    assert.equal(body.attests.date, '2026-03-02');
+    assert.equal(body.attests.learners, 3);
+    assert.equal(body.attests.signed, 2);
+    assert.deepEqual(body.attests.statuses, { present: 1, late: 1, pending: 1 });
+    assert.equal((await t.request({ method: 'GET', url: '/api/v1/verify/AAAAAAAAAA' })).statusCode, 404);
+    assert.equal((await t.request({ method: 'GET', url: '/api/v1/verify/bad-code!' })).statusCode, 400);
+  });
+
+  test('POST /verify: the PDF itself is intact and matches; one flipped byte is caught', async () => {
+    const ok = await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: firstPdf });
+    assert.equal(ok.statusCode, 200, ok.body);
+    const v = ok.json();
+    assert.equal(v.valid, true);
+    assert.equal(v.intact, true);
+    assert.equal(v.coversWholeDocument, true);
+    assert.equal(v.matchesIssuedDocument, true);
+    assert.equal(v.claimedVerificationCode, code);
+    assert.equal(v.document.verificationCode, code);
+    assert.equal(v.sealedBy.commonName, f.organisation.name);
+    const seal = await t.request({ method: 'GET', url: '/api/v1/organisation/seal', as: f.as.admin });
+    assert.equal(v.sealedBy.fingerprint, seal.json().fingerprint);
+
+    const tampered = Buffer.from(firstPdf);
+    const at = tampered.indexOf('Programme Sécurité') > 0 ? tampered.indexOf('/Title') : 200;
+    tampered[at + 1] = tampered[at + 1]! ^ 0x01;
+    const bad = await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: tampered });
+    assert.equal(bad.statusCode, 200, bad.body);
+    assert.equal(bad.json().intact, false);
+    assert.equal(bad.json().valid, false);
+    assert.equal(bad.json().matchesIssuedDocument, false);
+    assert.match(bad.json().reason, /digest|signature/i);
+
+    const appended = Buffer.concat([firstPdf, Buffer.from('\n% appended\n')]);
+    const app2 = (await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: appended })).json();
+    assert.equal(app2.valid, false);
+    assert.equal(app2.coversWholeDocument, false);
+
+    const notPdf = await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: Buffer.from('hello') });
+    assert.equal(notPdf.statusCode, 200);
+    assert.equal(notPdf.json().intact, false);
+    const wrongType = await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+    assert.equal(wrongType.statusCode, 415, wrongType.body);
+  });
+
+  test('a locked sheet has no draft mark; after an amendment the earlier copy is no longer the latest version', async () => {
+    await t.db.updateTable('attendance_sheets').set({ status: 'locked', locked_at: new Date('2026-03-02T11:40:00Z'), locked_by: f.trainer.id }).where('session_id', '=', f.session.id).execute();
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.as.trainer });
+    assert.equal(res.statusCode, 200, res.body);
+    assertSealValid(res.rawPayload, 'locked sheet');
+    const text = pdfText(res.rawPayload);
+    assert.ok(!text.includes('PROVISOIRE'), 'a locked sheet must not carry the draft mark');
+    assert.ok(text.includes('verrouillée le 2026-03-02 12:40 Europe/Paris'), text);
+    await t.db.updateTable('attendance_sheets').set({ version: 2 }).where('session_id', '=', f.session.id).execute();
+    const v = (await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: res.rawPayload })).json();
+    assert.equal(v.valid, true);
+    assert.equal(v.document.version, 1);
+    assert.equal(v.document.latestVersion, 2);
+    assert.equal(v.document.isLatestVersion, false);
+  });
+
+  test('who may download: learners 403, a trainer of another cohort 404, unknown 404', async () => {
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.as.learner })).statusCode, 403);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.otherTrainerHeaders })).statusCode, 404);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/sessions/00000000-0000-4000-8000-000000000000/sheet.pdf`, as: f.as.admin })).statusCode, 404);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf` })).statusCode, 401);
+  });
+
+  test('a sheet dated on a public holiday says so; English organisations get English sheets', async () => {
+    await t.db.updateTable('organisations').set({ locale: 'en' }).where('id', '=', f.organisation.id).execute();
+    const holiday = await makeSession(t.db, f.organisation.id, f.cohort.id, [f.trainer.id], '2026-05-01', '14:00', '17:30');
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${holiday.id}/sheet.pdf`, as: f.as.admin });
+    assert.equal(res.statusCode, 200, res.body);
+    assertSealValid(res.rawPayload, 'holiday sheet');
+    const text = pdfText(res.rawPayload);
+    for (const needle of ['Attendance sheet', 'Friday, 1 May 2026', 'Afternoon', '14:00 – 17:30 (Europe/Paris, UTC+02:00)', 'WARNING: this date is a public holiday (Fête du Travail)']) {
+      assert.ok(text.includes(needle), `lacks "${needle}":\n${text}`);
+    }
+    await t.db.updateTable('organisations').set({ locale: 'fr' }).where('id', '=', f.organisation.id).execute();
+  });
+});
