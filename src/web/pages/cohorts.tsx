@@ -167,7 +167,7 @@ export function CohortPage() {
             <Text>
               {cohort.programTitle} · <DateRange from={cohort.startsOn} to={cohort.endsOn} /> · {t('cohorts.learnerCount', { count: cohort.learnerCount })}
             </Text>
-            {staff && <CohortEditor key={JSON.stringify(cohort)} cohort={cohort} onSaved={state.reload} />}
+            {staff && <CohortEditor key={cohort.id} cohort={cohort} onSaved={state.reload} />}
             <EnrolmentsSection cohort={cohort} canEdit={staff} onChanged={state.reload} />
           </Stack>
         )}

@@ -178,7 +178,7 @@ export function PersonPage() {
       <Anchor component={Link} to="/people" size="sm">
         ← {t('people.back')}
       </Anchor>
-      <LoadState state={state}>{(person) => <PersonEditor key={`${person.id}-${person.archivedAt}`} person={person} onSaved={state.reload} />}</LoadState>
+      <LoadState state={state}>{(person) => <PersonEditor key={person.id} person={person} onSaved={state.reload} />}</LoadState>
     </Page>
   );
 }

@@ -144,7 +144,7 @@ export function ProgramPage() {
       <Anchor component={Link} to="/programs" size="sm">
         ← {t('programs.back')}
       </Anchor>
-      <LoadState state={state}>{(program) => <ProgramEditor key={program.updatedAt} program={program} onSaved={state.reload} />}</LoadState>
+      <LoadState state={state}>{(program) => <ProgramEditor key={program.id} program={program} onSaved={state.reload} />}</LoadState>
       {state.data && <ModulesSection programId={id} />}
     </Page>
   );

@@ -49,7 +49,7 @@ export function SessionPage() {
                 </Group>
               </Stack>
             </Paper>
-            {staff && <SessionEditor key={JSON.stringify(s)} session={s} onSaved={state.reload} />}
+            {staff && <SessionEditor key={s.id} session={s} onSaved={state.reload} />}
           </Stack>
         )}
       </LoadState>
