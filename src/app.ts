@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { attendanceRoutes } from './modules/attendance/attendance.routes.ts';
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.ts';
 import { sessionRoutes } from './modules/catalogue/session.routes.ts';
 import { documentsRoutes } from './modules/documents/documents.routes.ts';
@@ -29,7 +30,7 @@ export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes, attendanceRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/attendance/signature-strokes.ts';
 import { TENANT_TABLES } from '../src/platform/db/migrations/0002-tenant-isolation.ts';
 import { createTestContext, type TestContext } from './context.ts';
 import { makeOrganisationWithStaff } from './factories.ts';
@@ -45,6 +46,12 @@ function bodies(a: Fixture): Record<string, unknown> {
     'PATCH /api/v1/enrolments/:id': { status: 'withdrawn' },
     'PATCH /api/v1/sessions/:id': { status: 'cancelled' },
     'POST /api/v1/sessions/:id/walk-ins': { email: 'mallory@example.test', givenName: 'Mallory', familyName: 'Intruder' },
+    'POST /api/v1/sessions/:id/signing-links': {},
+    'POST /api/v1/sessions/:id/kiosk/sign': { personId: a.org.learner.id, strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
+    'POST /api/v1/sessions/:id/trainer-signature': { strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
+    'PATCH /api/v1/sessions/:id/attendance/:personId': { status: 'absent' },
+    'POST /api/v1/sessions/:id/amendments': { personId: a.org.learner.id, status: 'present', reason: 'stolen' },
+    'POST /api/v1/sessions/:id/lock': {},
   };
 }
 
@@ -94,6 +101,13 @@ describe('access-control matrix: A cannot reach B through any parametrised route
     await post(`/api/v1/cohorts/${cohort.id}/trainers`, { trainerIds: [org.trainer.id] }, 'PUT');
     const enrolment = await post(`/api/v1/cohorts/${cohort.id}/enrolments`, { personId: org.learner.id });
     const session = await post('/api/v1/sessions', { cohortId: cohort.id, moduleId: module.id, date: '2026-03-03', startTime: '09:00', endTime: '12:30', location: `Salle secrète ${tag}` });
+    // A signature on the session (attendance), written directly: the signing flows are tested in src/modules/attendance.
+    const rendered = renderSignaturePng(signatureStrokesSchema.parse({ width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] }));
+    const signature = await t.db
+      .insertInto('signatures')
+      .values({ organisation_id: org.organisation.id, session_id: session.id, person_id: org.learner.id, strokes: rendered.strokesJson, strokes_sha256: rendered.strokesSha256, png: rendered.png, png_sha256: rendered.pngSha256 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const person = await post('/api/v1/people', { email: `secret-${tag.toLowerCase()}@example.test`, givenName: 'Secret', familyName: `Person ${tag}`, roles: ['learner'] });
     const mail = await t.db
       .insertInto('outbox_mails')
@@ -122,6 +136,8 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         organisations: org.organisation.id,
         webhooks: webhook.id,
         jobs: String(job.id),
+        person: org.learner.id,
+        signatures: signature.id,
       },
       markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`],
     };

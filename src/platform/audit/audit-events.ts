@@ -40,6 +40,13 @@ export interface AuditEventPayloads {
   'absence.justification_submitted': { personId: string; sessionIds: string[]; fileType: string | null; fileSha256: string | null };
   'absence.justification_reviewed': { personId: string; sessionIds: string[]; decision: 'accepted' | 'refused'; note: string | null };
   'organisation.attendance_settings_updated': { changes: Record<string, unknown> };
+  'attendance.signed': { sessionId: string; personId: string; method: string; signatureId: string; status: string };
+  'attendance.trainer_signed': { sessionId: string; signatureId: string };
+  'attendance.marked': { sessionId: string; personId: string; from: string; to: string; reason: string | null };
+  'attendance.excused': { sessionId: string; personId: string; justificationId: string; version: number };
+  'attendance.sheet_locked': { sessionId: string; version: number; markedAbsent: number };
+  'attendance.sheet_amended': { sessionId: string; personId: string; version: number; from: string; to: string; reason: string };
+  'attendance.signing_links_sent': { sessionId: string; count: number };
 }
 
 export type AuditEventType = keyof AuditEventPayloads;

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { ATTENDANCE_STATUSES, SIGNING_METHODS } from './attendance.table.ts';
+import { signatureStrokesSchema } from './signature-strokes.ts';
+
+/** Contract of the attendance endpoints (zod in/out; also the OpenAPI source and the web app's types). */
+
+export const sessionIdParamsSchema = z.object({ id: z.uuid() });
+export const sessionPersonParamsSchema = z.object({ id: z.uuid(), personId: z.uuid() });
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+export const geolocationSchema = z
+  .strictObject({
+    latitude: z.number().min(-90).max(90),
+    longitude: z.number().min(-180).max(180),
+    accuracy: z.number().min(0).max(100_000).nullable().optional(),
+    consent: z.boolean().meta({ description: 'true only when the learner explicitly agreed, for the purpose the organisation states' }),
+  })
+  .meta({ description: 'Stored only when the organisation enabled geolocation with a stated purpose AND consent is true' });
+
+export const strokesSchema = signatureStrokesSchema.meta({ id: 'SignatureStrokes', description: 'Pen strokes as captured (canvas pixels, ms); the server renders the PNG itself' });
+
+export const signWithLinkSchema = z.strictObject({ token: z.string().min(20).max(200), strokes: strokesSchema, geolocation: geolocationSchema.nullable().optional() });
+export const signWithQrSchema = z.strictObject({ token: z.string().min(20).max(400), strokes: strokesSchema, geolocation: geolocationSchema.nullable().optional() });
+export const kioskSignSchema = z.strictObject({ personId: z.uuid(), strokes: strokesSchema });
+export const trainerSignatureSchema = z.strictObject({ strokes: strokesSchema });
+export const linkTokenQuerySchema = z.object({ token: z.string().min(20).max(200) });
+export const signingLinksRequestSchema = z.strictObject({ personIds: z.array(z.uuid()).min(1).max(1000).optional() });
+
+export const markSchema = z.strictObject({
+  status: z.enum(['present', 'late', 'left_early', 'absent']).meta({ description: 'excused is set by accepting a justification' }),
+  reason: z.string().trim().min(3).max(2000).optional(),
+  leftAt: isoInstant.optional(),
+  lateMinutes: z.number().int().min(0).max(24 * 60).optional(),
+});
+
+export const amendmentSchema = z.strictObject({
+  personId: z.uuid(),
+  status: z.enum(['present', 'late', 'left_early', 'absent', 'excused']),
+  reason: z.string().trim().min(3).max(2000),
+  lateMinutes: z.number().int().min(0).max(24 * 60).optional(),
+  leftAt: isoInstant.optional(),
+});
+
+export const signatureProofSchema = z
+  .object({
+    signatureId: z.uuid(),
+    sessionId: z.uuid(),
+    personId: z.uuid(),
+    status: z.enum(ATTENDANCE_STATUSES),
+    lateMinutes: z.number().int().nullable(),
+    signedAt: z.iso.datetime(),
+    method: z.enum(SIGNING_METHODS),
+    strokesSha256: z.string(),
+    pngSha256: z.string(),
+    replayed: z.boolean().meta({ description: 'true: already signed; this is the first proof and nothing new was recorded' }),
+  })
+  .meta({ id: 'SignatureProof' });
+
+const windowSchema = z.object({ state: z.enum(['not_open_yet', 'open', 'closed']), opensAt: z.string(), closesAt: z.string(), opensAtLocal: z.string(), closesAtLocal: z.string() });
+
+export const signingLinkViewSchema = z
+  .object({
+    organisation: z.object({ name: z.string(), timezone: z.string() }),
+    session: z.object({
+      id: z.uuid(), programTitle: z.string(), moduleTitle: z.string().nullable(), cohortName: z.string(), date: z.string(), halfDay: z.enum(['am', 'pm']),
+      startsAt: z.string(), endsAt: z.string(), startsAtLocal: z.string(), endsAtLocal: z.string(), location: z.string().nullable(), cancelled: z.boolean(),
+    }),
+    person: z.object({ givenName: z.string(), familyName: z.string() }),
+    window: windowSchema,
+    link: z.object({ state: z.enum(['valid', 'used', 'expired']), expiresAt: z.string() }),
+    sheetLocked: z.boolean(),
+    signed: z.object({ signatureId: z.uuid(), signedAt: z.string(), status: z.string(), method: z.string(), lateMinutes: z.number().nullable() }).nullable(),
+  })
+  .meta({ id: 'SigningLinkView' });
+
+export const qrCodeSchema = z
+  .object({
+    token: z.string(),
+    url: z.string(),
+    expiresAt: z.string().meta({ description: 'when the code rotates: fetch the next one then' }),
+    validUntil: z.string().meta({ description: 'expiresAt plus the grace seconds' }),
+    rotatesEvery: z.number().int(),
+    graceSeconds: z.number().int(),
+    window: z.object({ state: z.enum(['not_open_yet', 'open', 'closed']), opensAt: z.string(), closesAt: z.string() }),
+  })
+  .meta({ id: 'QrCode' });
+
+const timeSchema = z.object({ at: z.string(), local: z.string(), timezone: z.string() });
+
+export const attendanceRecordSchema = z
+  .object({
+    personId: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), role: z.enum(['learner', 'trainer']), status: z.enum(ATTENDANCE_STATUSES),
+    lateMinutes: z.number().int().nullable(), leftAt: z.string().nullable(), leftAtLocal: z.string().nullable(), signedAt: z.string().nullable(), signedAtLocal: z.string().nullable(),
+    timezone: z.string(), method: z.enum(SIGNING_METHODS).nullable(), signatureId: z.uuid().nullable(), markedBy: z.uuid().nullable(), reason: z.string().nullable(),
+  })
+  .meta({ id: 'AttendanceRecord' });
+
+export const attendanceSheetSchema = z
+  .object({
+    sessionId: z.uuid(),
+    status: z.enum(['open', 'locked']),
+    version: z.number().int(),
+    verificationCode: z.string(),
+    lockedAt: z.string().nullable(),
+    lockedBy: z.uuid().nullable(),
+    timezone: z.string(),
+    session: z.object({ date: z.string(), halfDay: z.enum(['am', 'pm']), programTitle: z.string(), moduleTitle: z.string().nullable(), cohortName: z.string(), startsAt: timeSchema, endsAt: timeSchema, cancelled: z.boolean() }),
+    window: z.object({ state: z.enum(['not_open_yet', 'open', 'closed']), opensAt: timeSchema, closesAt: timeSchema }),
+    trainerSigned: z.boolean(),
+    counts: z.object({ learners: z.number().int(), signed: z.number().int(), pending: z.number().int(), present: z.number().int(), late: z.number().int(), left_early: z.number().int(), absent: z.number().int(), excused: z.number().int() }),
+    records: z.array(attendanceRecordSchema),
+  })
+  .meta({ id: 'AttendanceSheet' });
+
+export const rosterSchema = z
+  .object({
+    sessionId: z.uuid(),
+    items: z.array(z.object({ personId: z.uuid(), givenName: z.string(), familyName: z.string(), status: z.enum(ATTENDANCE_STATUSES), signed: z.boolean(), signedAt: z.string().nullable(), method: z.enum(SIGNING_METHODS).nullable() })),
+  })
+  .meta({ id: 'Roster' });
+
+export const signingLinksResultSchema = z.object({
+  sent: z.number().int(),
+  skippedSigned: z.number().int(),
+  links: z.array(z.object({ personId: z.uuid(), email: z.string(), expiresAt: z.string() })),
+});
+
+export const evidenceOrgQuerySchema = z.object({});
+
+export const evidenceVerificationSchema = z
+  .object({
+    ok: z.boolean(),
+    checkedEntries: z.number().int(),
+    checkedBatches: z.number().int(),
+    unsealedEntries: z.number().int(),
+    headBatchHash: z.string().nullable(),
+    firstProblem: z.object({ kind: z.string(), entryId: z.string().nullable(), seq: z.number().nullable(), batchNumber: z.number().nullable(), message: z.string() }).nullable(),
+    problems: z.array(z.object({ kind: z.string(), entryId: z.string().nullable(), seq: z.number().nullable(), batchNumber: z.number().nullable(), message: z.string() })),
+  })
+  .meta({ id: 'EvidenceVerification' });
+
+export const evidenceSealResultSchema = z.object({ batches: z.number().int(), entries: z.number().int() });

@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import type { Clock } from '../../platform/clock.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { withSystem, withTenant } from '../../platform/db/tenant.ts';
+import type { JobHandler } from '../../platform/jobs/job-queue.ts';
+import { type EvidenceBatch, type EvidenceEntry, sealBatch } from './evidence-chain.ts';
+
+/** Entries sealed per batch at most (a larger backlog is sealed in several batches, each its own transaction). */
+export const SEAL_BATCH_MAX = 5_000;
+
+export function toBatch(row: { organisation_id: string; batch_number: number; first_seq: number; last_seq: number; merkle_root: string; head_chain_hash: string; previous_batch_hash: string; sealed_at: string; batch_hash: string }): EvidenceBatch {
+  return {
+    organisationId: row.organisation_id, batchNumber: Number(row.batch_number), firstSeq: Number(row.first_seq), lastSeq: Number(row.last_seq), merkleRoot: row.merkle_root,
+    headChainHash: row.head_chain_hash, previousBatchHash: row.previous_batch_hash, sealedAt: row.sealed_at, batchHash: row.batch_hash,
+  };
+}
+
+export function toEntry(row: { organisation_id: string; id: string; type: string; recorded_at: string; payload: unknown; content_hash: string; seq: number | null; chain_hash: string | null; batch_number: number | null }): EvidenceEntry {
+  return {
+    id: row.id, organisationId: row.organisation_id, type: row.type, recordedAt: row.recorded_at, payload: row.payload as EvidenceEntry['payload'], contentHash: row.content_hash,
+    seq: row.seq === null ? null : Number(row.seq), chainHash: row.chain_hash, batchNumber: row.batch_number === null ? null : Number(row.batch_number),
+  };
+}
+
+/**
+ * Seals an organisation's unsealed evidence entries into the next batch, in one
+ * transaction under a per-organisation advisory lock (two sealers never race;
+ * signings never wait: they only insert). Returns the batches written.
+ */
+export async function sealEvidence(db: Db, clock: Clock, organisationId: string): Promise<{ batches: number; entries: number }> {
+  let batches = 0;
+  let entries = 0;
+  for (;;) {
+    const sealed = await withTenant(db, organisationId, async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`emarge.evidence.seal:${organisationId}`}, 0))`.execute(trx);
+      const rows = await trx
+        .selectFrom('evidence_entries')
+        .selectAll()
+        .where('organisation_id', '=', organisationId)
+        .where('seq', 'is', null)
+        .orderBy('recorded_at')
+        .orderBy('id')
+        .limit(SEAL_BATCH_MAX)
+        .execute();
+      if (rows.length === 0) return 0;
+      const last = await trx.selectFrom('evidence_batches').selectAll().where('organisation_id', '=', organisationId).orderBy('batch_number', 'desc').limit(1).executeTakeFirst();
+      const result = sealBatch({ organisationId, previous: last ? toBatch(last) : null, entries: rows.map(toEntry), sealedAt: clock.now().toISOString() });
+      const b = result.batch;
+      await trx
+        .insertInto('evidence_batches')
+        .values({ organisation_id: organisationId, batch_number: b.batchNumber, first_seq: b.firstSeq, last_seq: b.lastSeq, merkle_root: b.merkleRoot, head_chain_hash: b.headChainHash, previous_batch_hash: b.previousBatchHash, sealed_at: b.sealedAt, batch_hash: b.batchHash })
+        .execute();
+      for (let i = 0; i < result.entries.length; i += 500) {
+        const chunk = result.entries.slice(i, i + 500);
+        const values = sql.join(chunk.map((e) => sql`(${e.id}::uuid, ${e.seq}::bigint, ${e.chainHash}::text)`));
+        await sql`
+          UPDATE evidence_entries AS e SET seq = v.seq, chain_hash = v.chain_hash, batch_number = ${b.batchNumber}
+            FROM (VALUES ${values}) AS v(id, seq, chain_hash)
+           WHERE e.organisation_id = ${organisationId} AND e.id = v.id AND e.seq IS NULL`.execute(trx);
+      }
+      return result.entries.length;
+    });
+    if (sealed === 0) return { batches, entries };
+    batches++;
+    entries += sealed;
+    if (sealed < SEAL_BATCH_MAX) return { batches, entries };
+  }
+}
+
+/** Organisations with unsealed entries (cross-tenant: the sealing job's own lookup). */
+export async function findOrganisationsToSeal(db: Db): Promise<string[]> {
+  const rows = await withSystem(db, (trx) => trx.selectFrom('evidence_entries').select('organisation_id').where('seq', 'is', null).distinct().execute());
+  return rows.map((r) => r.organisation_id);
+}
+
+/** Seals every organisation's pending entries. */
+export async function sealAllEvidence(db: Db, clock: Clock): Promise<{ organisations: number; batches: number; entries: number }> {
+  let batches = 0;
+  let entries = 0;
+  const organisations = await findOrganisationsToSeal(db);
+  for (const id of organisations) {
+    const r = await sealEvidence(db, clock, id);
+    batches += r.batches;
+    entries += r.entries;
+  }
+  return { organisations: organisations.length, batches, entries };
+}
+
+export const EVIDENCE_SEAL_JOB = 'evidence.seal';
+
+/** The JobRunner handler 'evidence.seal': payload { organisationId? } (all organisations when absent). */
+export function evidenceSealHandler(deps: { db: Db; clock: Clock }): JobHandler {
+  return async (payload) => {
+    const organisationId = typeof payload.organisationId === 'string' ? payload.organisationId : null;
+    if (organisationId) return { organisations: 1, ...(await sealEvidence(deps.db, deps.clock, organisationId)) };
+    return sealAllEvidence(deps.db, deps.clock);
+  };
+}
