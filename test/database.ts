@@ -1,4 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../src/config.ts';
 import { createDatabase, type Db } from '../src/platform/db/database.ts';
@@ -44,7 +50,34 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     };
   }
   const config: DatabaseConfig = { kind: 'pglite', dataDir: null };
-  const db = createDatabase(config);
-  await migrateOrThrow(db);
+  const db = createDatabase(config, { pgliteImage: await migratedPgliteImage() });
+  await migrateOrThrow(db); // a no-op on the template, kept so a stale image can never hide a migration
   return { db, config, drop: () => db.destroy() };
+}
+
+/**
+ * Booting PGlite runs initdb (seconds); loading a dumped data folder takes a
+ * fraction of that. The first test process builds a migrated template image and
+ * stores it in the temp folder, keyed by a hash of the migration sources and the
+ * PGlite version; the others load it. Each test still gets its own database.
+ */
+async function migratedPgliteImage(): Promise<Blob> {
+  const dbDir = fileURLToPath(new URL('../src/platform/db/', import.meta.url));
+  const hash = createHash('sha256');
+  hash.update(JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url)), 'utf8')).version);
+  for (const dir of [dbDir, join(dbDir, 'migrations')]) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  }
+  const path = join(tmpdir(), `emarge-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (!existsSync(path)) {
+    const pglite = new PGlite();
+    const db = new Kysely<never>({ dialect: new PGliteDialect({ pglite }) });
+    await migrateOrThrow(db as never);
+    const image = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+    await db.destroy();
+    const partial = `${path}.${process.pid}.partial`;
+    writeFileSync(partial, image);
+    renameSync(partial, path); // atomic: concurrent test processes never read a half-written image
+  }
+  return new Blob([readFileSync(path)]);
 }

@@ -18,8 +18,12 @@ const parsers = {
   [INT8_OID]: (v: string) => Number(v),
 };
 
-/** Opens the configured database: PGlite in a data folder (or in memory), or a PostgreSQL server. */
-export function createDatabase(config: DatabaseConfig): Db {
+/**
+ * Opens the configured database: PGlite in a data folder (or in memory), or a
+ * PostgreSQL server. `pgliteImage` starts an in-memory PGlite from a dumped data
+ * folder (tests use a migrated template image).
+ */
+export function createDatabase(config: DatabaseConfig, options: { pgliteImage?: Blob } = {}): Db {
   if (config.kind === 'postgres') {
     const types = {
       getTypeParser: ((oid: number, format?: string) =>
@@ -34,6 +38,8 @@ export function createDatabase(config: DatabaseConfig): Db {
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite drops its options when the first argument is undefined: pass them alone for an in-memory database.
-  const pglite = config.dataDir ? new PGlite(config.dataDir, { parsers }) : new PGlite({ parsers });
+  const pglite = config.dataDir
+    ? new PGlite(config.dataDir, { parsers })
+    : new PGlite({ parsers, ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}) });
   return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
 }
