@@ -5,6 +5,7 @@ import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/atten
 import { TENANT_TABLES } from '../src/platform/db/migrations/0002-tenant-isolation.ts';
 import { createTestContext, type TestContext } from './context.ts';
 import { makeOrganisationWithStaff } from './factories.ts';
+import { multipartBody } from '../src/modules/reminders/notify-test-fixtures.ts';
 
 /**
  * THE ACCESS-CONTROL MATRIX. Two organisations A and B with full data. Every
@@ -45,6 +46,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'POST /api/v1/cohorts/:id/sessions/generate': { from: '2026-03-09', weeks: 1, weekdays: [1, 2], slots: [{ startTime: '09:00', endTime: '12:00' }] },
     'PATCH /api/v1/enrolments/:id': { status: 'withdrawn' },
     'PATCH /api/v1/sessions/:id': { status: 'cancelled' },
+    'POST /api/v1/absences/justifications/:id/review': { decision: 'refused', note: 'stolen' },
     'POST /api/v1/sessions/:id/walk-ins': { email: 'mallory@example.test', givenName: 'Mallory', familyName: 'Intruder' },
     'POST /api/v1/sessions/:id/signing-links': {},
     'POST /api/v1/sessions/:id/kiosk/sign': { personId: a.org.learner.id, strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
@@ -114,6 +116,9 @@ describe('access-control matrix: A cannot reach B through any parametrised route
       .values({ organisation_id: org.organisation.id, to_address: person.email, subject: `Courrier secret ${tag}`, text_body: 'secret' })
       .returning('id')
       .executeTakeFirstOrThrow();
+    const form = multipartBody([['reason', `Absence secrète ${tag}`], ['sessionIds', session.id]]);
+    const justification = await t.request({ method: 'POST', url: '/api/v1/absences/justifications', as: org.as.learner, payload: form.payload, headers: form.headers });
+    assert.equal(justification.statusCode, 201, justification.body);
     const webhook = await post('/api/v1/webhooks', { url: `https://hooks.example.com/${tag}`, events: ['sheet.locked'] });
     // A finished export job of this organisation (GET /jobs/:id, GET /exports/:jobId.zip).
     const job = await t.db
@@ -135,11 +140,12 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         'api-keys': apiKey.id,
         organisations: org.organisation.id,
         webhooks: webhook.id,
+        justifications: justification.json().id,
         jobs: String(job.id),
         person: org.learner.id,
         signatures: signature.id,
       },
-      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`],
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Absence secrète ${tag}`],
     };
   }
 

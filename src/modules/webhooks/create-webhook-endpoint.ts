@@ -13,6 +13,7 @@ export async function createWebhookEndpoint(
   ctx: Ctx,
   input: { url: string; events: WebhookEventType[]; description?: string | null },
   env: 'development' | 'production' | 'test',
+  now: Date,
 ) {
   assertAdmin(ctx.actor);
   const url = checkWebhookUrl(input.url, env);
@@ -27,6 +28,7 @@ export async function createWebhookEndpoint(
         events: [...new Set(input.events)],
         description: input.description ?? null,
         created_by: ctx.actor.kind === 'person' ? ctx.actor.personId : null,
+        created_at: now,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -12,7 +12,8 @@ export type { WebhookEventType } from './webhook.table.ts';
  * sends them afterwards (HMAC-signed, retried with backoff, logged).
  *
  * `data` must be JSON-serialisable; ids and times as strings.
- * `opts.occurredAt` defaults to the transaction's database time.
+ * `opts.occurredAt` defaults to the transaction's database time (kept to the
+ * millisecond, so the delivery log's keyset cursors are exact).
  */
 export async function emitWebhookEvent(
   trx: Tx,
@@ -34,7 +35,7 @@ export async function emitWebhookEvent(
   const payload: WebhookPayload = { id: eventId, type, createdAt: new Date(occurredAt).toISOString(), organisationId, data };
   await trx
     .insertInto('webhook_deliveries')
-    .values(endpoints.map((e) => ({ organisation_id: organisationId, endpoint_id: e.id, event_type: type, event_id: eventId, payload: JSON.stringify(payload) })))
+    .values(endpoints.map((e) => ({ organisation_id: organisationId, endpoint_id: e.id, event_type: type, event_id: eventId, payload: JSON.stringify(payload), created_at: new Date(occurredAt) })))
     .execute();
   return { eventId, deliveries: endpoints.length };
 }

@@ -21,7 +21,7 @@ const DELIVERY_DOC =
   'after 1 min, 5 min, 30 min, 2 h and 12 h (6 attempts), then marked failed. Deduplicate on the event id.';
 
 /** Outgoing webhooks (admin): endpoints and their delivery log. */
-export async function webhookRoutes(app: ZodApp, { db, config }: AppDeps): Promise<void> {
+export async function webhookRoutes(app: ZodApp, { db, config, clock }: AppDeps): Promise<void> {
   const tags = ['webhooks'];
   app.get('/webhooks', { schema: { tags, summary: 'List webhook endpoints', querystring: pageQuerySchema, response: { 200: webhookEndpointPageSchema, ...problemResponses } } }, (req) =>
     listWebhookEndpoints(db, requireCtx(req), req.query),
@@ -29,7 +29,7 @@ export async function webhookRoutes(app: ZodApp, { db, config }: AppDeps): Promi
   app.post(
     '/webhooks',
     { schema: { tags, summary: 'Register a webhook endpoint (the secret is shown once)', description: DELIVERY_DOC, body: webhookEndpointCreateSchema, response: { 201: webhookEndpointCreatedSchema, ...problemResponses } } },
-    async (req, reply) => reply.code(201).send(await createWebhookEndpoint(db, requireCtx(req), req.body, config.env)),
+    async (req, reply) => reply.code(201).send(await createWebhookEndpoint(db, requireCtx(req), req.body, config.env, clock.now())),
   );
   app.delete('/webhooks/:id', { schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: webhookIdParamsSchema, response: { 204: z.null(), ...problemResponses } } }, async (req, reply) => {
     await deleteWebhookEndpoint(db, requireCtx(req), req.params.id);
