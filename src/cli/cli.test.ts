@@ -216,12 +216,32 @@ describe('emarge CLI', () => {
     assert.equal((await emarge('seed-demo', 'now')).code, 2);
   });
 
+  test('sessions generate: preview writes nothing, --commit creates the half-days skipping a public holiday, a re-run creates nothing', async () => {
+    // Runs after seed-demo: the demo cohort "DWWM — Groupe A" exists. The week of 2026-05-11 holds Ascension (Thursday 14 May).
+    const args = ['sessions', 'generate', '--org', 'demo', '--cohort', 'DWWM — Groupe A', '--from', '2026-05-11', '--weeks', '1'] as const;
+    const count = () => withDb(async (db) => Number((await db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).where('date', '>=', '2026-05-11').where('date', '<=', '2026-05-17').executeTakeFirstOrThrow()).n));
+    const preview = await emarge(...args);
+    assert.equal(preview.code, 0, preview.err);
+    assert.match(preview.out, /8 session\(s\) would be created, 2 skipped/);
+    assert.match(preview.out, /skipped 2026-05-14 am: public holiday \(Ascension\)/);
+    assert.equal(await count(), 0);
+    const created = await emarge(...args, '--commit');
+    assert.equal(created.code, 0, created.err);
+    assert.match(created.out, /Created 8 session\(s\)/);
+    assert.equal(await count(), 8);
+    const again = await emarge(...args, '--commit');
+    assert.match(again.out, /Created 0 session\(s\).*10 skipped/);
+    assert.equal(await count(), 8);
+    assert.equal((await emarge('sessions', 'generate', '--org', 'demo', '--cohort', 'DWWM — Groupe A', '--from', '2026-05-11', '--weeks', '99')).code, 2);
+    assert.equal((await emarge('sessions', 'generate', '--org', 'demo', '--cohort', 'DWWM — Groupe A', '--from', '2026-05-11', '--weeks', '1', '--weekdays', '0-9')).code, 2);
+  });
+
   test('the installed launcher: --help lists the commands; a bad option exits 2; a file with errors exits 1', () => {
     const env = { ...process.env, LOG_LEVEL: 'silent' };
     const node = join(ROOT, 'node_modules/.bin/node');
     const help = spawnSync(node, ['bin/emarge.js', '--help'], { cwd: ROOT, env, encoding: 'utf8' });
     assert.equal(help.status, 0);
-    for (const name of ['create-org', 'import', 'migrate', 'seed-demo', 'serve']) assert.match(help.stdout, new RegExp(`\\n  ${name}\\s`));
+    for (const name of ['create-org', 'import', 'migrate', 'seed-demo', 'serve', 'sessions']) assert.match(help.stdout, new RegExp(`\\n  ${name}\\s`));
     const bad = spawnSync(node, ['bin/emarge.js', 'import', 'learners', 'x.csv', '--org'], { cwd: ROOT, env, encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /Option '--org <value>' argument missing/);

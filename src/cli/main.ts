@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   'create-org': { summary: 'create an organisation and its first admin (prints a generated password once)', load: () => import('./commands/create-org.ts') },
   'seed-demo': { summary: 'create the demo organisation and print its logins (does nothing when it exists)', load: () => import('./commands/seed-demo.ts') },
   import: { summary: 'import learners or sessions of a cohort from a CSV file (preview, then --commit)', load: () => import('./commands/import.ts') },
+  verify: { summary: 'verify the evidence log of every organisation (or --org SLUG); read only, exit 1 names the first altered entry', load: () => import('./commands/verify.ts') },
+  sessions: { summary: 'plan a cohort\'s recurring half-day sessions: `sessions generate --org … --cohort … --from … --weeks N`', load: () => import('./commands/sessions.ts') },
   ml: { summary: 'machine learning: `ml bench oulad --train DIR --test DIR --json FILE` trains and evaluates the risk model', load: () => import('./commands/ml.ts') },
 };
 

@@ -2,6 +2,8 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Config, loadConfig } from '../../config.ts';
 import { createDatabase, type Db } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
+import { withSystem, withTenant } from '../../platform/db/tenant.ts';
+import { findCohortsByIdOrName } from '../../modules/imports/imports.repository.ts';
 
 /**
  * What the CLI commands share: strict option parsing with a usage error (exit
@@ -77,4 +79,22 @@ export function formatTable(header: string[], rows: string[][], max = 40): strin
   const all = [header, ...rows].map((r) => r.map((c) => cut(c.replace(/\s+/g, ' '))));
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** The organisation (by slug) and one of its cohorts (by id or name), or a UsageError that lists the cohorts. */
+export async function resolveTarget(db: Db, slug: string, cohortRef: string) {
+  const organisation = await withSystem(db, (trx) => trx.selectFrom('organisations').select(['id', 'name']).where('slug', '=', slug.trim().toLowerCase()).executeTakeFirst());
+  if (!organisation) throw new UsageError(`No organisation with slug "${slug}".`, { showUsage: false });
+  const found = await withTenant(db, organisation.id, async (trx) => {
+    const matches = await findCohortsByIdOrName(trx, cohortRef);
+    const names = matches.length ? [] : (await trx.selectFrom('cohorts').select('name').where('archived_at', 'is', null).orderBy('name').limit(20).execute()).map((c) => c.name);
+    return { matches, names };
+  });
+  if (found.matches.length === 0) {
+    throw new UsageError(`No cohort "${cohortRef}" in ${organisation.name}.${found.names.length ? ` Cohorts: ${found.names.map((n) => `"${n}"`).join(', ')}.` : ' It has no cohorts yet.'}`, { showUsage: false });
+  }
+  if (found.matches.length > 1) {
+    throw new UsageError(`Several cohorts are named "${cohortRef}"; pass the id of one: ${found.matches.map((c) => c.id).join(', ')}.`, { showUsage: false });
+  }
+  return { organisationId: organisation.id, cohort: found.matches[0]! };
 }

@@ -5,13 +5,10 @@ import { describeImportError } from '../../modules/imports/import-outcome.ts';
 import { importSessions } from '../../modules/imports/import-sessions.ts';
 import { CSV_ENCODINGS, type CsvEncoding } from '../../modules/imports/csv-file.ts';
 import type { ImportCommit, ImportPreview } from '../../modules/imports/imports.schemas.ts';
-import { findCohortsByIdOrName } from '../../modules/imports/imports.repository.ts';
 import { systemCtx } from '../../platform/auth/actor.ts';
 import { systemClock } from '../../platform/clock.ts';
-import type { Db } from '../../platform/db/database.ts';
-import { withSystem, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { EXIT_FAILED, EXIT_OK, UsageError, formatTable, parseCommandArgs, runCommand, withMigratedDatabase } from './command-support.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, formatTable, parseCommandArgs, resolveTarget, runCommand, withMigratedDatabase } from './command-support.ts';
 
 export const USAGE = `Usage: emarge import learners FILE --org SLUG --cohort ID_OR_NAME [options]
        emarge import sessions FILE --org SLUG --cohort ID_OR_NAME [options]
@@ -100,23 +97,6 @@ export function run(args: string[]): Promise<number> {
       return result.dryRun ? printPreview(basename(path), cohort.name, result) : printCommit(basename(path), cohort.name, result);
     });
   });
-}
-
-async function resolveTarget(db: Db, slug: string, cohortRef: string) {
-  const organisation = await withSystem(db, (trx) => trx.selectFrom('organisations').select(['id', 'name']).where('slug', '=', slug.trim().toLowerCase()).executeTakeFirst());
-  if (!organisation) throw new UsageError(`No organisation with slug "${slug}".`, { showUsage: false });
-  const found = await withTenant(db, organisation.id, async (trx) => {
-    const matches = await findCohortsByIdOrName(trx, cohortRef);
-    const names = matches.length ? [] : (await trx.selectFrom('cohorts').select('name').where('archived_at', 'is', null).orderBy('name').limit(20).execute()).map((c) => c.name);
-    return { matches, names };
-  });
-  if (found.matches.length === 0) {
-    throw new UsageError(`No cohort "${cohortRef}" in ${organisation.name}.${found.names.length ? ` Cohorts: ${found.names.map((n) => `"${n}"`).join(', ')}.` : ' It has no cohorts yet.'}`, { showUsage: false });
-  }
-  if (found.matches.length > 1) {
-    throw new UsageError(`Several cohorts are named "${cohortRef}"; pass the id of one: ${found.matches.map((c) => c.id).join(', ')}.`, { showUsage: false });
-  }
-  return { organisationId: organisation.id, cohort: found.matches[0]! };
 }
 
 function printPreview(file: string, cohortName: string, p: ImportPreview): number {
