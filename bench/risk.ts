@@ -42,7 +42,7 @@ try {
   filterOuladPresentations(dataDir, testDir, ['2014B']);
   const runtime = await getModelRuntime({ threads: values.threads ? Number(values.threads) : undefined });
   log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
-  const architectures = (values.arch ?? 'tcn').split(',') as Architecture[];
+  const architectures = (values.arch ?? 'gru').split(',') as Architecture[];
   const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log });
 
   log('baselines (scikit-learn, PyTorch)…');

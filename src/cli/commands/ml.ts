@@ -16,7 +16,7 @@ Options:
   --test DIR             test folder (OULAD layout, other presentations)
   --json FILE            write the results as JSON
   --weeks 4,8,12,20      weeks of prediction
-  --arch tcn             architecture(s): ${ARCHITECTURES.join(', ')}; a comma list compares them on validation
+  --arch gru             architecture(s): ${ARCHITECTURES.join(', ')}; a comma list compares them on validation
   --seed 42              random seed (same seed, same model)
   --epochs 30            maximum epochs (early stopping on validation)
   --batch-size 256
@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   let weeks: number[], architectures: Architecture[], seed: number, maxEpochs: number, batchSize: number, threads: number | undefined;
   try {
     weeks = (values.weeks ?? '4,8,12,20').split(',').map((w) => int(w.trim(), 'weeks', 0));
-    architectures = (values.arch ?? 'tcn').split(',').map((a) => a.trim() as Architecture);
+    architectures = (values.arch ?? 'gru').split(',').map((a) => a.trim() as Architecture);
     const unknown = architectures.filter((a) => !ARCHITECTURES.includes(a));
     if (unknown.length) throw new RangeError(`--arch: unknown architecture(s) ${unknown.join(', ')} (expected ${ARCHITECTURES.join(', ')})`);
     seed = int(values.seed, 'seed', 42);

@@ -97,7 +97,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const learningRate = options.learningRate ?? 3e-3;
   const maxEpochs = options.maxEpochs ?? 30;
   const patience = options.patience ?? 3;
-  const config: SequenceModelConfig = { ...defaultConfig(options.architecture ?? 'tcn', schema.features.length, schema.steps), ...options.config };
+  const config: SequenceModelConfig = { ...defaultConfig(options.architecture ?? 'gru', schema.features.length, schema.steps), ...options.config };
   const started = performance.now();
 
   const norm = fitNormalisation(train);

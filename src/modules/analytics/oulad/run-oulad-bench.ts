@@ -122,7 +122,7 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
     activityRecordedIn: trainSet.withActivity,
   };
 
-  const candidates = options.architectures?.length ? options.architectures : (['tcn'] as Architecture[]);
+  const candidates = options.architectures?.length ? options.architectures : (['gru'] as Architecture[]);
   for (const a of candidates) if (!ARCHITECTURES.includes(a)) throw new AppError('bad_request', `Unknown architecture "${a}" (expected ${ARCHITECTURES.join(', ')})`);
   const trials: ArchitectureTrial[] = [];
   let chosen: { artifact: RiskModelArtifact; trial: ArchitectureTrial } | null = null;
