@@ -5,8 +5,9 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
-import { codeParamsSchema, idParamsSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema } from './documents.schemas.ts';
+import { codeParamsSchema, idParamsSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
 import { getSessionSheetPdf } from './get-session-sheet-pdf.ts';
+import { getWeeklySheetPdf } from './get-weekly-sheet-pdf.ts';
 import { getOrganisationSeal, setOrganisationSeal } from './organisation-seal.ts';
 import { verifyByCode, verifyPdf } from './verify-document.ts';
 
@@ -46,6 +47,20 @@ export async function documentsRoutes(app: ZodApp, { db, config, clock }: AppDep
     '/sessions/:id/sheet.pdf',
     { schema: { tags, summary: "A session's attendance sheet, sealed PDF (staff, the session's trainers)", params: idParamsSchema, response: { 200: pdfResponse, ...problemResponses } } },
     async (req, reply) => sendPdf(reply, await getSessionSheetPdf(db, requireCtx(req), req.params.id, { clock, publicUrl })),
+  );
+
+  app.get(
+    '/cohorts/:id/weekly-sheet.pdf',
+    {
+      schema: {
+        tags,
+        summary: "A cohort's weekly attendance sheet (learners × half-days, Monday to Friday), sealed PDF (staff, the cohort's trainers)",
+        params: idParamsSchema,
+        querystring: weeklySheetQuerySchema,
+        response: { 200: pdfResponse, ...problemResponses },
+      },
+    },
+    async (req, reply) => sendPdf(reply, await getWeeklySheetPdf(db, requireCtx(req), req.params.id, req.query, { clock, publicUrl })),
   );
 
   app.get(

@@ -38,7 +38,7 @@ const isoDate = z
 
 export const weeklySheetQuerySchema = z
   .strictObject({ week: isoWeek.optional(), from: isoDate.optional() })
-  .refine((q) => (q.week === undefined) !== (q.from === undefined), { message: 'give either week (YYYY-Www) or from (the Monday, YYYY-MM-DD)', path: ['week'] });
+  .refine((q) => q.week === undefined || q.from === undefined, { message: 'give either week (YYYY-Www) or from (the Monday, YYYY-MM-DD), not both; neither: the current week', path: ['week'] });
 
 export const exportRequestSchema = z.strictObject({
   kind: z.enum(['sheets', 'certificates']),

@@ -40,17 +40,41 @@ export function drawQrCode(page: PDFPage, text: string, x: number, y: number, si
   }
 }
 
-/** Cuts text (with an ellipsis) so it fits maxWidth at the given size. */
+const advanceCache = new WeakMap<PDFFont, Map<string, number>>();
+
+/**
+ * Width of text at a size from cached per-character advances (no kerning, a
+ * hair wider or narrower than the shaped text): fontkit's full layout per
+ * call is what made long sheets slow, and fitting only needs a close bound.
+ */
+export function approxWidth(text: string, font: PDFFont, size: number): number {
+  let cache = advanceCache.get(font);
+  if (!cache) advanceCache.set(font, (cache = new Map()));
+  let width = 0;
+  for (const ch of text) {
+    let w = cache.get(ch);
+    if (w === undefined) {
+      w = font.widthOfTextAtSize(ch, 1000) / 1000;
+      cache.set(ch, w);
+    }
+    width += w;
+  }
+  return width * size;
+}
+
+/** Cuts text (with an ellipsis) so it fits maxWidth at the given size (2 % margin for kerning). */
 export function fitText(text: string, font: PDFFont, size: number, maxWidth: number): string {
-  if (font.widthOfTextAtSize(text, size) <= maxWidth) return text;
+  const limit = maxWidth * 0.98;
+  if (approxWidth(text, font, size) <= limit) return text;
+  const chars = [...text];
   let lo = 0;
-  let hi = text.length;
+  let hi = chars.length;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (font.widthOfTextAtSize(`${text.slice(0, mid)}…`, size) <= maxWidth) lo = mid;
+    if (approxWidth(`${chars.slice(0, mid).join('')}…`, font, size) <= limit) lo = mid;
     else hi = mid - 1;
   }
-  return `${text.slice(0, lo)}…`;
+  return `${chars.slice(0, lo).join('')}…`;
 }
 
 export interface TextOptions {

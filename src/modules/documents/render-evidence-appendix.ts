@@ -58,3 +58,44 @@ export function renderEvidenceAppendix(flow: PageFlow, locale: DocLocale, timezo
   flow.line(`${L.anchor}: ${anchor ? `#${anchor.batchNumber} ${anchor.batchHash} (${anchor.sealedAt})` : L.none}`, { size: 7 });
 }
 
+
+/**
+ * The same evidence, two lines per signature, for sheets with many signatures
+ * (the weekly sheet): line 1 who, when (server time with zone), how, IP,
+ * browser, authentication; line 2 the strokes, image and evidence hashes.
+ */
+export function renderCompactEvidenceAppendix(flow: PageFlow, locale: DocLocale, timezone: string, items: AppendixItem[], anchor: EvidenceAnchor | null): void {
+  const L = LABELS[locale];
+  flow.newPage();
+  flow.line(L.appendix, { face: 'bold', size: 12 });
+  for (const l of wrapText(L.appendixIntro, flow.fonts.regular, 7, flow.contentWidth)) flow.line(l, { size: 7, color: GREY });
+  flow.y -= 4;
+  const size = 6;
+  const font = flow.fonts.regular;
+  for (const item of items) {
+    const l = item.line;
+    const e = l.evidence[0];
+    flow.ensure(19);
+    flow.y -= 8;
+    drawLine(flow.page, item.title, MARGIN, flow.y, { font: flow.fonts.bold, size, maxWidth: 170 });
+    const first = [
+      `${L.method}: ${methodLabel(locale, l.method)}${l.markedByName ? ` (${l.markedByName})` : ''}`,
+      `${L.serverTime}: ${l.signedAt ? formatInstantFull(l.signedAt, timezone) : L.none}`,
+      `${L.ip}: ${e?.ip ?? L.none}`,
+      `${L.authentication}: ${e?.authentication ?? L.none}`,
+      `${L.userAgent}: ${shortenUserAgent(e?.userAgent, 60)}`,
+    ].join('  ·  ');
+    drawLine(flow.page, first, MARGIN + 174, flow.y, { font, size, maxWidth: flow.contentWidth - 174 });
+    flow.y -= 7.5;
+    const second = [
+      `${L.strokesHash} ${l.strokesSha256 ?? L.none}`,
+      `${L.pngHash} ${l.pngSha256 ?? L.none}`,
+      `${L.evidenceHash} ${l.evidence.map((ev) => `${ev.contentHash}${ev.seq === null ? '' : ` #${ev.seq}`}`).join(', ') || L.noEvidence}`,
+    ].join('  ·  ');
+    drawLine(flow.page, second, MARGIN + 8, flow.y, { font, size: 5, maxWidth: flow.contentWidth - 8, color: GREY });
+    flow.y -= 2;
+    hline(flow.page, MARGIN, flow.width - MARGIN, flow.y, 0.3);
+  }
+  flow.y -= 6;
+  flow.line(`${L.anchor}: ${anchor ? `#${anchor.batchNumber} ${anchor.batchHash} (${anchor.sealedAt})` : L.none}`, { size: 7 });
+}

@@ -1,4 +1,3 @@
-import type { PDFImage } from 'pdf-lib';
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
 import {
   type DocLocale,
@@ -11,8 +10,9 @@ import {
   methodLabel,
   statusLabel,
 } from './document-format.ts';
+import { drawSignature, embedSignaturePng, type SignatureImage } from './signature-image.ts';
 import { A4, MARGIN, PageFlow } from './page-flow.ts';
-import { drawImageInBox, drawLine, drawQrCode, GREY, hline, LIGHT, RED } from './pdf-drawing.ts';
+import { drawLine, drawQrCode, GREY, hline, LIGHT, RED } from './pdf-drawing.ts';
 import { type AppendixItem, renderEvidenceAppendix } from './render-evidence-appendix.ts';
 import type { EvidenceAnchor, SessionSheetData, SheetLine } from './sheet-data.ts';
 
@@ -62,9 +62,9 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
   });
-  const images = new Map<string, PDFImage>();
+  const images = new Map<string, SignatureImage>();
   for (const line of [...data.learners, ...data.trainers]) {
-    if (line.png && line.signatureId && !images.has(line.signatureId)) images.set(line.signatureId, await pdf.embedPng(line.png));
+    if (line.png && line.signatureId && !images.has(line.signatureId)) images.set(line.signatureId, await embedSignaturePng(pdf, line.png));
   }
 
   const flow = new PageFlow(pdf, fonts, A4);
@@ -133,7 +133,7 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
     drawLine(flow.page, statusText(locale, line, tz), x + 2, mid, { font: fonts.regular, size: 8, maxWidth: cols[1]!.w - 4, color: line.status === 'absent' || line.status === 'pending' ? RED : undefined });
     x += cols[1]!.w;
     const image = line.signatureId ? images.get(line.signatureId) : undefined;
-    if (image) drawImageInBox(flow.page, image, x + 2, top - rowHeight + 2, cols[2]!.w - 4, rowHeight - 4);
+    if (image) drawSignature(flow.page, image, x + 2, top - rowHeight + 2, cols[2]!.w - 4, rowHeight - 4);
     x += cols[2]!.w;
     drawLine(flow.page, line.signedAt ? formatClockWithZone(line.signedAt, tz) : L.none, x + 2, mid, { font: fonts.regular, size: 7.5, maxWidth: cols[3]!.w - 4 });
     x += cols[3]!.w;
