@@ -219,3 +219,31 @@ export async function getSheetStateSystem(db: Tx | Db, organisationId: string, s
     .where('session_id', '=', sessionId)
     .executeTakeFirst();
 }
+
+/** The learner's sessions in the program (every cohort of it they are enrolled in), with their status on each sheet. */
+export async function findLearnerProgramSessions(trx: Tx, personId: string, programId: string) {
+  return trx
+    .selectFrom('enrolments as e')
+    .innerJoin('cohorts as c', (j) => j.onRef('c.organisation_id', '=', 'e.organisation_id').onRef('c.id', '=', 'e.cohort_id'))
+    .innerJoin('sessions as s', (j) => j.onRef('s.organisation_id', '=', 'e.organisation_id').onRef('s.cohort_id', '=', 'e.cohort_id'))
+    .leftJoin('attendance_records as r', (j) => j.onRef('r.organisation_id', '=', 's.organisation_id').onRef('r.session_id', '=', 's.id').onRef('r.person_id', '=', 'e.person_id'))
+    .select(['s.id', 's.date', 's.starts_at', 's.ends_at', 'r.status', 'r.left_at', 'c.name as cohort_name'])
+    .where('e.person_id', '=', personId)
+    .where('c.program_id', '=', programId)
+    .where('s.status', '=', 'planned')
+    .orderBy('s.starts_at')
+    .execute();
+}
+
+export async function getLearnerEnrolmentInProgram(trx: Tx, personId: string, programId: string) {
+  return trx
+    .selectFrom('enrolments as e')
+    .innerJoin('cohorts as c', (j) => j.onRef('c.organisation_id', '=', 'e.organisation_id').onRef('c.id', '=', 'e.cohort_id'))
+    .innerJoin('people as pe', (j) => j.onRef('pe.organisation_id', '=', 'e.organisation_id').onRef('pe.id', '=', 'e.person_id'))
+    .innerJoin('programs as p', (j) => j.onRef('p.organisation_id', '=', 'c.organisation_id').onRef('p.id', '=', 'c.program_id'))
+    .select(['pe.id as person_id', 'pe.given_name', 'pe.family_name', 'p.id as program_id', 'p.title as program_title', 'p.code as program_code', 'p.funder', 'p.funding_reference', 'p.planned_hours', 'c.name as cohort_name'])
+    .where('e.person_id', '=', personId)
+    .where('c.program_id', '=', programId)
+    .orderBy('e.enrolled_at')
+    .executeTakeFirst();
+}

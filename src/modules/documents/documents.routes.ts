@@ -5,7 +5,8 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
-import { codeParamsSchema, idParamsSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
+import { certificateParamsSchema, codeParamsSchema, idParamsSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
+import { getCertificatePdf } from './get-certificate-pdf.ts';
 import { getSessionSheetPdf } from './get-session-sheet-pdf.ts';
 import { getWeeklySheetPdf } from './get-weekly-sheet-pdf.ts';
 import { getOrganisationSeal, setOrganisationSeal } from './organisation-seal.ts';
@@ -61,6 +62,19 @@ export async function documentsRoutes(app: ZodApp, { db, config, clock }: AppDep
       },
     },
     async (req, reply) => sendPdf(reply, await getWeeklySheetPdf(db, requireCtx(req), req.params.id, req.query, { clock, publicUrl })),
+  );
+
+  app.get(
+    '/people/:id/certificates/:programId.pdf',
+    {
+      schema: {
+        tags,
+        summary: "A learner's certificate of attendance for a program (hours attended / planned, rate), sealed PDF (staff, the learner)",
+        params: certificateParamsSchema,
+        response: { 200: pdfResponse, ...problemResponses },
+      },
+    },
+    async (req, reply) => sendPdf(reply, await getCertificatePdf(db, requireCtx(req), req.params.id, req.params.programId, { clock, publicUrl })),
   );
 
   app.get(
