@@ -178,6 +178,33 @@ describe('absence justifications', () => {
     assert.match(dup.json().detail, /already excused/);
   });
 
+  test('accepting after the sheet was locked amends it (a new version) through markExcused', async () => {
+    const session = f.sessions[3]!;
+    const j = await submit(f.as.learner, [['reason', 'Rendez-vous médical'], ['sessionIds', session.id]], { name: 'rdv.jpg', type: 'image/jpeg', data: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]) });
+    assert.equal(j.statusCode, 201, j.body);
+    assert.equal(j.json().file.type, 'image/jpeg');
+    t.clock.set('2026-03-03T15:30:00Z');
+    const strokes = { width: 400, height: 150, strokes: [{ points: Array.from({ length: 20 }, (_, i) => ({ x: 20 + i * 15, y: 60 + (i % 5) * 4, t: i * 16 })) }] };
+    assert.equal((await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/trainer-signature`, as: f.as.trainer, payload: { strokes } })).statusCode, 201);
+    const locked = await t.request({ method: 'POST', url: `/api/v1/sessions/${session.id}/lock`, as: f.as.trainer });
+    assert.equal(locked.statusCode, 200, locked.body);
+    const sheetBefore = await t.db.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
+    assert.equal(sheetBefore.status, 'locked');
+    const absent = await t.db.selectFrom('attendance_records').select('status').where('session_id', '=', session.id).where('person_id', '=', f.learner.id).executeTakeFirstOrThrow();
+    assert.equal(absent.status, 'absent');
+
+    const res = await t.request({ method: 'POST', url: `/api/v1/absences/justifications/${j.json().id}/review`, as: f.as.manager, payload: { decision: 'accepted' } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json().excusedSessionIds, [session.id]);
+    const record = await t.db.selectFrom('attendance_records').select('status').where('session_id', '=', session.id).where('person_id', '=', f.learner.id).executeTakeFirstOrThrow();
+    assert.equal(record.status, 'excused');
+    const sheetAfter = await t.db.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
+    assert.equal(sheetAfter.status, 'locked');
+    assert.equal(sheetAfter.version, sheetBefore.version + 1);
+    const amendment = await t.db.selectFrom('attendance_amendments').selectAll().where('session_id', '=', session.id).executeTakeFirstOrThrow();
+    assert.match(amendment.reason, new RegExp(j.json().id));
+  });
+
   test('refusing leaves the absence unjustified and mails the learner in English', async () => {
     const j = (await t.request({ method: 'GET', url: `/api/v1/absences/justifications?status=pending`, as: f.as.apiKey })).json().items[0];
     assert.equal(j.personId, f.learners[1]!.id);

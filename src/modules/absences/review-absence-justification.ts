@@ -3,6 +3,7 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { ensureSheet } from '../attendance/ensure-sheet.ts';
 import { markExcused } from '../attendance/mark-excused.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
 import { enqueueJustificationReviewedMail, getMailRecipient } from './absence-mails.ts';
@@ -12,7 +13,8 @@ import { findJustificationSessions, getJustificationById } from './justification
 /**
  * A manager accepts or refuses a pending justification, once. Accepting marks
  * the learner excused on each of its sessions (an amendment where the sheet is
- * locked; sessions the learner signed present are left as they are), emits
+ * locked; sessions the learner signed present, or whose sheet does not list
+ * them as a learner, are left as they are and reported), emits
  * `absence.justified`, and both decisions are audited and mailed to the learner.
  */
 export async function reviewAbsenceJustification(db: Db, ctx: Ctx, id: string, input: { decision: 'accepted' | 'refused'; note?: string | null }, now: Date) {
@@ -36,8 +38,10 @@ export async function reviewAbsenceJustification(db: Db, ctx: Ctx, id: string, i
     const skipped: string[] = [];
     if (accepted) {
       for (const s of sessions) {
-        const record = await trx.selectFrom('attendance_records').select(['status', 'signature_id']).where('session_id', '=', s.session_id).where('person_id', '=', row.person_id).executeTakeFirst();
-        if (record?.signature_id && (record.status === 'present' || record.status === 'late')) {
+        await ensureSheet(trx, s.session_id);
+        const record = await trx.selectFrom('attendance_records').select(['role', 'status', 'signature_id']).where('session_id', '=', s.session_id).where('person_id', '=', row.person_id).executeTakeFirst();
+        // Not (or no longer) on the sheet as a learner, or signed present: nothing to excuse there.
+        if (!record || record.role !== 'learner' || (record.signature_id && (record.status === 'present' || record.status === 'late'))) {
           skipped.push(s.session_id);
           continue;
         }

@@ -264,3 +264,24 @@ describe('webhooks', () => {
     assert.equal(next[0]!.run_at.getTime(), t.clock.now().getTime() + 10_000);
   });
 });
+
+describe('webhook URL rules', () => {
+  test('https anywhere public; http only to localhost outside production; no internal targets in production', async () => {
+    const { checkWebhookUrl } = await import('./webhook-url.ts');
+    assert.equal(checkWebhookUrl('https://hooks.example.com/x', 'production'), 'https://hooks.example.com/x');
+    assert.equal(checkWebhookUrl('http://localhost:4000/x', 'development'), 'http://localhost:4000/x');
+    assert.equal(checkWebhookUrl('http://[::1]:4000/x', 'test'), 'http://[::1]:4000/x');
+    for (const [url, env] of [
+      ['http://localhost:4000/x', 'production'],
+      ['http://10.0.0.1/x', 'development'],
+      ['https://127.0.0.1/x', 'production'],
+      ['https://10.1.2.3/x', 'production'],
+      ['https://192.168.1.10/x', 'production'],
+      ['https://169.254.169.254/latest/meta-data', 'production'],
+      ['https://[fd00::1]/x', 'production'],
+      ['https://localhost/x', 'production'],
+    ] as const) {
+      assert.throws(() => checkWebhookUrl(url, env), (e: { code?: string }) => e.code === 'validation_failed', `${url} in ${env}`);
+    }
+  });
+});
