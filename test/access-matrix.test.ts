@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/attendance/signature-strokes.ts';
-import { TENANT_TABLES } from '../src/platform/db/migrations/0002-tenant-isolation.ts';
 import { createTestContext, type TestContext } from './context.ts';
 import { makeOrganisationWithStaff } from './factories.ts';
 import { multipartBody } from '../src/modules/reminders/notify-test-fixtures.ts';
@@ -75,7 +74,12 @@ function routeTable(printed: string): Array<{ method: string; url: string }> {
 
 async function snapshotOf(t: TestContext, organisationId: string): Promise<string> {
   const parts: string[] = [];
-  for (const table of TENANT_TABLES) {
+  // Every table that carries an organisation (tables added by later migrations included).
+  const { rows: tables } = await sql<{ table_name: string }>`
+    SELECT table_name FROM information_schema.columns
+    WHERE table_schema = 'public' AND column_name = 'organisation_id'
+    ORDER BY table_name`.execute(t.db);
+  for (const table of ['organisations', ...tables.map((r) => r.table_name)]) {
     const column = table === 'organisations' ? 'id' : 'organisation_id';
     const { rows } = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${organisationId}`.execute(t.db);
     parts.push(`${table}:${JSON.stringify(rows.map((r) => JSON.stringify(r)).sort())}`);

@@ -17,7 +17,8 @@ const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,255}$/;
  * (any status below 500) is stored; a retry with the same key and the same body
  * gets the stored response back with `Idempotent-Replayed: true`; the same key
  * with a different body is refused; a retry while the first is still running
- * gets 409. Keys are scoped to the organisation and the caller.
+ * gets 409. Keys are scoped to the organisation and the caller. Raw bodies (CSV
+ * files) are hashed as bytes; multipart uploads are not covered (see below).
  */
 export function registerIdempotency(app: FastifyInstance, deps: { db: Db }): void {
   app.decorateRequest('idempotency', null);
@@ -25,6 +26,9 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db }): voi
     if (request.method !== 'POST') return;
     const header = request.headers['idempotency-key'];
     if (header === undefined || !request.actor) return;
+    // A multipart body is streamed to the handler after this hook, so it cannot be
+    // hashed here: file uploads rely on their use-case's own duplicate checks.
+    if (request.isMultipart?.()) return;
     if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
       throw new AppError('invalid_idempotency_key', 'Idempotency-Key must be 8 to 255 characters among letters, digits and _ . : -');
     }
@@ -91,11 +95,15 @@ function replay(reply: FastifyReply, status: number, type: string | null, body: 
 }
 
 function hashRequest(request: FastifyRequest): string {
+  const body = request.body;
+  const bytes = Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : Buffer.from(JSON.stringify(body ?? null));
   return createHash('sha256')
     .update(request.method)
     .update('\0')
     .update(request.url)
     .update('\0')
-    .update(JSON.stringify(request.body ?? null))
+    .update(String(request.headers['content-type'] ?? ''))
+    .update('\0')
+    .update(bytes)
     .digest('hex');
 }
