@@ -47,6 +47,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'PATCH /api/v1/sessions/:id': { status: 'cancelled' },
     'POST /api/v1/absences/justifications/:id/review': { decision: 'refused', note: 'stolen' },
     'POST /api/v1/sessions/:id/walk-ins': { email: 'mallory@example.test', givenName: 'Mallory', familyName: 'Intruder' },
+    'POST /api/v1/cohorts/:id/certificates/export': { kind: 'sheets' },
     'POST /api/v1/sessions/:id/signing-links': {},
     'POST /api/v1/sessions/:id/kiosk/sign': { personId: a.org.learner.id, strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
     'POST /api/v1/sessions/:id/trainer-signature': { strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },

@@ -7,6 +7,7 @@ import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.ts';
 import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
+import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
@@ -21,7 +22,7 @@ export async function run(): Promise<number> {
   const jobs = new JobRunner({
     db,
     clock: systemClock,
-    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }) },
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }) },
     onError: (err, job) => app.log.error({ err, job }, 'job failed'),
   });
   const shutdown = async (signal: string) => {

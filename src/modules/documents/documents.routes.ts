@@ -5,8 +5,10 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
-import { certificateParamsSchema, codeParamsSchema, idParamsSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
+import { certificateParamsSchema, codeParamsSchema, exportParamsSchema, exportRequestSchema, idParamsSchema, jobAcceptedSchema, jobParamsSchema, jobSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
 import { getCertificatePdf } from './get-certificate-pdf.ts';
+import { getExportZip, getJobStatus } from './get-export.ts';
+import { requestExport } from './request-export.ts';
 import { getSessionSheetPdf } from './get-session-sheet-pdf.ts';
 import { getWeeklySheetPdf } from './get-weekly-sheet-pdf.ts';
 import { getOrganisationSeal, setOrganisationSeal } from './organisation-seal.ts';
@@ -75,6 +77,36 @@ export async function documentsRoutes(app: ZodApp, { db, config, clock }: AppDep
       },
     },
     async (req, reply) => sendPdf(reply, await getCertificatePdf(db, requireCtx(req), req.params.id, req.params.programId, { clock, publicUrl })),
+  );
+
+  app.post(
+    '/cohorts/:id/certificates/export',
+    {
+      schema: {
+        tags,
+        summary: "Export a cohort's sealed documents as a ZIP, in the background (staff): kind sheets (every session sheet) or certificates (every learner's)",
+        params: idParamsSchema,
+        body: exportRequestSchema,
+        response: { 202: jobAcceptedSchema, ...problemResponses },
+      },
+    },
+    async (req, reply) => reply.code(202).send(await requestExport(db, requireCtx(req), req.params.id, req.body.kind, { clock })),
+  );
+  app.get('/jobs/:id', { schema: { tags, summary: 'A background job of your organisation: status, progress {done, total}, result (staff)', params: jobParamsSchema, response: { 200: jobSchema, ...problemResponses } } }, (req) =>
+    getJobStatus(db, requireCtx(req), req.params.id),
+  );
+  app.get(
+    '/exports/:jobId.zip',
+    { schema: { tags, summary: 'Download a finished export (ZIP of sealed PDFs); 409 while it runs (staff)', params: exportParamsSchema, response: { 200: z.any().describe('application/zip'), ...problemResponses } } },
+    async (req, reply) => {
+      const file = await getExportZip(db, requireCtx(req), req.params.jobId);
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${file.fileName}"`)
+        .header('x-content-sha256', file.sha256)
+        .header('cache-control', 'private, no-store')
+        .send(file.zip);
+    },
   );
 
   app.get(
