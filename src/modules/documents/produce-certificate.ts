@@ -17,6 +17,13 @@ export async function produceCertificate(
   trx: Tx,
   input: { organisation: DocumentOrganisation; seal: SealKey; personId: string; programId: string; publicUrl: string; issuedAt: Date; issuedBy: string | null },
 ) {
+  const built = await buildCertificate(trx, input);
+  if (!built) return null;
+  return sealAndRegister(trx, input, built);
+}
+
+/** The unsealed certificate and what it says (also the bench's reference for the sealing cost). */
+export async function buildCertificate(trx: Tx, input: { organisation: DocumentOrganisation; seal: SealKey; personId: string; programId: string; publicUrl: string; issuedAt: Date }) {
   const enrolment = await getLearnerEnrolmentInProgram(trx, input.personId, input.programId);
   if (!enrolment) return null;
   const sessions = await findLearnerProgramSessions(trx, input.personId, input.programId);
@@ -38,6 +45,15 @@ export async function produceCertificate(
     verifyUrl: verifyUrl(input.publicUrl, code),
     issuedAt: input.issuedAt,
   });
+  return { enrolment, hours, locale, code, learnerName, unsealed };
+}
+
+async function sealAndRegister(
+  trx: Tx,
+  input: { organisation: DocumentOrganisation; seal: SealKey; personId: string; programId: string; publicUrl: string; issuedAt: Date; issuedBy: string | null },
+  built: NonNullable<Awaited<ReturnType<typeof buildCertificate>>>,
+) {
+  const { enrolment, hours, locale, code, learnerName, unsealed } = built;
   const issued = await issueDocument(trx, {
     organisationId: input.organisation.id,
     organisationName: input.organisation.name,

@@ -86,7 +86,8 @@ export function describeSealCertificate(p12: Uint8Array, passphrase: string): Se
     serialNumber: x509.serialNumber,
     validFrom: new Date(x509.validFrom).toISOString(),
     validTo: new Date(x509.validTo).toISOString(),
-    selfSigned: x509.issuer === x509.subject && x509.checkIssued(x509) && x509.verify(x509.publicKey),
+    // Issuer = subject and signed by its own key (checkIssued would also demand keyCertSign, which a seal lacks).
+    selfSigned: x509.issuer === x509.subject && x509.verify(x509.publicKey),
     keyType: privateKey.asymmetricKeyType ?? 'unknown',
     keyBits: (privateKey.asymmetricKeyDetails?.modulusLength as number | undefined) ?? null,
   };
