@@ -7,6 +7,7 @@ import { withSystem, withTenant } from '../../platform/db/tenant.ts';
 import { generateSessionsInTx } from '../catalogue/generate-sessions.ts';
 import { addDaysToDate, isoWeekday, localParts } from '../catalogue/session-time.ts';
 import type { Role } from '../people/person.table.ts';
+import { seedDemoHistory } from './seed-demo-history.ts';
 
 /** The documented password of the demo staff accounts (learners sign in by magic link). */
 export const DEMO_PASSWORD = 'emarge-demo-2026';
@@ -159,6 +160,8 @@ export async function seedDemo(db: Db, opts: { now: Date }): Promise<DemoSeedRes
         location: c.location,
       });
     }
+    // Past cohorts with simulated attendance and outcomes, so a risk model can be trained out of the box.
+    await seedDemoHistory(trx, { organisationId, now: opts.now, monday, timezone: DEMO_TIMEZONE, domain: DOMAIN, trainerIds: [idOf.get(STAFF[2]!.email)!, idOf.get(STAFF[3]!.email)!] });
   });
 
   return {

@@ -6,6 +6,7 @@ import type { OrganisationTables } from '../../modules/organisations/organisatio
 import type { PeopleTables } from '../../modules/people/person.table.ts';
 import type { WebhookTables } from '../../modules/webhooks/webhook.table.ts';
 import type { AbsenceTables } from '../../modules/absences/absence.table.ts';
+import type { AnalyticsTables } from '../../modules/analytics/analytics.table.ts';
 
 /** Timestamps: read as Date, written as Date or ISO string, defaulted by the database. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -121,4 +122,4 @@ export interface PlatformTables {
 }
 
 /** The whole database, one interface per module merged here. */
-export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, DocumentTables, WebhookTables, AbsenceTables {}
+export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, DocumentTables, WebhookTables, AbsenceTables, AnalyticsTables {}

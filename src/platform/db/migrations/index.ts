@@ -6,6 +6,7 @@ import * as m0004 from './0004-rls-without-force.ts';
 import * as m0005 from './0005-attendance.ts';
 import * as m0007 from './0007-documents.ts';
 import * as m0008 from './0008-notify.ts';
+import * as m0012 from './0012-analytics.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005-attendance': m0005,
   '0007-documents': m0007,
   '0008-notify': m0008,
+  '0012-analytics': m0012,
 };
