@@ -8,6 +8,7 @@ import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.
 import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
+import { attendanceJobHandlers, scheduleEvidenceSealing } from '../../modules/attendance/seal-evidence.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
@@ -22,7 +23,7 @@ export async function run(): Promise<number> {
   const jobs = new JobRunner({
     db,
     clock: systemClock,
-    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }) },
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }) },
     onError: (err, job) => app.log.error({ err, job }, 'job failed'),
   });
   const shutdown = async (signal: string) => {
@@ -38,6 +39,7 @@ export async function run(): Promise<number> {
   await app.listen({ port: config.port, host: config.host });
   app.mail.start();
   await startNotifySchedules(db, systemClock);
+  await scheduleEvidenceSealing(db, systemClock.now());
   jobs.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
   if (demo) console.log(`\n${formatDemoLogins(demo)}\n  (set SEED_DEMO=false to start without it)\n`);

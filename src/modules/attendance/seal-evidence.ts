@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withSystem, withTenant } from '../../platform/db/tenant.ts';
-import type { JobHandler } from '../../platform/jobs/job-queue.ts';
+import { enqueueJob, type JobHandler } from '../../platform/jobs/job-queue.ts';
 import { type EvidenceBatch, type EvidenceEntry, sealBatch } from './evidence-chain.ts';
 
 /** Entries sealed per batch at most (a larger backlog is sealed in several batches, each its own transaction). */
@@ -87,12 +87,38 @@ export async function sealAllEvidence(db: Db, clock: Clock): Promise<{ organisat
 }
 
 export const EVIDENCE_SEAL_JOB = 'evidence.seal';
+/** How often the server seals pending entries: the longest an entry stays unsealed (its content hash is still checked meanwhile). */
+export const EVIDENCE_SEAL_INTERVAL_MS = 10_000;
 
-/** The JobRunner handler 'evidence.seal': payload { organisationId? } (all organisations when absent). */
-export function evidenceSealHandler(deps: { db: Db; clock: Clock }): JobHandler {
+/** Queues the next sealing run unless one is already queued (several servers may call this). */
+export async function scheduleEvidenceSealing(db: Db, runAt: Date): Promise<boolean> {
+  return withSystem(db, async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('emarge.recurring:evidence.seal'))`.execute(trx);
+    const queued = await trx.selectFrom('jobs').select('id').where('type', '=', EVIDENCE_SEAL_JOB).where('status', '=', 'queued').executeTakeFirst();
+    if (queued) return false;
+    await enqueueJob(trx, EVIDENCE_SEAL_JOB, {}, { runAt, maxAttempts: 3 });
+    return true;
+  });
+}
+
+/**
+ * The JobRunner handler 'evidence.seal': payload { organisationId? } (all
+ * organisations when absent). A run without an organisation queues the next
+ * one `intervalMs` later, so sealing recurs while a server runs.
+ */
+export function evidenceSealHandler(deps: { db: Db; clock: Clock; intervalMs?: number }): JobHandler {
   return async (payload) => {
     const organisationId = typeof payload.organisationId === 'string' ? payload.organisationId : null;
     if (organisationId) return { organisations: 1, ...(await sealEvidence(deps.db, deps.clock, organisationId)) };
-    return sealAllEvidence(deps.db, deps.clock);
+    try {
+      return await sealAllEvidence(deps.db, deps.clock);
+    } finally {
+      await scheduleEvidenceSealing(deps.db, new Date(deps.clock.now().getTime() + (deps.intervalMs ?? EVIDENCE_SEAL_INTERVAL_MS)));
+    }
   };
+}
+
+/** The attendance module's job handlers, for the server's single JobRunner. */
+export function attendanceJobHandlers(deps: { db: Db; clock: Clock; intervalMs?: number }): Record<string, JobHandler> {
+  return { [EVIDENCE_SEAL_JOB]: evidenceSealHandler(deps) };
 }
