@@ -23,9 +23,18 @@ export function frenchPublicHolidays(year: number, opts: { alsaceMoselle?: boole
   return new Map(days.map(([d, name]) => [isoDate(d), name]));
 }
 
+const holidayCache = new Map<string, Map<string, string>>();
+
 /** The holiday's name when `date` ('YYYY-MM-DD') is a French public holiday, else null. */
 export function frenchHolidayName(date: string, opts: { alsaceMoselle?: boolean } = {}): string | null {
-  return frenchPublicHolidays(Number(date.slice(0, 4)), opts).get(date) ?? null;
+  // Called for every session presented: each year's table is computed once.
+  const key = `${date.slice(0, 4)}:${opts.alsaceMoselle ? 'am' : ''}`;
+  let holidays = holidayCache.get(key);
+  if (!holidays) {
+    holidays = frenchPublicHolidays(Number(date.slice(0, 4)), opts);
+    holidayCache.set(key, holidays);
+  }
+  return holidays.get(date) ?? null;
 }
 
 /** Gregorian Easter Sunday (Meeus/Jones/Butcher algorithm). */
