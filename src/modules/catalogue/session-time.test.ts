@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { easterSunday, frenchHolidayName, frenchPublicHolidays } from './french-holidays.ts';
+import { TZDate } from '@date-fns/tz';
 import { addDaysToDate, isoWeekday, localParts, sessionBounds } from './session-time.ts';
 
 test('Easter and the moving French holidays match published dates', () => {
@@ -33,4 +34,26 @@ test('session bounds are computed in the organisation time zone, across DST', ()
   assert.equal(isoWeekday('2026-03-02'), 1);
   assert.equal(isoWeekday('2026-03-08'), 7);
   assert.equal(addDaysToDate('2026-02-27', 2), '2026-03-01');
+});
+
+test('localParts matches a direct time-zone conversion minute by minute across DST changes and odd offsets', () => {
+  const reference = (d: Date, tz: string) => {
+    const t = new TZDate(d.getTime(), tz);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
+  };
+  const windows: Array<[string, string]> = [
+    ['Europe/Paris', '2026-03-29T00:00:00Z'], // spring forward at 01:00 UTC
+    ['Europe/Paris', '2026-10-25T00:00:00Z'], // fall back at 01:00 UTC
+    ['America/Cayenne', '2026-06-01T00:00:00Z'],
+    ['Asia/Kolkata', '2026-01-01T00:00:00Z'], // +05:30
+    ['Australia/Lord_Howe', '2026-04-04T14:00:00Z'], // 30-minute DST shift
+    ['Asia/Kathmandu', '2026-02-01T00:00:00Z'], // +05:45
+  ];
+  for (const [tz, start] of windows) {
+    for (let m = 0; m < 6 * 60; m++) {
+      const d = new Date(new Date(start).getTime() + m * 60_000);
+      assert.deepEqual(localParts(d, tz), reference(d, tz), `${tz} ${d.toISOString()}`);
+    }
+  }
 });

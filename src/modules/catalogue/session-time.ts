@@ -30,11 +30,31 @@ function localInstant(y: number, mo: number, d: number, h: number, mi: number, t
   return new Date(t.getTime());
 }
 
+const QUARTER_HOUR_MS = 15 * 60_000;
+const offsetCache = new Map<string, number>();
+
+/**
+ * The zone's UTC offset in minutes at an instant. Offsets of present-day zones
+ * change only on quarter-hour boundaries, so the offset is cached per zone and
+ * UTC quarter-hour: presenting a calendar page converts hundreds of instants.
+ */
+function utcOffsetMinutes(instant: Date, timezone: string): number {
+  const quarter = Math.floor(instant.getTime() / QUARTER_HOUR_MS);
+  const key = `${timezone}|${quarter}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    offset = -new TZDate(quarter * QUARTER_HOUR_MS, timezone).getTimezoneOffset();
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
 /** Local 'YYYY-MM-DD' and 'HH:MM' of an instant in a time zone. */
 export function localParts(instant: Date, timezone: string): { date: string; time: string } {
-  const t = new TZDate(instant.getTime(), timezone);
+  const t = new Date(instant.getTime() + utcOffsetMinutes(instant, timezone) * 60_000);
   const p = (n: number) => String(n).padStart(2, '0');
-  return { date: `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`, time: `${p(t.getHours())}:${p(t.getMinutes())}` };
+  return { date: `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())}`, time: `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}` };
 }
 
 /** ISO weekday of a 'YYYY-MM-DD' date: 1 = Monday … 7 = Sunday. */
