@@ -1,0 +1,198 @@
+/**
+ * bench:signing — 2,000 learners of one session sign in a burst with their
+ * personal links (POST /api/v1/sign/link: token check, strokes validation,
+ * server-side PNG rendering, signature + record + evidence + audit in one RLS
+ * transaction), from a separate load process on loopback with N concurrent
+ * keep-alive connections; beside a bare Fastify route doing one INSERT of the
+ * same body on the same database, in the same run. Also the share of the PNG
+ * render (CPU) in one signing.
+ *
+ *   npm run bench:signing -- --json FILE [--db pglite|postgres|both] [--learners 2000] [--concurrency 50]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { hashToken, newToken } from '../src/platform/auth/tokens.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import type { DatabaseConfig } from '../src/config.ts';
+import { createDatabase, type Db } from '../src/platform/db/database.ts';
+import { migrateOrThrow } from '../src/platform/db/migrate.ts';
+import { localParts } from '../src/modules/catalogue/session-time.ts';
+import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/attendance/signature-strokes.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    db: { type: 'string', default: 'both' },
+    learners: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '50' },
+    'pool-size': { type: 'string', default: '20' },
+  },
+});
+const LEARNERS = Number(args.learners);
+const WARMUP = 200;
+const CONCURRENCY = Number(args.concurrency);
+const POOL_SIZE = Number(args['pool-size']);
+const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const LOAD = join(import.meta.dirname, 'signing-load.ts');
+
+/** A realistic signature: 3 strokes, 120 points (what a finger draws in about two seconds). */
+function strokes(seed: number) {
+  const stroke = (k: number) => ({ points: Array.from({ length: 40 }, (_, i) => ({ x: 30 + i * 8 + k * 5, y: 80 + Math.round(35 * Math.sin(i / 4 + seed + k)), t: k * 700 + i * 16 })) });
+  return { width: 400, height: 160, strokes: [stroke(0), stroke(1), stroke(2)] };
+}
+
+interface LoadResult { requests: number; durationMs: number; perSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; statuses: Record<string, number> }
+
+function runLoad(url: string, bodies: unknown[]): Promise<LoadResult> {
+  const file = join(tmpdir(), `emarge-signing-bodies-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(bodies));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD, url, file, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => {
+      rmSync(file, { force: true });
+      if (code !== 0) return reject(new Error(`load process exited with ${code}`));
+      resolve(JSON.parse(out) as LoadResult);
+    });
+  });
+}
+
+async function seed(db: Db, total: number) {
+  const org = await db.insertInto('organisations').values({ slug: 'bench-signing', name: 'Bench signing' }).returning('id').executeTakeFirstOrThrow();
+  const organisation_id = org.id;
+  const program = await db.insertInto('programs').values({ organisation_id, title: 'Bench program' }).returning('id').executeTakeFirstOrThrow();
+  const cohort = await db.insertInto('cohorts').values({ organisation_id, program_id: program.id, name: 'Bench cohort' }).returning('id').executeTakeFirstOrThrow();
+  const startsAt = new Date(Date.now() - 5 * 60_000);
+  const session = await db
+    .insertInto('sessions')
+    .values({ organisation_id, cohort_id: cohort.id, date: localParts(startsAt, 'Europe/Paris').date, half_day: 'am', starts_at: startsAt, ends_at: new Date(Date.now() + 3 * 3600_000) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const tokens: string[] = [];
+  for (let i = 0; i < total; i += 500) {
+    const n = Math.min(500, total - i);
+    const people = await db
+      .insertInto('people')
+      .values(Array.from({ length: n }, (_, k) => ({ organisation_id, email: `learner${i + k}@bench.test`, given_name: `Learner${i + k}`, family_name: `Bench${i + k}` })))
+      .returning('id')
+      .execute();
+    await db.insertInto('person_roles').values(people.map((p) => ({ organisation_id, person_id: p.id, role: 'learner' as const }))).execute();
+    await db.insertInto('enrolments').values(people.map((p) => ({ organisation_id, cohort_id: cohort.id, person_id: p.id }))).execute();
+    const batch = people.map(() => newToken());
+    tokens.push(...batch);
+    await db.insertInto('signing_links').values(people.map((p, k) => ({ token_hash: hashToken(batch[k]!), organisation_id, session_id: session.id, person_id: p.id, expires_at: new Date(Date.now() + 4 * 3600_000) }))).execute();
+  }
+  // The sheet exists before the burst (the reminders create it when they mail the links).
+  await sql`INSERT INTO attendance_sheets (organisation_id, session_id, verification_code) VALUES (${organisation_id}, ${session.id}, 'BENCH34679')`.execute(db);
+  await sql`INSERT INTO attendance_records (organisation_id, session_id, person_id, role) SELECT organisation_id, ${session.id}::uuid, person_id, 'learner' FROM enrolments WHERE cohort_id = ${cohort.id}`.execute(db);
+  return { organisationId: organisation_id, sessionId: session.id, tokens };
+}
+
+async function benchDatabase(kind: 'pglite' | 'postgres') {
+  let config: DatabaseConfig;
+  let dataDir: string | null = null;
+  let pgName: string | null = null;
+  if (kind === 'pglite') {
+    dataDir = mkdtempSync(join(tmpdir(), 'emarge-bench-signing-'));
+    config = { kind: 'pglite', dataDir };
+  } else {
+    pgName = `emarge_bench_signing_${process.pid}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${pgName}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${pgName}`;
+    config = { kind: 'postgres', url: url.toString(), poolSize: POOL_SIZE };
+  }
+  const db = createDatabase(config);
+  try {
+    await migrateOrThrow(db);
+    const fixture = await seed(db, WARMUP + LEARNERS);
+    const appConfig = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: dataDir ?? tmpdir() }), database: config };
+    const app = await createApp({ config: appConfig, db, clock: systemClock, mailTransport: null });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as { port: number }).port;
+    const bodies = fixture.tokens.map((token, i) => ({ token, strokes: strokes(i) }));
+    await runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(0, WARMUP));
+    const signing = await runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(WARMUP));
+    await app.close();
+    const stored = await db.selectFrom('signatures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const evidence = await db.selectFrom('evidence_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+
+    // The bare reference: one INSERT of the same body, no auth, no RLS, no validation.
+    await sql`CREATE TABLE bench_bare (id bigserial PRIMARY KEY, token text NOT NULL, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+    const bare = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+    bare.post('/bare', async (req, reply) => {
+      const body = req.body as { token: string };
+      await sql`INSERT INTO bench_bare (token, body) VALUES (${body.token}, ${JSON.stringify(body)})`.execute(db);
+      return reply.code(201).send({ ok: true });
+    });
+    await bare.listen({ port: 0, host: '127.0.0.1' });
+    const barePort = (bare.server.address() as { port: number }).port;
+    await runLoad(`http://127.0.0.1:${barePort}/bare`, bodies.slice(0, WARMUP));
+    const bareResult = await runLoad(`http://127.0.0.1:${barePort}/bare`, bodies.slice(WARMUP));
+    await bare.close();
+    return {
+      database: kind,
+      signing,
+      bareInsert: bareResult,
+      ratioToBare: Math.round((signing.perSecond / bareResult.perSecond) * 100) / 100,
+      signaturesStored: Number(stored.n),
+      evidenceEntries: Number(evidence.n),
+    };
+  } finally {
+    await db.destroy();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (pgName) {
+      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
+      await admin.end();
+    }
+  }
+}
+
+function measureRender() {
+  const parsed = Array.from({ length: 200 }, (_, i) => signatureStrokesSchema.parse(strokes(i)));
+  for (const s of parsed.slice(0, 20)) renderSignaturePng(s);
+  const t0 = performance.now();
+  for (let r = 0; r < 5; r++) for (const s of parsed) renderSignaturePng(s);
+  const renderMs = (performance.now() - t0) / (5 * parsed.length);
+  const t1 = performance.now();
+  for (let r = 0; r < 5; r++) for (let i = 0; i < 200; i++) signatureStrokesSchema.parse(strokes(i));
+  const validateMs = (performance.now() - t1) / 1000;
+  return { renderPngMs: Math.round(renderMs * 1000) / 1000, validateStrokesMs: Math.round(validateMs * 1000) / 1000, pngBytes: renderSignaturePng(parsed[0]!).png.length };
+}
+
+const kinds = args.db === 'both' ? (['postgres', 'pglite'] as const) : [args.db as 'pglite' | 'postgres'];
+const cpu = measureRender();
+const results = [];
+for (const kind of kinds) {
+  const r = await benchDatabase(kind);
+  results.push({ ...r, renderShareOfOneCore: Math.round(cpu.renderPngMs * r.signing.perSecond) / 1000 });
+  console.error(`${kind}: signing ${r.signing.perSecond}/s p50 ${r.signing.latencyMs.p50} ms p99 ${r.signing.latencyMs.p99} ms | bare INSERT ${r.bareInsert.perSecond}/s p99 ${r.bareInsert.latencyMs.p99} ms | ratio ${r.ratioToBare} | statuses ${JSON.stringify(r.signing.statuses)}`);
+}
+const report = {
+  benchmark: 'signing',
+  learners: LEARNERS,
+  warmup: WARMUP,
+  concurrency: CONCURRENCY,
+  postgresPoolSize: POOL_SIZE,
+  cpu: { ...cpu, cores: cpus().length, model: cpus()[0]?.model ?? null },
+  node: process.version,
+  results,
+  targets: { postgres: { ratioToBareAtLeast: 0.5, p99BelowMs: 100 } },
+};
+console.log(JSON.stringify(report, null, 2));
+if (args.json) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
