@@ -7,6 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
 import { attendanceRoutes } from './modules/attendance/attendance.routes.ts';
 import { catalogueRoutes } from './modules/catalogue/catalogue.routes.ts';
 import { sessionRoutes } from './modules/catalogue/session.routes.ts';
@@ -32,7 +33,7 @@ export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes, attendanceRoutes, absenceRoutes, attendanceSettingsRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes, attendanceRoutes, absenceRoutes, attendanceSettingsRoutes, analyticsRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {

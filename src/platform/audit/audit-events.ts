@@ -47,6 +47,15 @@ export interface AuditEventPayloads {
   'attendance.sheet_locked': { sessionId: string; version: number; markedAbsent: number };
   'attendance.sheet_amended': { sessionId: string; personId: string; version: number; from: string; to: string; reason: string };
   'attendance.signing_links_sent': { sessionId: string; count: number };
+  'analytics.training_requested': { modelVersionId: string; version: number; jobId: number; scheduled: boolean };
+  'analytics.model_trained': { modelVersionId: string; version: number; validationAuc: number | null; simulated: boolean };
+  'analytics.training_failed': { modelVersionId: string; version: number; error: string };
+  'analytics.learners_scored': { modelVersionId: string; learners: number; predictions: number };
+  'analytics.prediction_reviewed': { predictionId: string; personId: string; action: string };
+  'analytics.objection_raised': { predictionId: string };
+  'analytics.objection_answered': { personId: string; predictionId: string };
+  'analytics.group_attributes_recorded': { attribute: string; count: number; legalBasis: string };
+  'analytics.settings_updated': { retrain: string };
 }
 
 export type AuditEventType = keyof AuditEventPayloads;

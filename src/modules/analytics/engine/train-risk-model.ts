@@ -33,8 +33,8 @@ export interface TrainOptions {
   patience?: number;
   target?: string;
   dataWindow?: Record<string, unknown>;
-  /** Called after each epoch (progress for a background job). */
-  onEpoch?: (e: { epoch: number; loss: number; validationAuc: number; seconds: number }) => void;
+  /** Called after each epoch (progress for a background job); awaited, so a job can record it and the event loop breathes. */
+  onEpoch?: (e: { epoch: number; loss: number; validationAuc: number; seconds: number }) => void | Promise<void>;
 }
 
 export interface TrainInput {
@@ -57,7 +57,8 @@ export function collectLabelled(d: SequenceDataset, logits: Float32Array): { lab
   return { labels, logits: out };
 }
 
-function checkTrainable(input: TrainInput): void {
+/** Refuses data a model cannot honestly be trained on (too few learners, one class, bad values), with the minimum in the message. */
+export function checkTrainable(input: TrainInput): void {
   const { schema, train, validation } = input;
   for (const [what, d] of [['training', train], ['validation', validation]] as const) {
     if (d.steps !== schema.steps || d.features !== schema.features.length) {
@@ -165,7 +166,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
     epochSeconds.push(seconds);
     trainLoss.push(lossSum / Math.max(1, batches));
     validationAuc.push(auc);
-    options.onEpoch?.({ epoch, loss: lossSum / Math.max(1, batches), validationAuc: auc, seconds });
+    await options.onEpoch?.({ epoch, loss: lossSum / Math.max(1, batches), validationAuc: auc, seconds });
     if (auc > best.auc + 1e-4) best = { auc, epoch, weights: snapshot() };
     else if (epoch - best.epoch >= patience) break;
   }

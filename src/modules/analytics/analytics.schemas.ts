@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { REVIEW_ACTIONS, RISK_BANDS } from './analytics.table.ts';
+
+export const idParamsSchema = z.object({ id: z.uuid() });
+export const predictionParamsSchema = z.object({ predictionId: z.uuid() });
+export const jobParamsSchema = z.object({ id: z.coerce.number().int().positive() });
+
+export const trainBodySchema = z
+  .strictObject({
+    epochs: z.number().int().min(1).max(200).optional().describe('maximum epochs (early stopping may end sooner); default 30'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  })
+  .default({});
+
+export const trainAcceptedSchema = z
+  .object({ jobId: z.number().int(), modelVersionId: z.uuid(), version: z.number().int(), status: z.literal('queued'), statusUrl: z.string() })
+  .meta({ id: 'TrainingAccepted' });
+
+export const trainingJobSchema = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(['queued', 'running', 'done', 'failed']),
+    progress: z.object({ phase: z.string(), epoch: z.number(), epochs: z.number(), etaSeconds: z.number().nullable(), validationAuc: z.number().nullable() }).nullable(),
+    result: z.record(z.string(), z.unknown()).nullable(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'TrainingJob' });
+
+const looseRecord = z.record(z.string(), z.unknown());
+
+export const modelVersionSchema = z
+  .object({
+    id: z.uuid(),
+    version: z.number().int(),
+    kind: z.string(),
+    status: z.enum(['training', 'ready', 'failed', 'retired']),
+    metrics: looseRecord.nullable(),
+    dataWindow: looseRecord.nullable(),
+    codeVersion: z.string().nullable(),
+    error: z.string().nullable(),
+    trainedAt: z.string().nullable(),
+    trainingJobId: z.number().int().nullable(),
+    createdBy: z.uuid().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'ModelVersion' });
+export const modelVersionListSchema = z.object({ items: z.array(modelVersionSchema) });
+
+export const scoreResultSchema = z.object({ modelVersionId: z.uuid(), version: z.number().int(), learners: z.number().int(), predictions: z.number().int(), asOf: z.string() }).meta({ id: 'ScoreResult' });
+
+const reasonSchema = z.object({ feature: z.string(), textFr: z.string(), textEn: z.string(), contribution: z.number() });
+const predictionSchema = z.object({
+  id: z.uuid(),
+  modelVersionId: z.uuid(),
+  personId: z.uuid(),
+  cohortId: z.uuid(),
+  weekStart: z.string(),
+  probability: z.number(),
+  band: z.enum(RISK_BANDS),
+  reasons: z.array(reasonSchema),
+  createdAt: z.string(),
+});
+export const reviewSchema = z
+  .object({ id: z.uuid(), predictionId: z.uuid(), personId: z.uuid(), action: z.enum(REVIEW_ACTIONS), note: z.string().nullable(), reviewedBy: z.uuid().nullable(), createdAt: z.string() })
+  .meta({ id: 'RiskReview' });
+
+export const riskQuerySchema = z.strictObject({
+  cohortId: z.uuid().optional(),
+  band: z.enum(['high', 'medium', 'low', 'at_risk', 'all']).optional().describe('default at_risk (high and medium)'),
+  modelVersionId: z.uuid().optional().describe('default: the latest ready model'),
+});
+export const riskListSchema = z
+  .object({
+    model: z.object({ id: z.uuid(), version: z.number().int(), trainedAt: z.string().nullable() }).nullable(),
+    items: z.array(
+      predictionSchema.extend({
+        personName: z.string(),
+        cohortName: z.string(),
+        trend: z.array(z.object({ weekStart: z.string(), probability: z.number(), band: z.enum(RISK_BANDS) })),
+        latestReview: reviewSchema.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'RiskList' });
+
+export const reviewBodySchema = z.strictObject({
+  action: z.enum(REVIEW_ACTIONS),
+  note: z.string().trim().max(5000).nullable().optional(),
+});
+
+export const objectionSchema = z
+  .object({ id: z.uuid(), personId: z.uuid(), predictionId: z.uuid(), message: z.string(), status: z.enum(['open', 'answered']), answer: z.string().nullable(), answeredBy: z.uuid().nullable(), answeredAt: z.string().nullable(), createdAt: z.string() })
+  .meta({ id: 'RiskObjection' });
+export const objectionListSchema = z.object({ items: z.array(objectionSchema.extend({ personName: z.string() })) });
+export const objectionQuerySchema = z.strictObject({ status: z.enum(['open', 'answered']).optional() });
+export const objectionBodySchema = z.strictObject({ predictionId: z.uuid(), message: z.string().trim().min(1, 'is required').max(5000) });
+export const answerBodySchema = z.strictObject({ answer: z.string().trim().min(1, 'is required').max(5000) });
+
+export const myRiskSchema = z
+  .object({
+    notice: z.object({ en: z.string(), fr: z.string() }),
+    predictions: z.array(predictionSchema.extend({ modelVersion: z.number().int(), reviews: z.array(z.object({ action: z.enum(REVIEW_ACTIONS), createdAt: z.string() })) })),
+    objections: z.array(objectionSchema),
+  })
+  .meta({ id: 'MyRisk' });
+
+export const modelCardSchema = looseRecord.meta({ id: 'ModelCard' });
+export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band') });
+export const fairnessSchema = looseRecord.meta({ id: 'FairnessReport' });
+
+export const groupAttributesBodySchema = z.strictObject({
+  attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band'),
+  legalBasis: z.string().trim().min(3, 'is required: the legal basis (GDPR art. 6 and 9) for holding this attribute').max(1000),
+  values: z.array(z.strictObject({ personId: z.uuid(), value: z.string().trim().min(1).max(100) })).min(1).max(10_000),
+});
+export const groupAttributesResultSchema = z.object({ attribute: z.string(), recorded: z.number().int() });
+
+export const analyticsSettingsSchema = z.object({ retrain: z.enum(['off', 'weekly', 'monthly']), simulatedHistory: z.boolean() }).meta({ id: 'AnalyticsSettings' });
+export const analyticsSettingsPatchSchema = z.strictObject({ retrain: z.enum(['off', 'weekly', 'monthly']) });

@@ -1,0 +1,191 @@
+/**
+ * Human oversight of risk predictions: the list of learners at risk (staff;
+ * trainers for their cohorts), reviews by staff, and the person's own view
+ * with objections (GDPR art. 22: advisory outputs, shown with their reasons,
+ * reviewed by a human, objectable).
+ */
+import { assertOrgWide, isOrgWide, type Ctx } from '../../platform/auth/actor.ts';
+import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { withTenant, type Tx } from '../../platform/db/tenant.ts';
+import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { canSeeCohort, isTrainerOfCohort, scopeFor } from '../catalogue/access.ts';
+import type { ReviewAction, RiskBand, RiskReason } from './analytics.table.ts';
+import { findLatestReadyModel, getModelVersion, parseJson } from './model-version.repository.ts';
+
+const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
+
+function presentPrediction(p: { id: string; model_version_id: string; person_id: string; cohort_id: string; week_start: string; probability: number; band: RiskBand; reasons: unknown; created_at: Date }) {
+  return {
+    id: p.id,
+    modelVersionId: p.model_version_id,
+    personId: p.person_id,
+    cohortId: p.cohort_id,
+    weekStart: p.week_start,
+    probability: Math.round(p.probability * 1e4) / 1e4,
+    band: p.band,
+    reasons: parseJson<RiskReason[]>(p.reasons).map((r) => ({ feature: r.feature, textFr: r.text_fr, textEn: r.text_en, contribution: r.contribution })),
+    createdAt: iso(p.created_at)!,
+  };
+}
+
+function presentReview(r: { id: string; prediction_id: string; person_id: string; action: ReviewAction; note: string | null; reviewed_by: string | null; created_at: Date }) {
+  return { id: r.id, predictionId: r.prediction_id, personId: r.person_id, action: r.action, note: r.note, reviewedBy: r.reviewed_by, createdAt: iso(r.created_at)! };
+}
+
+export interface RiskListQuery {
+  cohortId?: string;
+  band?: 'high' | 'medium' | 'low' | 'at_risk' | 'all';
+  modelVersionId?: string;
+}
+
+/** Learners of the latest ready model's predictions, riskiest first: latest week's probability, band, reasons, trend, latest review. */
+export async function listRisk(db: Db, ctx: Ctx, query: RiskListQuery) {
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const scope = await scopeFor(trx, ctx.actor);
+    if (!scope.all && !scope.isTrainer) throw new AppError('forbidden', 'The risk list is for staff and trainers; learners see their own predictions at /me/risk.');
+    if (query.cohortId) {
+      const cohort = await trx.selectFrom('cohorts').select('id').where('id', '=', query.cohortId).executeTakeFirst();
+      if (!cohort || !canSeeCohort(scope, query.cohortId)) throw notFound('Cohort');
+    }
+    const model = query.modelVersionId ? await getModelVersion(trx, query.modelVersionId) : await findLatestReadyModel(trx);
+    if (query.modelVersionId && !model) throw notFound('Model version');
+    if (!model) return { model: null, items: [] };
+    let q = trx
+      .selectFrom('risk_predictions as p')
+      .innerJoin('people as pe', (j) => j.onRef('pe.organisation_id', '=', 'p.organisation_id').onRef('pe.id', '=', 'p.person_id'))
+      .innerJoin('cohorts as c', (j) => j.onRef('c.organisation_id', '=', 'p.organisation_id').onRef('c.id', '=', 'p.cohort_id'))
+      .selectAll('p')
+      .select(['pe.given_name', 'pe.family_name', 'c.name as cohort_name'])
+      .where('p.model_version_id', '=', model.id);
+    if (query.cohortId) q = q.where('p.cohort_id', '=', query.cohortId);
+    else if (!scope.all) q = q.where('p.cohort_id', 'in', scope.cohortIds.length ? scope.cohortIds : ['00000000-0000-0000-0000-000000000000']);
+    const rows = await q.orderBy('p.week_start', 'asc').execute();
+    const byLearner = new Map<string, typeof rows>();
+    for (const r of rows) {
+      const key = `${r.cohort_id}/${r.person_id}`;
+      byLearner.set(key, [...(byLearner.get(key) ?? []), r]);
+    }
+    const latest = [...byLearner.values()].map((list) => ({ latest: list[list.length - 1]!, trend: list.slice(-6) }));
+    const reviews = latest.length
+      ? await trx.selectFrom('risk_reviews').selectAll().where('prediction_id', 'in', rows.map((r) => r.id)).orderBy('created_at', 'desc').orderBy('id').execute()
+      : [];
+    const band = query.band ?? 'at_risk';
+    const items = latest
+      .filter(({ latest: p }) => band === 'all' || (band === 'at_risk' ? p.band !== 'low' : p.band === band))
+      .sort((a, b) => b.latest.probability - a.latest.probability)
+      .map(({ latest: p, trend }) => {
+        const review = reviews.find((r) => r.person_id === p.person_id && trend.some((t) => t.id === r.prediction_id));
+        return {
+          ...presentPrediction(p),
+          personName: `${p.given_name} ${p.family_name}`,
+          cohortName: p.cohort_name,
+          trend: trend.map((t) => ({ weekStart: t.week_start, probability: Math.round(t.probability * 1e4) / 1e4, band: t.band })),
+          latestReview: review ? presentReview(review) : null,
+        };
+      });
+    return { model: { id: model.id, version: model.version, trainedAt: iso(model.trained_at) }, items };
+  });
+}
+
+async function getVisiblePrediction(trx: Tx, ctx: Ctx, predictionId: string) {
+  const p = await trx.selectFrom('risk_predictions').selectAll().where('id', '=', predictionId).executeTakeFirst();
+  if (!p) throw notFound('Prediction');
+  if (isOrgWide(ctx.actor)) return p;
+  if (ctx.actor.kind === 'person' && ctx.actor.roles.includes('trainer') && (await isTrainerOfCohort(trx, ctx.actor.personId, p.cohort_id))) return p;
+  throw notFound('Prediction');
+}
+
+/** A staff member (or the cohort's trainer) records what was done about a prediction, or marks it wrong. */
+export async function reviewPrediction(db: Db, ctx: Ctx, predictionId: string, input: { action: ReviewAction; note?: string | null }) {
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const p = await getVisiblePrediction(trx, ctx, predictionId);
+    const review = await trx
+      .insertInto('risk_reviews')
+      .values({ organisation_id: ctx.actor.organisationId, prediction_id: p.id, person_id: p.person_id, action: input.action, note: input.note ?? null, reviewed_by: ctx.actor.kind === 'person' ? ctx.actor.personId : null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, ctx, { type: 'analytics.prediction_reviewed', subjectType: 'risk_prediction', subjectId: p.id, payload: { predictionId: p.id, personId: p.person_id, action: input.action } });
+    return presentReview(review);
+  });
+}
+
+function presentObjection(o: { id: string; person_id: string; prediction_id: string; message: string; status: 'open' | 'answered'; answer: string | null; answered_by: string | null; answered_at: Date | null; created_at: Date }) {
+  return { id: o.id, personId: o.person_id, predictionId: o.prediction_id, message: o.message, status: o.status, answer: o.answer, answeredBy: o.answered_by, answeredAt: iso(o.answered_at), createdAt: iso(o.created_at)! };
+}
+
+/** The signed-in person's own predictions (latest first) with reasons, the reviews of them and their objections. */
+export async function getMyRisk(db: Db, ctx: Ctx) {
+  if (ctx.actor.kind !== 'person') throw new AppError('forbidden', 'Only a signed-in person has predictions of their own.');
+  const personId = ctx.actor.personId;
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const predictions = await trx
+      .selectFrom('risk_predictions as p')
+      .innerJoin('model_versions as m', (j) => j.onRef('m.organisation_id', '=', 'p.organisation_id').onRef('m.id', '=', 'p.model_version_id'))
+      .selectAll('p')
+      .select(['m.version', 'm.status as model_status'])
+      .where('p.person_id', '=', personId)
+      .orderBy('p.week_start', 'desc')
+      .orderBy('m.version', 'desc')
+      .limit(52)
+      .execute();
+    const ids = predictions.map((p) => p.id);
+    const reviews = ids.length ? await trx.selectFrom('risk_reviews').selectAll().where('prediction_id', 'in', ids).orderBy('created_at', 'desc').execute() : [];
+    const objections = await trx.selectFrom('risk_objections').selectAll().where('person_id', '=', personId).orderBy('created_at', 'desc').execute();
+    return {
+      notice: {
+        en: 'These risk estimates are advisory: they come from a model trained on past learners, are reviewed by a person, and no decision about you is taken by the model alone. You may object to any of them.',
+        fr: 'Ces estimations de risque sont indicatives : elles viennent d’un modèle entraîné sur d’anciens apprenants, sont examinées par une personne, et aucune décision vous concernant n’est prise par le modèle seul. Vous pouvez contester chacune d’elles.',
+      },
+      predictions: predictions.map((p) => ({
+        ...presentPrediction(p),
+        modelVersion: p.version,
+        reviews: reviews.filter((r) => r.prediction_id === p.id).map((r) => ({ action: r.action, createdAt: iso(r.created_at)! })),
+      })),
+      objections: objections.map(presentObjection),
+    };
+  });
+}
+
+export async function objectToPrediction(db: Db, ctx: Ctx, input: { predictionId: string; message: string }) {
+  if (ctx.actor.kind !== 'person') throw new AppError('forbidden', 'Only the person concerned may object to a prediction.');
+  const personId = ctx.actor.personId;
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const p = await trx.selectFrom('risk_predictions').select(['id', 'person_id']).where('id', '=', input.predictionId).where('person_id', '=', personId).executeTakeFirst();
+    if (!p) throw notFound('Prediction');
+    const o = await trx.insertInto('risk_objections').values({ organisation_id: ctx.actor.organisationId, person_id: personId, prediction_id: p.id, message: input.message }).returningAll().executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, ctx, { type: 'analytics.objection_raised', subjectType: 'risk_objection', subjectId: o.id, payload: { predictionId: p.id } });
+    return presentObjection(o);
+  });
+}
+
+export async function listObjections(db: Db, ctx: Ctx, query: { status?: 'open' | 'answered' }) {
+  assertOrgWide(ctx.actor);
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    let q = trx
+      .selectFrom('risk_objections as o')
+      .innerJoin('people as pe', (j) => j.onRef('pe.organisation_id', '=', 'o.organisation_id').onRef('pe.id', '=', 'o.person_id'))
+      .selectAll('o')
+      .select(['pe.given_name', 'pe.family_name']);
+    if (query.status) q = q.where('o.status', '=', query.status);
+    const rows = await q.orderBy('o.created_at', 'asc').orderBy('o.id').limit(500).execute();
+    return { items: rows.map((o) => ({ ...presentObjection(o), personName: `${o.given_name} ${o.family_name}` })) };
+  });
+}
+
+export async function answerObjection(db: Db, ctx: Ctx, objectionId: string, input: { answer: string }, now: Date) {
+  assertOrgWide(ctx.actor);
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const o = await trx.selectFrom('risk_objections').selectAll().where('id', '=', objectionId).executeTakeFirst();
+    if (!o) throw notFound('Objection');
+    if (o.status === 'answered') throw new AppError('conflict', 'This objection has already been answered.');
+    const updated = await trx
+      .updateTable('risk_objections')
+      .set({ status: 'answered', answer: input.answer, answered_by: ctx.actor.kind === 'person' ? ctx.actor.personId : null, answered_at: now })
+      .where('id', '=', objectionId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAuditEvent(trx, ctx, { type: 'analytics.objection_answered', subjectType: 'risk_objection', subjectId: o.id, payload: { personId: o.person_id, predictionId: o.prediction_id } });
+    return presentObjection(updated);
+  });
+}
