@@ -7,6 +7,7 @@ import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.ts';
 import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
+import { analyticsJobHandlers, scheduleAnalytics } from '../../modules/analytics/analytics-jobs.ts';
 import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
 import { attendanceJobHandlers, scheduleEvidenceSealing } from '../../modules/attendance/seal-evidence.ts';
 
@@ -23,7 +24,7 @@ export async function run(): Promise<number> {
   const jobs = new JobRunner({
     db,
     clock: systemClock,
-    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }) },
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }), ...analyticsJobHandlers({ db, clock: systemClock }) },
     onError: (err, job) => app.log.error({ err, job }, 'job failed'),
   });
   const shutdown = async (signal: string) => {
@@ -39,6 +40,7 @@ export async function run(): Promise<number> {
   await app.listen({ port: config.port, host: config.host });
   app.mail.start();
   await startNotifySchedules(db, systemClock);
+  await scheduleAnalytics(db, systemClock.now());
   await scheduleEvidenceSealing(db, systemClock.now());
   jobs.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
