@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import { getModelRuntime } from '../../modules/analytics/engine/model-runtime.ts';
 import { ARCHITECTURES, type Architecture } from '../../modules/analytics/engine/sequence-model.ts';
 import { runOuladBench } from '../../modules/analytics/oulad/run-oulad-bench.ts';
+import { runTrain } from './ml-train.ts';
 
-const USAGE = `Usage: emarge ml bench oulad --train DIR --test DIR [options]
+const USAGE = `Usage: emarge ml train --org SLUG [--epochs N] [--seed N]   (see emarge ml train --help)
+       emarge ml bench oulad --train DIR --test DIR [options]
 
 Trains the withdrawal-risk model on the OULAD presentations in --train and
 evaluates it on those in --test (folders in the OULAD file layout, holding
@@ -25,6 +27,7 @@ Options:
   --quiet                no progress lines`;
 
 export async function run(args: string[]): Promise<number> {
+  if (args[0] === 'train') return runTrain(args.slice(1));
   const [sub, target, ...rest] = args;
   if (sub !== 'bench' || target !== 'oulad') {
     console.error(USAGE);
