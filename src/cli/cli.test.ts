@@ -219,7 +219,23 @@ describe('emarge CLI', () => {
   test('sessions generate: preview writes nothing, --commit creates the half-days skipping a public holiday, a re-run creates nothing', async () => {
     // Runs after seed-demo: the demo cohort "DWWM — Groupe A" exists. The week of 2026-05-11 holds Ascension (Thursday 14 May).
     const args = ['sessions', 'generate', '--org', 'demo', '--cohort', 'DWWM — Groupe A', '--from', '2026-05-11', '--weeks', '1'] as const;
-    const count = () => withDb(async (db) => Number((await db.selectFrom('sessions').select((eb) => eb.fn.countAll().as('n')).where('date', '>=', '2026-05-11').where('date', '<=', '2026-05-17').executeTakeFirstOrThrow()).n));
+    const count = () =>
+      withDb(async (db) =>
+        Number(
+          (
+            await db
+              .selectFrom('sessions')
+              .innerJoin('cohorts', (j) => j.onRef('cohorts.organisation_id', '=', 'sessions.organisation_id').onRef('cohorts.id', '=', 'sessions.cohort_id'))
+              .innerJoin('organisations', 'organisations.id', 'sessions.organisation_id')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('organisations.slug', '=', 'demo')
+              .where('cohorts.name', '=', 'DWWM — Groupe A')
+              .where('sessions.date', '>=', '2026-05-11')
+              .where('sessions.date', '<=', '2026-05-17')
+              .executeTakeFirstOrThrow()
+          ).n,
+        ),
+      );
     const preview = await emarge(...args);
     assert.equal(preview.code, 0, preview.err);
     assert.match(preview.out, /8 session\(s\) would be created, 2 skipped/);
