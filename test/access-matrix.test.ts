@@ -54,6 +54,9 @@ function bodies(a: Fixture): Record<string, unknown> {
     'PATCH /api/v1/sessions/:id/attendance/:personId': { status: 'absent' },
     'POST /api/v1/sessions/:id/amendments': { personId: a.org.learner.id, status: 'present', reason: 'stolen' },
     'POST /api/v1/sessions/:id/lock': {},
+    'POST /api/v1/analytics/models/:id/score': {},
+    'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
+    'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },
   };
 }
 
@@ -131,6 +134,18 @@ describe('access-control matrix: A cannot reach B through any parametrised route
       .values({ organisation_id: org.organisation.id, type: 'documents.export', payload: JSON.stringify({ cohortId: cohort.id, kind: 'sheets' }), status: 'done', result: JSON.stringify({ fileName: `Cohorte secrète ${tag}.zip` }) })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // Risk analytics: a model version, a prediction about the learner and their objection (written directly: trained in src/modules/analytics).
+    const model = await t.db.insertInto('model_versions').values({ organisation_id: org.organisation.id, version: 1, status: 'ready', artifact: JSON.stringify({}) }).returning('id').executeTakeFirstOrThrow();
+    const prediction = await t.db
+      .insertInto('risk_predictions')
+      .values({ organisation_id: org.organisation.id, model_version_id: model.id, person_id: org.learner.id, cohort_id: cohort.id, week_start: '2026-03-02', step: 0, probability: 0.5, band: 'high', reasons: JSON.stringify([]) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const objection = await t.db
+      .insertInto('risk_objections')
+      .values({ organisation_id: org.organisation.id, person_id: org.learner.id, prediction_id: prediction.id, message: `Objection secret ${tag}` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
     return {
       org,
@@ -149,8 +164,11 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         jobs: String(job.id),
         person: org.learner.id,
         signatures: signature.id,
+        models: model.id,
+        predictions: prediction.id,
+        objections: objection.id,
       },
-      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Absence secrète ${tag}`],
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`],
     };
   }
 

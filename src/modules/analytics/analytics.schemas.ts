@@ -107,7 +107,7 @@ export const myRiskSchema = z
   .meta({ id: 'MyRisk' });
 
 export const modelCardSchema = looseRecord.meta({ id: 'ModelCard' });
-export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band') });
+export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band').optional().describe('required: the group attribute to audit') });
 export const fairnessSchema = looseRecord.meta({ id: 'FairnessReport' });
 
 export const groupAttributesBodySchema = z.strictObject({

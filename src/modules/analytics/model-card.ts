@@ -71,10 +71,12 @@ export async function getModelVersionById(db: Db, ctx: Ctx, id: string) {
  * computed when the organisation has recorded that attribute, with a legal
  * basis (POST /analytics/group-attributes); the attribute is never a model input.
  */
-export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attribute: string) {
+export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeParam: string | undefined) {
   assertOrgWide(ctx.actor);
   const loaded = await withTenant(db, ctx.actor.organisationId, async (trx) => {
     const { model, artifact } = await getReadyModel(trx, id);
+    if (!attributeParam) throw new AppError('validation_failed', 'Name the group attribute to audit: ?attribute=gender (for example).', { errors: [{ path: 'attribute', message: 'is required' }] });
+    const attribute = attributeParam;
     const values = await trx.selectFrom('group_attributes').select(['person_id', 'value', 'legal_basis']).where('attribute', '=', attribute).execute();
     if (!values.length) throw new AppError('unprocessable', `No value of the group attribute "${attribute}" is recorded: record it with a legal basis first (POST /api/v1/analytics/group-attributes).`);
     const window = artifact.dataWindow as { validationCohorts?: string[]; asOf?: string };
@@ -83,6 +85,7 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attribute:
     return { model, artifact, values, learners };
   });
   const { model, artifact, values, learners } = loaded;
+  const attribute = attributeParam!;
   const groupOf = new Map(values.map((v) => [v.person_id, v.value]));
   const schema = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), artifact.featureSchema.steps);
   const warnings: string[] = [];
