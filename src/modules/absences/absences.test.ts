@@ -125,6 +125,7 @@ describe('absence justifications', () => {
   });
 
   test('managers list pending ones oldest first; learners only their own; trainers none', async () => {
+    t.clock.advance(60_000); // submission times come from the clock: make "oldest first" unambiguous
     const second = await submit(f.learnerHeaders[1]!, [['reason', 'Train cancelled'], ['sessionIds', f.sessions[2]!.id]], { name: 'ticket.png', type: 'image/png', data: PNG });
     assert.equal(second.statusCode, 201, second.body);
     const pending = await t.request({ method: 'GET', url: '/api/v1/absences/justifications?status=pending', as: f.as.manager });
