@@ -4,17 +4,22 @@ import type { Role } from './api/types.ts';
 import { AppLayout, homeFor } from './components/layout.tsx';
 import { ErrorAlert, Loading } from './components/states.tsx';
 import { isStaff, SessionProvider, useSession } from './lib/session.tsx';
+import { AbsencesReviewPage, JustifyAbsencePage, MyAbsencesPage } from './pages/absences.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
+import { AttendanceListPage, SheetDetailPage } from './pages/attendance.tsx';
 import { CalendarPage } from './pages/calendar.tsx';
 import { CohortPage, CohortsPage } from './pages/cohorts.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
 import { ImportPage } from './pages/import.tsx';
+import { LiveSessionPage, MyLiveSessionsPage } from './pages/live-session.tsx';
 import { MySessionsPage } from './pages/my-sessions.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { OutboxMailPage, OutboxPage } from './pages/outbox.tsx';
 import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
+import { SignLinkPage, SignQrPage } from './pages/sign.tsx';
+import { VerifyPage } from './pages/verify.tsx';
 import { MagicLinkPage, SignInPage } from './pages/sign-in.tsx';
 
 function RequireSession() {
@@ -63,6 +68,10 @@ export function App() {
         <Routes>
           <Route path="/sign-in" element={<SignInRoute />} />
           <Route path="/auth/magic" element={<MagicLinkPage />} />
+          <Route path="/sign/qr" element={<SignQrPage />} />
+          <Route path="/sign/link" element={<SignLinkPage />} />
+          <Route path="/verify" element={<VerifyPage />} />
+          <Route path="/verify/:code" element={<VerifyPage />} />
           <Route element={<RequireSession />}>
             <Route index element={<Only when={isStaff}><DashboardPage /></Only>} />
             <Route path="programs" element={<Only when={isStaff}><ProgramsPage /></Only>} />
@@ -73,6 +82,13 @@ export function App() {
             <Route path="people/:id" element={<Only when={isStaff}><PersonPage /></Only>} />
             <Route path="calendar" element={<Only when={isStaff}><CalendarPage mine={false} /></Only>} />
             <Route path="sessions/:id" element={<Only when={trainer}><SessionPage /></Only>} />
+            <Route path="sessions/:id/live" element={<Only when={trainer}><LiveSessionPage /></Only>} />
+            <Route path="attendance" element={<Only when={isStaff}><AttendanceListPage /></Only>} />
+            <Route path="attendance/sessions/:id" element={<Only when={trainer}><SheetDetailPage /></Only>} />
+            <Route path="absences" element={<Only when={isStaff}><AbsencesReviewPage /></Only>} />
+            <Route path="absences/justify" element={<JustifyAbsencePage />} />
+            <Route path="my/absences" element={<MyAbsencesPage />} />
+            <Route path="my/live" element={<Only when={trainer}><MyLiveSessionsPage /></Only>} />
             <Route path="imports" element={<Only when={isStaff}><ImportPage /></Only>} />
             <Route path="api-keys" element={<Only when={admin}><ApiKeysPage /></Only>} />
             <Route path="outbox" element={<Only when={isStaff}><OutboxPage /></Only>} />

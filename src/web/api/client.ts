@@ -41,6 +41,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Raw body (e.g. a CSV File) sent as is, with this content type. */
   raw?: { body: Blob | string; contentType: string };
+  /** A multipart form (the browser sets the content type with its boundary). */
+  form?: FormData;
   signal?: AbortSignal;
 }
 
@@ -60,7 +62,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 export async function apiRequest<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
   let body: BodyInit | undefined;
-  if (opts.raw) {
+  if (opts.form) {
+    body = opts.form;
+  } else if (opts.raw) {
     headers['content-type'] = opts.raw.contentType;
     body = opts.raw.body;
   } else if (opts.body !== undefined) {
@@ -104,6 +108,7 @@ export const api = {
   patch: <T>(path: string, body: unknown) => apiRequest<T>('PATCH', path, { body }),
   put: <T>(path: string, body: unknown) => apiRequest<T>('PUT', path, { body }),
   delete: (path: string) => apiRequest<void>('DELETE', path),
+  postForm: <T>(path: string, form: FormData) => apiRequest<T>('POST', path, { form }),
   upload: <T>(path: string, file: Blob, contentType: string, query?: RequestOptions['query']) =>
     apiRequest<T>('POST', path, { raw: { body: file, contentType }, query }),
 };

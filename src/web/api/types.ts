@@ -5,6 +5,20 @@ import type { personSchema } from '../../modules/people/people.schemas.ts';
 import type { apiKeySchema, createdApiKeySchema } from '../../platform/auth/api-keys.schemas.ts';
 import type { sessionInfoSchema } from '../../platform/auth/auth.schemas.ts';
 import type { outboxMailSchema } from '../../platform/mail/outbox.schemas.ts';
+import type { justificationReviewedSchema, justificationSchema } from '../../modules/absences/absences.schemas.ts';
+import type {
+  amendmentSchema,
+  attendanceRecordSchema,
+  attendanceSheetSchema,
+  markSchema,
+  qrCodeSchema,
+  rosterSchema,
+  signatureProofSchema,
+  signingLinksResultSchema,
+  signingLinkViewSchema,
+  strokesSchema,
+} from '../../modules/attendance/attendance.schemas.ts';
+import type { jobAcceptedSchema, jobSchema, verifyCodeResultSchema, verifyPdfResultSchema } from '../../modules/documents/documents.schemas.ts';
 
 /**
  * The API's shapes, inferred from the server's zod contracts (type-only
@@ -32,3 +46,23 @@ export type ImportResult = z.infer<typeof importCommitSchema>;
 export type ApiKey = z.infer<typeof apiKeySchema>;
 export type CreatedApiKey = z.infer<typeof createdApiKeySchema>;
 export type OutboxMail = z.infer<typeof outboxMailSchema>;
+
+// Attendance, documents and absences (issue 3).
+export type SignatureStrokes = z.input<typeof strokesSchema>;
+export type SignatureProof = z.infer<typeof signatureProofSchema>;
+export type SigningLinkView = z.infer<typeof signingLinkViewSchema>;
+export type QrCode = z.infer<typeof qrCodeSchema>;
+export type AttendanceRecord = z.infer<typeof attendanceRecordSchema>;
+export type AttendanceStatus = AttendanceRecord['status'];
+export type AttendanceSheet = z.infer<typeof attendanceSheetSchema>;
+export type Roster = z.infer<typeof rosterSchema>;
+export type RosterItem = Roster['items'][number];
+export type MarkInput = z.input<typeof markSchema>;
+export type AmendmentInput = z.input<typeof amendmentSchema>;
+export type SigningLinksResult = z.infer<typeof signingLinksResultSchema>;
+export type ExportAccepted = z.infer<typeof jobAcceptedSchema>;
+export type Job = z.infer<typeof jobSchema>;
+export type VerifyCodeResult = z.infer<typeof verifyCodeResultSchema>;
+export type VerifyPdfResult = z.infer<typeof verifyPdfResultSchema>;
+export type Justification = z.infer<typeof justificationSchema>;
+export type JustificationReviewed = z.infer<typeof justificationReviewedSchema>;

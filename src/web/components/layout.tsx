@@ -18,12 +18,16 @@ const NAV: NavItem[] = [
   { to: '/cohorts', label: 'nav.cohorts', roles: isStaff },
   { to: '/people', label: 'nav.people', roles: isStaff },
   { to: '/calendar', label: 'nav.calendar', roles: isStaff },
+  { to: '/attendance', label: 'nav.attendance', roles: isStaff },
+  { to: '/absences', label: 'nav.absences', roles: isStaff },
   { to: '/imports', label: 'nav.imports', roles: isStaff },
   { to: '/api-keys', label: 'nav.apiKeys', roles: (r) => r.includes('admin') },
   { to: '/outbox', label: 'nav.outbox', roles: isStaff },
   { to: '/my/calendar', label: 'nav.myCalendar', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/cohorts', label: 'nav.myCohorts', roles: (r) => !isStaff(r) && r.includes('trainer') },
+  { to: '/my/live', label: 'nav.myLive', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/sessions', label: 'nav.mySessions', roles: (r) => !isStaff(r) && !r.includes('trainer') },
+  { to: '/my/absences', label: 'nav.myAbsences', roles: (r) => !isStaff(r) && !r.includes('trainer') },
 ];
 
 /** The home page of a role: dashboard for staff, calendar for trainers, own sessions for learners. */

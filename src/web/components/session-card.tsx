@@ -5,7 +5,7 @@ import type { Session } from '../api/types.ts';
 import { formatDate, formatTimeRange } from '../lib/dates.ts';
 
 /** One session as a compact card (calendar cells, lists). */
-export function SessionCard({ session, link = true, showDate = false }: { session: Session; link?: boolean; showDate?: boolean }) {
+export function SessionCard({ session, link = true, showDate = false, live = false, justify = false }: { session: Session; link?: boolean; showDate?: boolean; live?: boolean; justify?: boolean }) {
   const { t, i18n } = useTranslation();
   const cancelled = session.status === 'cancelled';
   const title = session.moduleTitle ?? session.programTitle;
@@ -29,6 +29,16 @@ export function SessionCard({ session, link = true, showDate = false }: { sessio
           {title}
           {session.location ? ` · ${session.location}` : ''}
         </Text>
+        {live && !cancelled && (
+          <Anchor component={Link} to={`/sessions/${session.id}/live`} size="xs" fw={700}>
+            {t('live.start')}
+          </Anchor>
+        )}
+        {justify && !cancelled && (
+          <Anchor component={Link} to={`/absences/justify?session=${session.id}`} size="xs">
+            {t('absences.justifyThis')}
+          </Anchor>
+        )}
         {(cancelled || session.holiday) && (
           <Group gap={4}>
             {cancelled && (

@@ -61,6 +61,14 @@ test('dynamic keys: roles, half-days, weekdays, statuses', () => {
     ...['create', 'update', 'exists', 'error'].map((s) => `import.statuses.${s}`),
     ...['read', 'write'].map((s) => `apiKeys.scopes.${s}`),
     ...['pending', 'sent', 'failed', 'stored'].map((s) => `outbox.statuses.${s}`),
+    ...['pending', 'present', 'late', 'left_early', 'absent', 'excused'].map((s) => `attendance.status.${s}`),
+    ...['qr', 'link', 'kiosk', 'trainer_mark', 'sign_in'].map((m) => `attendance.method.${m}`),
+    ...['open', 'locked'].map((s) => `attendance.sheet.${s}`),
+    ...['sheets', 'certificates'].map((k) => `attendance.export.${k}`),
+    ...['not_open_yet', 'open', 'closed'].map((s) => `sign.window.${s}`),
+    ...['connecting', 'live', 'reconnecting'].map((s) => `live.connection.${s}`),
+    ...['pending', 'accepted', 'refused'].map((s) => `absences.status.${s}`),
+    ...['session_sheet', 'weekly_sheet', 'certificate'].map((k) => `verify.kind.${k}`),
   ];
   assert.deepEqual(expected.filter((k) => !frKeys.has(k)), []);
 });

@@ -52,3 +52,31 @@ export function mondayOf(date: string): string {
 export function isValidDate(value: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(new Date(`${value}T00:00:00Z`).getTime()) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 }
+
+function zoneOffsetMs(at: Date, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(at.getTime() / 1000) * 1000;
+}
+
+/** The instant of a local date and time ('HH:MM') in a time zone, as ISO. */
+export function zonedTimeToIso(date: string, time: string, timeZone: string): string {
+  const guess = new Date(`${date}T${time}:00Z`);
+  const first = zoneOffsetMs(guess, timeZone);
+  const second = zoneOffsetMs(new Date(guess.getTime() - first), timeZone);
+  return new Date(guess.getTime() - second).toISOString();
+}
+
+/** 'HH:MM' of an instant in a time zone. */
+export function timeIn(iso: string | Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(new Date(iso));
+}
+
+/** "09:12 (Europe/Paris)". */
+export function formatTime(iso: string, timeZone: string, language: string): string {
+  return `${new Intl.DateTimeFormat(intlLocale(language), { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(new Date(iso))} (${timeZone})`;
+}

@@ -113,12 +113,12 @@ export function CalendarPage({ mine }: { mine: boolean }) {
         {weekLabel}
       </Title>
       <ErrorAlert error={cohorts.error} />
-      <LoadState state={sessions}>{(items) => <WeekGrid monday={monday} sessions={items} />}</LoadState>
+      <LoadState state={sessions}>{(items) => <WeekGrid monday={monday} sessions={items} mine={mine} />}</LoadState>
     </Page>
   );
 }
 
-function WeekGrid({ monday, sessions }: { monday: string; sessions: Session[] }) {
+function WeekGrid({ monday, sessions, mine = false }: { monday: string; sessions: Session[]; mine?: boolean }) {
   const { t, i18n } = useTranslation();
   const narrow = useMediaQuery('(max-width: 62em)');
   const days = WEEKDAYS.map((n) => addDays(monday, n - 1));
@@ -152,7 +152,7 @@ function WeekGrid({ monday, sessions }: { monday: string; sessions: Session[] })
                         {t(`calendar.halfDay.${h}`)}
                       </Text>
                       {cell(date, h).map((s) => (
-                        <SessionCard key={s.id} session={s} />
+                        <SessionCard key={s.id} session={s} live={mine} />
                       ))}
                     </Stack>
                   ) : null,
@@ -190,7 +190,7 @@ function WeekGrid({ monday, sessions }: { monday: string; sessions: Session[] })
                 <Table.Td key={date} valign="top" data-date={date} data-half-day={h} style={{ verticalAlign: 'top' }}>
                   <Stack gap={4}>
                     {cell(date, h).map((s) => (
-                      <SessionCard key={s.id} session={s} />
+                      <SessionCard key={s.id} session={s} live={mine} />
                     ))}
                   </Stack>
                 </Table.Td>

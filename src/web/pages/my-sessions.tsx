@@ -37,7 +37,7 @@ export function MySessionsPage() {
         {(sessions) => (
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
             {(past ? [...sessions].reverse() : sessions).map((s) => (
-              <SessionCard key={s.id} session={s} link={false} showDate />
+              <SessionCard key={s.id} session={s} link={false} showDate justify={past} />
             ))}
           </SimpleGrid>
         )}

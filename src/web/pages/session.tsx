@@ -49,6 +49,16 @@ export function SessionPage() {
                 </Group>
               </Stack>
             </Paper>
+            {s.status !== 'cancelled' && (
+              <Group gap="sm">
+                <Button component={Link} to={`/sessions/${s.id}/live`} size="md" data-testid="start-attendance">
+                  {t('live.start')}
+                </Button>
+                <Button component={Link} to={`/attendance/sessions/${s.id}`} variant="outline">
+                  {t('attendance.openSheet')}
+                </Button>
+              </Group>
+            )}
             {staff && <SessionEditor key={s.id} session={s} onSaved={state.reload} />}
           </Stack>
         )}

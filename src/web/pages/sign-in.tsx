@@ -5,9 +5,10 @@ import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { ErrorAlert, Loading } from '../components/states.tsx';
 import { LanguageSwitch } from '../components/layout.tsx';
+import { takeReturnTo } from '../lib/return-to.ts';
 import { useSession } from '../lib/session.tsx';
 
-function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+export function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
   useEffect(() => {
     document.title = `${title} · Emarge`;
   }, [title]);
@@ -48,7 +49,7 @@ export function SignInPage() {
     setError(null);
     try {
       await signIn(email.trim(), password);
-      navigate('/', { replace: true });
+      navigate(takeReturnTo() ?? '/', { replace: true });
     } catch (err) {
       setError(err);
     } finally {
@@ -136,7 +137,7 @@ export function MagicLinkPage() {
     }
     pending.then(
       () => {
-        if (!cancelled) navigate('/', { replace: true });
+        if (!cancelled) navigate(takeReturnTo() ?? '/', { replace: true });
       },
       (err: unknown) => {
         if (!cancelled) setError(err);

@@ -1,0 +1,433 @@
+import { Alert, Anchor, Badge, Button, Group, Image, Modal, NumberInput, Paper, Progress, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { API_BASE, api, getAll } from '../api/client.ts';
+import type { AmendmentInput, AttendanceRecord, AttendanceSheet, AttendanceStatus, ExportAccepted, Job, Session } from '../api/types.ts';
+import { AttendanceStatusBadge } from '../components/attendance.tsx';
+import { Page } from '../components/page.tsx';
+import { ErrorAlert, LoadState } from '../components/states.tsx';
+import { addDays, formatDate, formatDateTime, formatTime, formatTimeRange, isValidDate, mondayOf, timeIn, todayIn, zonedTimeToIso } from '../lib/dates.ts';
+import { isStaff, useSignedIn } from '../lib/session.tsx';
+import { useApi } from '../lib/use-api.ts';
+
+interface SheetRow {
+  session: Session;
+  sheet: AttendanceSheet | null;
+  error: unknown;
+}
+
+/** Loads each session's sheet, a few at a time (there is no list endpoint of sheets). */
+async function loadSheets(sessions: Session[], signal: AbortSignal): Promise<SheetRow[]> {
+  const rows: SheetRow[] = sessions.map((session) => ({ session, sheet: null, error: null }));
+  let next = 0;
+  const worker = async () => {
+    while (next < rows.length) {
+      const row = rows[next++]!;
+      if (row.session.status === 'cancelled') continue;
+      try {
+        row.sheet = await api.get<AttendanceSheet>(`/sessions/${row.session.id}/attendance`, undefined, signal);
+      } catch (error) {
+        if ((error as Error).name === 'AbortError') throw error;
+        row.error = error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  return rows;
+}
+
+/** Managers' list of attendance sheets of a date range: status, counts, missing signatures highlighted, downloads, exports. */
+export function AttendanceListPage() {
+  const { t, i18n } = useTranslation();
+  const me = useSignedIn();
+  const tz = me.organisation.timezone;
+  const [params, setParams] = useSearchParams();
+  const monday = mondayOf(todayIn(tz));
+  const from = isValidDate(params.get('from') ?? '') ? params.get('from')! : monday;
+  const to = isValidDate(params.get('to') ?? '') ? params.get('to')! : addDays(from, 6);
+  const cohortId = params.get('cohortId') ?? '';
+  const [draft, setDraft] = useState({ from, to });
+  const state = useApi(
+    async (signal) => {
+      const sessions = await getAll<Session>('/sessions', { from, to, cohortId: cohortId || undefined }, 500, signal);
+      return loadSheets(sessions, signal);
+    },
+    [from, to, cohortId],
+  );
+  const cohorts = [...new Map((state.data ?? []).map((r) => [r.session.cohortId, r.session.cohortName])).entries()];
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const next = new URLSearchParams(params);
+    next.set('from', draft.from);
+    next.set('to', draft.to);
+    setParams(next);
+  }
+
+  return (
+    <Page title={t('attendance.title')}>
+      <Paper withBorder p="sm" component="form" onSubmit={apply} noValidate>
+        <Group align="flex-end" wrap="wrap">
+          <TextInput type="date" label={t('attendance.from')} value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
+          <TextInput type="date" label={t('attendance.to')} value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
+          <Button type="submit">{t('attendance.show')}</Button>
+          <Text size="sm" c="gray.8">
+            {t('attendance.timesIn', { zone: tz })}
+          </Text>
+        </Group>
+      </Paper>
+      <LoadState state={state} isEmpty={(rows) => rows.length === 0} empty={t('attendance.empty')}>
+        {(rows) => (
+          <Stack gap="md">
+            <Table.ScrollContainer minWidth={900}>
+              <Table striped highlightOnHover data-testid="sheet-list">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('sessions.fields.date')}</Table.Th>
+                    <Table.Th>{t('attendance.cohort')}</Table.Th>
+                    <Table.Th>{t('sessions.fields.program')}</Table.Th>
+                    <Table.Th>{t('attendance.sheetStatus')}</Table.Th>
+                    <Table.Th>{t('attendance.signatures')}</Table.Th>
+                    <Table.Th>{t('attendance.missing')}</Table.Th>
+                    <Table.Th>{t('common.actions')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {rows.map(({ session: s, sheet, error }) => {
+                    const missing = sheet ? sheet.counts.pending + (sheet.trainerSigned ? 0 : 1) : 0;
+                    const highlight = sheet !== null && missing > 0 && sheet.window.state !== 'not_open_yet';
+                    return (
+                      <Table.Tr key={s.id} data-session-id={s.id} data-missing={highlight ? 'true' : 'false'} bg={highlight ? 'red.0' : undefined}>
+                        <Table.Td>
+                          <Text size="sm" fw={600}>
+                            {formatDate(s.date, i18n.language)}
+                          </Text>
+                          <Text size="xs">{formatTimeRange(s.startsAt, s.endsAt, s.timezone, i18n.language)}</Text>
+                        </Table.Td>
+                        <Table.Td>{s.cohortName}</Table.Td>
+                        <Table.Td>
+                          <Text size="sm">{s.moduleTitle ?? s.programTitle}</Text>
+                        </Table.Td>
+                        <Table.Td>
+                          {s.status === 'cancelled' ? (
+                            <Badge color="gray.8">{t('sessions.status.cancelled')}</Badge>
+                          ) : sheet ? (
+                            <Badge color={sheet.status === 'locked' ? 'teal.9' : 'blue.9'}>{t(`attendance.sheet.${sheet.status}`)}</Badge>
+                          ) : error ? (
+                            <Text size="xs" c="red.9">
+                              {t('common.errorTitle')}
+                            </Text>
+                          ) : null}
+                        </Table.Td>
+                        <Table.Td>{sheet ? `${sheet.counts.signed} / ${sheet.counts.learners}` : '—'}</Table.Td>
+                        <Table.Td>
+                          {sheet && missing > 0 ? (
+                            <Stack gap={2}>
+                              {sheet.counts.pending > 0 && (
+                                <Text size="sm" c={highlight ? 'red.9' : undefined} fw={highlight ? 700 : undefined}>
+                                  {t('attendance.missingLearners', { count: sheet.counts.pending })}
+                                </Text>
+                              )}
+                              {!sheet.trainerSigned && (
+                                <Text size="sm" c={highlight ? 'red.9' : undefined} fw={highlight ? 700 : undefined}>
+                                  {t('attendance.missingTrainer')}
+                                </Text>
+                              )}
+                            </Stack>
+                          ) : sheet ? (
+                            '—'
+                          ) : null}
+                        </Table.Td>
+                        <Table.Td>
+                          {sheet && (
+                            <Group gap="xs" wrap="nowrap">
+                              <Anchor component={Link} to={`/attendance/sessions/${s.id}`} size="sm">
+                                {t('attendance.openSheet')}
+                              </Anchor>
+                              <Anchor href={`${API_BASE}/sessions/${s.id}/sheet.pdf`} size="sm" download>
+                                {t('attendance.pdf')}
+                              </Anchor>
+                            </Group>
+                          )}
+                        </Table.Td>
+                      </Table.Tr>
+                    );
+                  })}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            {cohorts.length > 0 && (
+              <Paper withBorder p="md">
+                <Stack gap="sm">
+                  <Title order={2} size="h4">
+                    {t('attendance.byCohort')}
+                  </Title>
+                  {cohorts.map(([id, name]) => (
+                    <CohortDocuments key={id} cohortId={id} name={name} monday={mondayOf(from)} />
+                  ))}
+                </Stack>
+              </Paper>
+            )}
+          </Stack>
+        )}
+      </LoadState>
+    </Page>
+  );
+}
+
+function CohortDocuments({ cohortId, name, monday }: { cohortId: string; name: string; monday: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group justify="space-between" wrap="wrap" data-testid="cohort-documents">
+      <Text fw={600}>{name}</Text>
+      <Group gap="sm" wrap="wrap">
+        <Button component="a" variant="outline" size="xs" href={`${API_BASE}/cohorts/${cohortId}/weekly-sheet.pdf?from=${monday}`} download>
+          {t('attendance.weeklySheet', { monday })}
+        </Button>
+        <ExportButton cohortId={cohortId} kind="sheets" />
+        <ExportButton cohortId={cohortId} kind="certificates" />
+      </Group>
+    </Group>
+  );
+}
+
+/** Starts a ZIP export in the background, shows its progress (GET /jobs/:id) and offers the download. */
+function ExportButton({ cohortId, kind }: { cohortId: string; kind: 'sheets' | 'certificates' }) {
+  const { t } = useTranslation();
+  const [accepted, setAccepted] = useState<ExportAccepted | null>(null);
+  const [job, setJob] = useState<Job | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!accepted) return;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = async () => {
+      try {
+        const next = await api.get<Job>(`/jobs/${accepted.jobId}`);
+        if (cancelled) return;
+        setJob(next);
+        if (next.status === 'queued' || next.status === 'running') timer = setTimeout(() => void poll(), 800);
+      } catch (err) {
+        if (!cancelled) setError(err);
+      }
+    };
+    void poll();
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [accepted]);
+
+  async function start() {
+    setError(null);
+    setJob(null);
+    try {
+      setAccepted(await api.post<ExportAccepted>(`/cohorts/${cohortId}/certificates/export`, { kind }));
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  const running = accepted && (!job || job.status === 'queued' || job.status === 'running');
+  const percent = job?.progress && job.progress.total > 0 ? Math.round((job.progress.done / job.progress.total) * 100) : job?.status === 'done' ? 100 : 0;
+  return (
+    <Stack gap={4} miw={200}>
+      {job?.status === 'done' && accepted ? (
+        <Button component="a" size="xs" color="teal.9" href={`${API_BASE}/exports/${accepted.jobId}.zip`} download data-testid={`export-${kind}-download`}>
+          {t('attendance.downloadZip')}
+        </Button>
+      ) : (
+        <Button size="xs" variant="outline" onClick={() => void start()} loading={Boolean(running)}>
+          {t(`attendance.export.${kind}`)}
+        </Button>
+      )}
+      {accepted && job?.status !== 'done' && (
+        <>
+          <Progress value={percent} aria-label={t(`attendance.export.${kind}`)} size="lg" />
+          <Text size="xs" role="status">
+            {job?.progress ? t('attendance.exportProgress', { done: job.progress.done, total: job.progress.total }) : t('attendance.exportQueued')}
+          </Text>
+        </>
+      )}
+      {job?.status === 'failed' && (
+        <Text size="xs" c="red.9" role="alert">
+          {job.error ?? t('errors.unknown')}
+        </Text>
+      )}
+      <ErrorAlert error={error} />
+    </Stack>
+  );
+}
+
+/** One sheet: records, statuses, signature images, and (locked, managers) amendments with a reason. */
+export function SheetDetailPage() {
+  const { t, i18n } = useTranslation();
+  const { id = '' } = useParams();
+  const me = useSignedIn();
+  const staff = isStaff(me.person.roles);
+  const state = useApi((signal) => api.get<AttendanceSheet>(`/sessions/${id}/attendance`, undefined, signal), [id]);
+  const [amending, setAmending] = useState<AttendanceRecord | null>(null);
+  const sheet = state.data;
+  return (
+    <Page title={sheet ? `${t('attendance.sheetTitle')} — ${sheet.session.cohortName}` : t('attendance.sheetTitle')}>
+      <Anchor component={Link} to={staff ? '/attendance' : `/sessions/${id}`} size="sm">
+        ← {staff ? t('attendance.title') : t('sessions.one')}
+      </Anchor>
+      <LoadState state={state}>
+        {(s) => (
+          <Stack gap="md">
+            <Paper withBorder p="md">
+              <Stack gap={4}>
+                <Text fw={700}>
+                  {s.session.programTitle}
+                  {s.session.moduleTitle ? ` · ${s.session.moduleTitle}` : ''}
+                </Text>
+                <Text>
+                  {formatDate(s.session.date, i18n.language)} · {formatTimeRange(s.session.startsAt.at, s.session.endsAt.at, s.timezone, i18n.language)}
+                </Text>
+                <Group gap="xs">
+                  <Badge color={s.status === 'locked' ? 'teal.9' : 'blue.9'}>{t(`attendance.sheet.${s.status}`)}</Badge>
+                  <Badge color="gray.7" variant="outline">
+                    {t('attendance.version', { version: s.version })}
+                  </Badge>
+                  <Badge color={s.trainerSigned ? 'teal.9' : 'red.9'} variant="outline">
+                    {s.trainerSigned ? t('live.trainerSigned') : t('attendance.missingTrainer')}
+                  </Badge>
+                </Group>
+                {s.lockedAt && <Text size="sm">{t('live.lockedAt', { at: formatDateTime(s.lockedAt, s.timezone, i18n.language) })}</Text>}
+                <Text size="sm">
+                  {t('attendance.verificationCode')} : <Anchor component={Link} to={`/verify/${s.verificationCode}`}>{s.verificationCode}</Anchor>
+                </Text>
+                <Group mt="xs">
+                  <Button component="a" href={`${API_BASE}/sessions/${id}/sheet.pdf`} download>
+                    {t('attendance.downloadSheet')}
+                  </Button>
+                  {s.status === 'open' && (
+                    <Button component={Link} to={`/sessions/${id}/live`} variant="outline">
+                      {t('live.start')}
+                    </Button>
+                  )}
+                </Group>
+              </Stack>
+            </Paper>
+            <Table.ScrollContainer minWidth={760}>
+              <Table striped data-testid="sheet-records">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('attendance.person')}</Table.Th>
+                    <Table.Th>{t('attendance.statusLabel')}</Table.Th>
+                    <Table.Th>{t('attendance.signedAt')}</Table.Th>
+                    <Table.Th>{t('attendance.methodLabel')}</Table.Th>
+                    <Table.Th>{t('attendance.signature')}</Table.Th>
+                    <Table.Th>{t('live.reason')}</Table.Th>
+                    {staff && s.status === 'locked' && <Table.Th>{t('common.actions')}</Table.Th>}
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {s.records.map((r) => (
+                    <Table.Tr key={r.personId} bg={r.status === 'pending' ? 'red.0' : undefined}>
+                      <Table.Td>
+                        <Text size="sm" fw={600}>
+                          {r.name}
+                        </Text>
+                        <Text size="xs">{t(`roles.${r.role}`)}</Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <AttendanceStatusBadge status={r.status} />
+                        {r.status === 'late' && r.lateMinutes !== null && <Text size="xs">{t('attendance.lateMinutes', { count: r.lateMinutes })}</Text>}
+                        {r.leftAt && <Text size="xs">{t('attendance.leftAtShort', { at: formatTime(r.leftAt, r.timezone, i18n.language) })}</Text>}
+                      </Table.Td>
+                      <Table.Td>{r.signedAt ? formatTime(r.signedAt, r.timezone, i18n.language) : '—'}</Table.Td>
+                      <Table.Td>{r.method ? t(`attendance.method.${r.method}`) : '—'}</Table.Td>
+                      <Table.Td>
+                        {r.signatureId ? <Image src={`${API_BASE}/signatures/${r.signatureId}/png`} alt={t('attendance.signatureOf', { name: r.name })} h={48} w="auto" fit="contain" bg="white" /> : '—'}
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="xs">{r.reason ?? ''}</Text>
+                      </Table.Td>
+                      {staff && s.status === 'locked' && (
+                        <Table.Td>
+                          {r.role === 'learner' && (
+                            <Button size="xs" variant="default" onClick={() => setAmending(r)} aria-label={t('attendance.amendWho', { name: r.name })}>
+                              {t('attendance.amend')}
+                            </Button>
+                          )}
+                        </Table.Td>
+                      )}
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            {amending && (
+              <AmendModal
+                record={amending}
+                sheet={s}
+                onClose={() => setAmending(null)}
+                onSaved={() => {
+                  setAmending(null);
+                  state.reload();
+                }}
+              />
+            )}
+          </Stack>
+        )}
+      </LoadState>
+    </Page>
+  );
+}
+
+function AmendModal({ record, sheet, onClose, onSaved }: { record: AttendanceRecord; sheet: AttendanceSheet; onClose: () => void; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const [status, setStatus] = useState<AmendmentInput['status']>(record.status === 'pending' ? 'absent' : record.status);
+  const [reason, setReason] = useState('');
+  const [lateMinutes, setLateMinutes] = useState<number | string>(record.lateMinutes ?? '');
+  const [leftAt, setLeftAt] = useState(() => timeIn(sheet.session.endsAt.at, sheet.timezone));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: AmendmentInput = { personId: record.personId, status, reason: reason.trim() };
+      if (status === 'late' && lateMinutes !== '') body.lateMinutes = Number(lateMinutes);
+      if (status === 'left_early') body.leftAt = zonedTimeToIso(sheet.session.date, leftAt, sheet.timezone);
+      await api.post(`/sessions/${sheet.sessionId}/amendments`, body);
+      onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const statuses: AttendanceStatus[] = ['present', 'late', 'left_early', 'absent', 'excused'];
+  return (
+    <Modal opened onClose={onClose} title={t('attendance.amendTitle', { name: record.name })} centered closeButtonProps={{ 'aria-label': t('common.close') }}>
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <Alert color="blue.9" variant="outline">
+            {t('attendance.amendHelp', { version: sheet.version + 1 })}
+          </Alert>
+          <ErrorAlert error={error} />
+          <Select label={t('attendance.statusLabel')} data={statuses.map((s) => ({ value: s, label: t(`attendance.status.${s}`) }))} value={status} onChange={(v) => v && setStatus(v as AmendmentInput['status'])} allowDeselect={false} />
+          {status === 'late' && <NumberInput label={t('attendance.lateMinutesLabel')} min={0} max={1440} value={lateMinutes} onChange={setLateMinutes} />}
+          {status === 'left_early' && <TextInput type="time" label={t('live.leftAt', { zone: sheet.timezone })} value={leftAt} onChange={(e) => setLeftAt(e.currentTarget.value)} required />}
+          <Textarea label={t('live.reason')} required value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={2} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t('attendance.amend')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
