@@ -9,7 +9,7 @@ import { buildWebIfNeeded } from '../scripts/build-web-if-needed.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemo } from '../src/modules/demo/seed-demo.ts';
 import type { Db } from '../src/platform/db/database.ts';
-import { FixedClock } from '../src/platform/clock.ts';
+import { FixedClock, systemClock } from '../src/platform/clock.ts';
 import { createTestDatabase } from '../test/database.ts';
 
 /** Helpers of the browser journeys: the real server on a free port, Debian's Chromium, axe-core, screenshots. */
@@ -36,14 +36,15 @@ export interface RunningServer {
 /**
  * Builds the web app when stale, then starts the real app on 127.0.0.1:<free port>
  * with a fresh migrated database (PGlite in memory, or PostgreSQL with
- * EMARGE_TEST_DB=postgres) holding the demo organisation.
+ * EMARGE_TEST_DB=postgres) holding the demo organisation. The server's clock is
+ * fixed at `now`, or the real one with `realClock` (rotating QR codes, signing windows).
  */
-export async function startServer(opts: { now: string }): Promise<RunningServer> {
+export async function startServer(opts: { now: string; realClock?: boolean }): Promise<RunningServer> {
   buildWebIfNeeded({ quiet: true });
   const database = await createTestDatabase();
   const { admin, learnerEmail, trainer } = await seedDemoOrganisation(database.db, new Date(opts.now));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100' });
-  const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: new FixedClock(opts.now), mailTransport: null });
+  const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: opts.realClock ? systemClock : new FixedClock(opts.now), mailTransport: null });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {
