@@ -4,6 +4,30 @@ import { canonicalJson, computeContentHash, type EvidenceContent, type JsonValue
 
 export type EvidencePayload = { [key: string]: JsonValue };
 
+/** One evidence entry ready to insert: its row exactly as hashed, and its content hash. */
+export interface PreparedEvidence {
+  id: string;
+  organisationId: string;
+  type: string;
+  recordedAt: string;
+  /** The canonical payload, as stored (jsonb). */
+  payloadJson: string;
+  contentHash: string;
+}
+
+/**
+ * Builds one evidence entry (id, canonical payload, content hash) without
+ * writing it, for callers that insert it inside a larger statement (the
+ * signing path writes signature, record and evidence in one round trip).
+ */
+export function prepareEvidence(organisationId: string, entry: { type: string; recordedAt: Date; payload: EvidencePayload }): PreparedEvidence {
+  // Normalise through canonical JSON once: undefined members dropped, anything non-JSON refused here.
+  const payloadJson = canonicalJson(entry.payload);
+  const payload = JSON.parse(payloadJson) as EvidencePayload;
+  const content: EvidenceContent = { id: randomUUID(), organisationId, type: entry.type, recordedAt: entry.recordedAt.toISOString(), payload };
+  return { id: content.id, organisationId, type: content.type, recordedAt: content.recordedAt, payloadJson: JSON.stringify(payload), contentHash: computeContentHash(content) };
+}
+
 /**
  * Appends one entry to the organisation's evidence log in the caller's
  * transaction (the same one as the record it proves), with its content hash.
@@ -15,13 +39,10 @@ export async function appendEvidence(
   organisationId: string,
   entry: { type: string; recordedAt: Date; payload: EvidencePayload },
 ): Promise<{ id: string; contentHash: string; recordedAt: string }> {
-  // Normalise through canonical JSON once: undefined members dropped, anything non-JSON refused here.
-  const payload = JSON.parse(canonicalJson(entry.payload)) as EvidencePayload;
-  const content: EvidenceContent = { id: randomUUID(), organisationId, type: entry.type, recordedAt: entry.recordedAt.toISOString(), payload };
-  const contentHash = computeContentHash(content);
+  const prepared = prepareEvidence(organisationId, entry);
   await trx
     .insertInto('evidence_entries')
-    .values({ organisation_id: organisationId, id: content.id, type: content.type, recorded_at: content.recordedAt, payload: JSON.stringify(payload), content_hash: contentHash })
+    .values({ organisation_id: organisationId, id: prepared.id, type: prepared.type, recorded_at: prepared.recordedAt, payload: prepared.payloadJson, content_hash: prepared.contentHash })
     .execute();
-  return { id: content.id, contentHash, recordedAt: content.recordedAt };
+  return { id: prepared.id, contentHash: prepared.contentHash, recordedAt: prepared.recordedAt };
 }

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { auditActor } from '../../platform/auth/actor.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
-import { appendEvidence, type EvidencePayload } from './append-evidence.ts';
+import { type EvidencePayload, prepareEvidence } from './append-evidence.ts';
 import type { AttendanceEvent } from './attendance-events.ts';
 import { type AttendanceSession, assertNotCancelled } from './attendance-session.ts';
 import type { AttendanceStatus, SigningMethod } from './attendance.table.ts';
@@ -47,8 +48,10 @@ export interface SignInput {
   now: Date;
   /** Who the audit event names (the signer, or the trainer vouching at the kiosk). */
   auditAs: { kind: 'person'; personId: string };
-  /** Runs after the checks and before the writes (e.g. spends a signing link). */
-  beforeWrite?: () => Promise<void>;
+  /** What the caller already read and locked in its own statement (lockSigningState's result); read here when absent. */
+  state?: SigningState;
+  /** A personal signing link to spend in the write statement (checked after the other checks: used, expired). */
+  spendLink?: { tokenHash: string; usedAt: Date | null; expiresAt: Date };
   /** Whether to enforce the learners' signing window (trainers: only that it has opened). */
   window: 'enforce' | 'opened';
 }
@@ -64,12 +67,79 @@ export function lateness(startsAt: Date, signedAt: Date, lateAfterMinutes: numbe
 }
 
 /**
+ * What recordSignature needs to know about the signer's record, read in one
+ * statement that also locks the record row (FOR UPDATE OF r): two concurrent
+ * signings of one person queue there and give one signature.
+ *
+ * The sheet status read here can be stale when this statement waited for the
+ * record lock (PostgreSQL rechecks only the locked row): the write statement
+ * checks it again under its own snapshot, so a sheet locked meanwhile refuses
+ * the signature.
+ */
+export interface SigningState {
+  record: { id: string; role: 'learner' | 'trainer'; status: AttendanceStatus; late_minutes: number | null; signed_at: Date | null; method: SigningMethod | null; signature_id: string | null };
+  /** The recorded signature's hashes when the record is signed (null if not visible to this statement's snapshot). */
+  first: { strokes_sha256: string; png_sha256: string } | null;
+  sheet: { status: 'open' | 'locked'; version: number };
+  person: { id: string; given_name: string; family_name: string; email: string | null };
+  /** Whether any active webhook endpoint subscribes to signature.created (if not, no webhook query is made). */
+  hasWebhooks: boolean;
+}
+
+/** The columns of SigningState, to select beside others (aliases sr_*, sh_*, sp_*, sg_*). Tables: r, sh, pe, sg. */
+export const SIGNING_STATE_COLUMNS = sql`
+  r.id AS sr_id, r.role AS sr_role, r.status AS sr_status, r.late_minutes AS sr_late_minutes, r.signed_at AS sr_signed_at, r.method AS sr_method, r.signature_id AS sr_signature_id,
+  sh.status AS sh_status, sh.version AS sh_version,
+  pe.id AS sp_id, pe.given_name AS sp_given_name, pe.family_name AS sp_family_name, pe.email AS sp_email,
+  sg.strokes_sha256 AS sg_strokes_sha256, sg.png_sha256 AS sg_png_sha256,
+  EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.organisation_id = r.organisation_id AND w.active AND 'signature.created' = ANY (w.events)) AS sg_has_webhooks`;
+
+/** The joins of SigningState from a record r. */
+export const SIGNING_STATE_JOINS = sql`
+  JOIN attendance_sheets sh ON sh.organisation_id = r.organisation_id AND sh.session_id = r.session_id
+  JOIN people pe ON pe.organisation_id = r.organisation_id AND pe.id = r.person_id
+  LEFT JOIN signatures sg ON sg.organisation_id = r.organisation_id AND sg.id = r.signature_id`;
+
+export interface SigningStateColumns {
+  sr_id: string; sr_role: 'learner' | 'trainer'; sr_status: AttendanceStatus; sr_late_minutes: number | null; sr_signed_at: Date | null; sr_method: SigningMethod | null; sr_signature_id: string | null;
+  sh_status: 'open' | 'locked'; sh_version: number;
+  sp_id: string; sp_given_name: string; sp_family_name: string; sp_email: string | null;
+  sg_strokes_sha256: string | null; sg_png_sha256: string | null; sg_has_webhooks: boolean;
+}
+
+export function toSigningState(row: SigningStateColumns): SigningState {
+  return {
+    record: { id: row.sr_id, role: row.sr_role, status: row.sr_status, late_minutes: row.sr_late_minutes, signed_at: row.sr_signed_at, method: row.sr_method, signature_id: row.sr_signature_id },
+    first: row.sg_strokes_sha256 !== null && row.sg_png_sha256 !== null ? { strokes_sha256: row.sg_strokes_sha256, png_sha256: row.sg_png_sha256 } : null,
+    sheet: { status: row.sh_status, version: row.sh_version },
+    person: { id: row.sp_id, given_name: row.sp_given_name, family_name: row.sp_family_name, email: row.sp_email },
+    hasWebhooks: row.sg_has_webhooks,
+  };
+}
+
+/** Locks a person's record on a session's sheet and reads what signing needs, in one statement; undefined when they have no record. */
+export async function lockSigningState(trx: Tx, sessionId: string, personId: string): Promise<SigningState | undefined> {
+  const { rows } = await sql<SigningStateColumns>`
+    SELECT ${SIGNING_STATE_COLUMNS}
+    FROM attendance_records r ${SIGNING_STATE_JOINS}
+    WHERE r.session_id = ${sessionId} AND r.person_id = ${personId}
+    FOR UPDATE OF r`.execute(trx);
+  return rows[0] ? toSigningState(rows[0]) : undefined;
+}
+
+const linkUsed = () => new AppError('signing_link_invalid', 'This signing link was already used, and the signature it gave is no longer on the sheet; ask the trainer.');
+const linkInvalid = () => new AppError('signing_link_invalid', 'This signing link is not valid (mistyped or cut?): open the link from your latest mail, or ask the trainer.');
+const sheetLocked = () => new AppError('sheet_locked', 'The attendance sheet of this session is locked: signing is over. Ask a manager if your attendance is missing.');
+
+/**
  * Records one signature on a session's sheet in the caller's tenant
  * transaction: checks (cancelled, on the sheet, already signed → the first
- * proof, locked, window), then the signature (strokes, server-rendered PNG,
- * hashes), the record, the evidence entry, the audit event and the webhook,
- * all in that transaction. The record row is locked first, so two concurrent
- * signings of one person give one signature.
+ * proof, locked, window, link), then ONE statement writes the spent link, the
+ * signature (strokes, server-rendered PNG, hashes), the record, the evidence
+ * entry and the audit event, all conditioned on the sheet still being open at
+ * that statement's snapshot; the webhook deliveries follow in the same
+ * transaction when the organisation has a subscribed endpoint. The record row
+ * is locked first, so two concurrent signings of one person give one signature.
  */
 export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proof: SignatureProof; event: AttendanceEvent | null }> {
   const { loaded, personId, now } = input;
@@ -77,61 +147,44 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proo
   const organisationId = organisation.id;
   assertNotCancelled(session);
 
-  const lockRecord = () =>
-    trx.selectFrom('attendance_records').selectAll().where('session_id', '=', session.id).where('person_id', '=', personId).forUpdate().executeTakeFirst();
-  let record = await lockRecord();
-  if (!record) {
+  let state = input.state ?? (await lockSigningState(trx, session.id, personId));
+  if (!state) {
     await ensureSheet(trx, session.id);
-    record = await lockRecord();
+    state = await lockSigningState(trx, session.id, personId);
   }
-  if (!record || record.role !== input.role) {
+  if (!state || state.record.role !== input.role) {
     throw new AppError('not_on_sheet', input.role === 'trainer' ? 'You are not a trainer of this session.' : 'This person is not on the attendance sheet of this session (not enrolled in its cohort): a trainer can add them as a walk-in.');
   }
+  const { record } = state;
   if (record.signature_id) {
-    const first = await trx.selectFrom('signatures').select(['id', 'strokes_sha256', 'png_sha256']).where('id', '=', record.signature_id).executeTakeFirstOrThrow();
+    const first = state.first ?? (await trx.selectFrom('signatures').select(['strokes_sha256', 'png_sha256']).where('id', '=', record.signature_id).executeTakeFirstOrThrow());
     return {
       proof: {
-        signatureId: first.id, sessionId: session.id, personId, status: record.status, lateMinutes: record.late_minutes,
+        signatureId: record.signature_id, sessionId: session.id, personId, status: record.status, lateMinutes: record.late_minutes,
         signedAt: (record.signed_at ?? now).toISOString(), method: record.method ?? input.method, strokesSha256: first.strokes_sha256, pngSha256: first.png_sha256, replayed: true,
       },
       event: null,
     };
   }
-  // Read after the record lock: a lock committed meanwhile is seen here.
-  const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
-  if (sheet.status === 'locked') throw new AppError('sheet_locked', 'The attendance sheet of this session is locked: signing is over. Ask a manager if your attendance is missing.');
+  if (state.sheet.status === 'locked') throw sheetLocked();
   if (input.window === 'enforce') assertWindowOpen(window, now, organisation.timezone);
   else if (now < window.opensAt) assertWindowOpen(window, now, organisation.timezone);
-  await input.beforeWrite?.();
+  const link = input.spendLink;
+  if (link) {
+    if (link.usedAt) throw linkUsed();
+    if (link.expiresAt <= now) throw new AppError('signing_link_expired', 'This signing link has expired; ask the trainer for a new one, or scan the QR code in the room.', { extra: { expiredAt: link.expiresAt.toISOString() } });
+  }
 
-  const person = await trx.selectFrom('people').select(['id', 'given_name', 'family_name', 'email']).where('id', '=', personId).executeTakeFirstOrThrow();
+  const { person } = state;
   const { rendered } = input;
-  const signature = await trx
-    .insertInto('signatures')
-    .values({
-      organisation_id: organisationId,
-      session_id: session.id,
-      person_id: personId,
-      strokes: rendered.strokesJson,
-      strokes_sha256: rendered.strokesSha256,
-      png: rendered.png,
-      png_sha256: rendered.pngSha256,
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const signatureId = randomUUID();
   const { status, lateMinutes } = input.role === 'trainer' ? { status: 'present' as const, lateMinutes: null } : lateness(session.starts_at, now, settings.lateAfterMinutes);
-  await trx
-    .updateTable('attendance_records')
-    .set({ status, late_minutes: lateMinutes, signed_at: now, method: input.method, signature_id: signature.id, updated_at: now })
-    .where('id', '=', record.id)
-    .execute();
-
   const geo = input.geolocation && input.geolocation.consent && settings.geolocation.enabled && settings.geolocation.purpose
     ? { latitude: input.geolocation.latitude, longitude: input.geolocation.longitude, accuracy: input.geolocation.accuracy ?? null, purpose: settings.geolocation.purpose, consent: true }
     : null;
-  await appendEvidence(trx, organisationId, {
-    type: input.role === 'trainer' ? 'attendance.trainer_signed' : 'attendance.signed',
+  const type = input.role === 'trainer' ? 'attendance.trainer_signed' : 'attendance.signed';
+  const evidence = prepareEvidence(organisationId, {
+    type,
     recordedAt: now,
     payload: {
       sessionId: session.id,
@@ -144,39 +197,69 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proo
       authentication: input.authentication,
       ip: input.meta.ip,
       userAgent: input.meta.userAgent,
-      signatureId: signature.id,
+      signatureId,
       strokesSha256: rendered.strokesSha256,
       pngSha256: rendered.pngSha256,
       status,
       lateMinutes,
-      sheetVersion: sheet.version,
+      sheetVersion: state.sheet.version,
       geolocation: geo,
     },
   });
-  await trx
-    .insertInto('audit_events')
-    .values({
-      organisation_id: organisationId,
-      type: input.role === 'trainer' ? 'attendance.trainer_signed' : 'attendance.signed',
-      ...auditActor({ kind: 'person', organisationId, personId: input.auditAs.personId, roles: [], method: 'password', csrfToken: '' }),
-      subject_type: 'session',
-      subject_id: session.id,
-      payload: JSON.stringify({ sessionId: session.id, personId, method: input.method, signatureId: signature.id, status }),
-      ip: input.meta.ip,
-      user_agent: input.meta.userAgent,
-    })
-    .execute();
-  if (input.role === 'learner') {
+  const actor = auditActor({ kind: 'person', organisationId, personId: input.auditAs.personId, roles: [], method: 'password', csrfToken: '' });
+  const auditPayload = JSON.stringify({ sessionId: session.id, personId, method: input.method, signatureId, status });
+  const nowIso = now.toISOString();
+
+  // One round trip: every write below happens only if the sheet is still open (and unchanged) at this
+  // statement's snapshot and, for a link, only if this statement is the one that spends it.
+  const gate = link
+    ? sql`UPDATE signing_links SET used_at = ${nowIso}::timestamptz WHERE token_hash = ${link.tokenHash} AND used_at IS NULL AND EXISTS (SELECT 1 FROM open_sheet) RETURNING 1 AS ok`
+    : sql`SELECT 1 AS ok FROM open_sheet`;
+  const { rows } = await sql<{ signed: string | number; records: string | number; evidence: string | number; audits: string | number }>`
+    WITH open_sheet AS (
+      SELECT 1 FROM attendance_sheets WHERE session_id = ${session.id}::uuid AND status = 'open' AND version = ${state.sheet.version}::int
+    ), gate AS (${gate}), sig AS (
+      INSERT INTO signatures (organisation_id, id, session_id, person_id, strokes, strokes_sha256, png, png_sha256, created_at)
+      SELECT ${organisationId}::uuid, ${signatureId}::uuid, ${session.id}::uuid, ${personId}::uuid, ${rendered.strokesJson}::jsonb, ${rendered.strokesSha256}::text, ${rendered.png}::bytea, ${rendered.pngSha256}::text, ${nowIso}::timestamptz
+      FROM gate RETURNING id
+    ), rec AS (
+      UPDATE attendance_records
+      SET status = ${status}::text, late_minutes = ${lateMinutes}::int, signed_at = ${nowIso}::timestamptz, method = ${input.method}::text, signature_id = ${signatureId}::uuid, updated_at = ${nowIso}::timestamptz
+      WHERE organisation_id = ${organisationId}::uuid AND id = ${record.id}::uuid AND signature_id IS NULL AND EXISTS (SELECT 1 FROM sig)
+      RETURNING 1
+    ), ev AS (
+      INSERT INTO evidence_entries (organisation_id, id, type, recorded_at, payload, content_hash)
+      SELECT ${organisationId}::uuid, ${evidence.id}::uuid, ${evidence.type}::text, ${evidence.recordedAt}::text, ${evidence.payloadJson}::jsonb, ${evidence.contentHash}::text
+      FROM sig RETURNING 1
+    ), audit AS (
+      INSERT INTO audit_events (organisation_id, type, actor_type, actor_id, subject_type, subject_id, payload, ip, user_agent)
+      SELECT ${organisationId}::uuid, ${type}::text, ${actor.actor_type}::text, ${actor.actor_id}::uuid, 'session', ${session.id}::uuid, ${auditPayload}::jsonb, ${input.meta.ip ?? null}::text, ${input.meta.userAgent ?? null}::text
+      FROM sig RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM sig) AS signed, (SELECT count(*) FROM rec) AS records, (SELECT count(*) FROM ev) AS evidence, (SELECT count(*) FROM audit) AS audits`.execute(trx);
+  const written = rows[0]!;
+  if (Number(written.signed) !== 1) {
+    // Nothing was written: say why (the sheet was locked or amended meanwhile, or the link was spent meanwhile).
+    const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
+    if (sheet.status === 'locked') throw sheetLocked();
+    if (link) throw linkInvalid();
+    throw new AppError('conflict', 'The attendance sheet changed while you were signing; please sign again.');
+  }
+  if (Number(written.records) !== 1 || Number(written.evidence) !== 1 || Number(written.audits) !== 1) {
+    // Cannot happen while the record row is locked by this transaction; refuse rather than commit a partial proof.
+    throw new Error(`recordSignature: partial write (${JSON.stringify(written)})`);
+  }
+  if (input.role === 'learner' && state.hasWebhooks) {
     await emitWebhookEvent(trx, organisationId, 'signature.created', {
-      sessionId: session.id, personId, signatureId: signature.id, method: input.method, status, lateMinutes, signedAt: now.toISOString(),
+      sessionId: session.id, personId, signatureId, method: input.method, status, lateMinutes, signedAt: nowIso,
     }, { occurredAt: now });
   }
   const proof: SignatureProof = {
-    signatureId: signature.id, sessionId: session.id, personId, status, lateMinutes, signedAt: now.toISOString(), method: input.method,
+    signatureId, sessionId: session.id, personId, status, lateMinutes, signedAt: nowIso, method: input.method,
     strokesSha256: rendered.strokesSha256, pngSha256: rendered.pngSha256, replayed: false,
   };
   return {
     proof,
-    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', sessionId: session.id, personId, status, method: input.method, signedAt: proof.signedAt, at: now.toISOString() },
+    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', sessionId: session.id, personId, status, method: input.method, signedAt: proof.signedAt, at: nowIso },
   };
 }

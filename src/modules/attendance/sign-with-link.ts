@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Config } from '../../config.ts';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { hashToken } from '../../platform/auth/tokens.ts';
@@ -6,8 +7,11 @@ import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
-import { loadAttendanceSession } from './attendance-session.ts';
-import { type Geolocation, recordSignature, type SignatureProof } from './record-signature.ts';
+import { type AttendanceSession, loadAttendanceSession } from './attendance-session.ts';
+import { resolveAttendanceSettings } from './attendance-settings.ts';
+import { signingWindowOf } from './signing-window.ts';
+import type { SessionRow } from '../catalogue/session.repository.ts';
+import { type Geolocation, recordSignature, SIGNING_STATE_COLUMNS, SIGNING_STATE_JOINS, type SignatureProof, type SigningState, type SigningStateColumns, toSigningState } from './record-signature.ts';
 import { renderSignaturePng, type SignatureStrokes } from './signature-strokes.ts';
 
 type Deps = { db: Db; clock: Clock; config?: Pick<Config, 'publicUrl'> };
@@ -23,6 +27,25 @@ async function cookiePerson(db: Db, cookieToken: string | undefined): Promise<{ 
   if (!cookieToken) return null;
   const row = await db.selectFrom('auth_sessions').select(['organisation_id', 'person_id', 'expires_at']).where('token_hash', '=', hashToken(cookieToken)).executeTakeFirst();
   return row ? row : null;
+}
+
+type LinkSigningRow = SessionRow & SigningStateColumns & {
+  org_name: string; org_timezone: string; org_locale: 'fr' | 'en'; org_settings: unknown; program_settings: unknown;
+  link_person_id: string; link_created_at: Date; link_expires_at: Date; link_used_at: Date | null;
+};
+
+function splitLinkSigningRow(row: LinkSigningRow): { loaded: AttendanceSession; state: SigningState; link: { person_id: string; created_at: Date; expires_at: Date; used_at: Date | null } } {
+  const {
+    org_name, org_timezone, org_locale, org_settings, program_settings, link_person_id, link_created_at, link_expires_at, link_used_at,
+    sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email,
+    sg_strokes_sha256, sg_png_sha256, sg_has_webhooks, ...session
+  } = row;
+  const settings = resolveAttendanceSettings(org_settings, program_settings);
+  return {
+    loaded: { session, organisation: { id: session.organisation_id, name: org_name, timezone: org_timezone, locale: org_locale }, settings, window: signingWindowOf(session, settings) },
+    state: toSigningState({ sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email, sg_strokes_sha256, sg_png_sha256, sg_has_webhooks }),
+    link: { person_id: link_person_id, created_at: link_created_at, expires_at: link_expires_at, used_at: link_used_at },
+  };
 }
 
 /**
@@ -47,10 +70,47 @@ export async function signWithLink(
   if (browser && browser.expires_at > clock.now() && (browser.organisation_id !== link.organisation_id || browser.person_id !== link.person_id)) {
     throw new AppError('signer_mismatch', 'This signing link was sent to someone else; you are signed in as another person. Each person signs with their own link.');
   }
-  // Rendering is CPU work: done before the transaction, so it holds no lock meanwhile.
+  // Rendering is CPU work (about 0.5 ms): done before the transaction, so it holds no lock meanwhile.
   const rendered = renderSignaturePng(input.strokes);
   const result = await withTenant(db, link.organisation_id, async (trx) => {
     const now = clock.now();
+    // One statement: the link, its session, organisation and settings, and the signer's record (locked) with what signing needs.
+    const { rows } = await sql<LinkSigningRow>`
+      SELECT s.*, c.name AS cohort_name, p.title AS program_title, m.title AS module_title,
+        coalesce(array(SELECT st.person_id FROM session_trainers st WHERE st.organisation_id = s.organisation_id AND st.session_id = s.id ORDER BY st.person_id), '{}') AS trainer_ids,
+        o.name AS org_name, o.timezone AS org_timezone, o.locale AS org_locale, o.settings AS org_settings, p.attendance_settings AS program_settings,
+        l.person_id AS link_person_id, l.created_at AS link_created_at, l.expires_at AS link_expires_at, l.used_at AS link_used_at,
+        ${SIGNING_STATE_COLUMNS}
+      FROM signing_links l
+      JOIN sessions s ON s.organisation_id = l.organisation_id AND s.id = l.session_id
+      JOIN cohorts c ON c.organisation_id = s.organisation_id AND c.id = s.cohort_id
+      JOIN programs p ON p.organisation_id = c.organisation_id AND p.id = c.program_id
+      LEFT JOIN modules m ON m.organisation_id = s.organisation_id AND m.id = s.module_id
+      JOIN organisations o ON o.id = s.organisation_id
+      JOIN attendance_records r ON r.organisation_id = l.organisation_id AND r.session_id = l.session_id AND r.person_id = l.person_id
+      ${SIGNING_STATE_JOINS}
+      WHERE l.token_hash = ${tokenHash}
+      FOR UPDATE OF r`.execute(trx);
+    const found = rows[0];
+    if (found) {
+      const { loaded, state, link: row } = splitLinkSigningRow(found);
+      return recordSignature(trx, {
+        loaded,
+        state,
+        personId: row.person_id,
+        method: 'link',
+        role: 'learner',
+        authentication: { via: 'signing_link', linkTokenSha256: tokenHash, linkCreatedAt: row.created_at.toISOString(), linkExpiresAt: row.expires_at.toISOString() },
+        meta,
+        rendered,
+        geolocation: input.geolocation ?? null,
+        now,
+        auditAs: { kind: 'person', personId: row.person_id },
+        window: 'enforce',
+        spendLink: { tokenHash, usedAt: row.used_at, expiresAt: row.expires_at },
+      });
+    }
+    // No record yet (a sheet not created, or a learner enrolled since): the general path creates it.
     const row = await trx.selectFrom('signing_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
     const loaded = await loadAttendanceSession(trx, row.session_id);
     if (!loaded) throw invalidLink();
@@ -66,12 +126,7 @@ export async function signWithLink(
       now,
       auditAs: { kind: 'person', personId: row.person_id },
       window: 'enforce',
-      beforeWrite: async () => {
-        if (row.used_at) throw new AppError('signing_link_invalid', 'This signing link was already used, and the signature it gave is no longer on the sheet; ask the trainer.');
-        if (row.expires_at <= now) throw new AppError('signing_link_expired', 'This signing link has expired; ask the trainer for a new one, or scan the QR code in the room.', { extra: { expiredAt: row.expires_at.toISOString() } });
-        const spent = await trx.updateTable('signing_links').set({ used_at: now }).where('token_hash', '=', tokenHash).where('used_at', 'is', null).returning('token_hash').executeTakeFirst();
-        if (!spent) throw invalidLink();
-      },
+      spendLink: { tokenHash, usedAt: row.used_at, expiresAt: row.expires_at },
     });
   });
   if (result.event) publishAttendanceEvent(result.event);
