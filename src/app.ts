@@ -18,6 +18,7 @@ import { absenceRoutes } from './modules/absences/absences.routes.ts';
 import { attendanceSettingsRoutes } from './modules/reminders/attendance-settings.routes.ts';
 import { organisationRoutes } from './modules/organisations/organisation.routes.ts';
 import { peopleRoutes } from './modules/people/people.routes.ts';
+import { questionnairesRoutes } from './modules/questionnaires/questionnaires.routes.ts';
 import { auditRoutes } from './platform/audit/audit.routes.ts';
 import { apiKeyRoutes } from './platform/auth/api-keys.routes.ts';
 import { authRoutes } from './platform/auth/auth.routes.ts';
@@ -33,7 +34,7 @@ export const API_PREFIX = '/api/v1';
 const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Every module's routes, mounted under /api/v1. */
-const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes, attendanceRoutes, absenceRoutes, attendanceSettingsRoutes, analyticsRoutes];
+const ROUTES: Array<(app: ZodApp, deps: AppDeps) => Promise<void> | void> = [authRoutes, apiKeyRoutes, auditRoutes, outboxRoutes, organisationRoutes, peopleRoutes, catalogueRoutes, sessionRoutes, importsRoutes, webhookRoutes, documentsRoutes, attendanceRoutes, absenceRoutes, attendanceSettingsRoutes, analyticsRoutes, questionnairesRoutes];
 
 /** Builds the Fastify app without listening: tests drive it with `inject()`. */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -27,7 +27,7 @@ import { multipartBody } from '../src/modules/reminders/notify-test-fixtures.ts'
  * on purpose and tested in their own module (src/modules/documents: a
  * verification code shows what the document it was printed on attests).
  */
-const PUBLIC_BY_DESIGN = new Set(['GET /api/v1/verify/:code']);
+const PUBLIC_BY_DESIGN = new Set(['GET /api/v1/verify/:code', 'GET /api/v1/respond/:token', 'PUT /api/v1/respond/:token/draft', 'POST /api/v1/respond/:token/submit']);
 
 type Org = Awaited<ReturnType<typeof makeOrganisationWithStaff>>;
 type Fixture = { org: Org; ids: Record<string, string>; markers: string[] };
@@ -54,6 +54,16 @@ function bodies(a: Fixture): Record<string, unknown> {
     'PATCH /api/v1/sessions/:id/attendance/:personId': { status: 'absent' },
     'POST /api/v1/sessions/:id/amendments': { personId: a.org.learner.id, status: 'present', reason: 'stolen' },
     'POST /api/v1/sessions/:id/lock': {},
+    'PATCH /api/v1/questionnaires/:id': { title: 'stolen' },
+    'PUT /api/v1/questionnaires/:id/order': { sections: [{ id: a.ids['questionnaire-sections'], questionIds: [a.ids.questions] }] },
+    'POST /api/v1/questionnaires/:id/publish': {},
+    'POST /api/v1/questionnaires/:id/close': {},
+    'POST /api/v1/questionnaires/:id/duplicate': {},
+    'POST /api/v1/questionnaires/:id/sections': { title: 'stolen' },
+    'PATCH /api/v1/questionnaire-sections/:id': { title: 'stolen' },
+    'POST /api/v1/questionnaire-sections/:id/questions': { type: 'short_text', prompt: 'stolen' },
+    'PATCH /api/v1/questions/:id': { prompt: 'stolen' },
+    'POST /api/v1/questionnaires/:id/distributions': { targetType: 'cohort', targetId: a.ids.cohorts, trigger: 'now', audience: 'learners' },
     'POST /api/v1/analytics/models/:id/score': {},
     'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
     'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },
@@ -146,6 +156,9 @@ describe('access-control matrix: A cannot reach B through any parametrised route
       .values({ organisation_id: org.organisation.id, person_id: org.learner.id, prediction_id: prediction.id, message: `Objection secret ${tag}` })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // A questionnaire with one section and one question (the questionnaires module tests its own flows).
+    const questionnaire = await post('/api/v1/questionnaires', { kind: 'quiz', title: `Questionnaire secret ${tag}` });
+    const question = await post(`/api/v1/questionnaire-sections/${questionnaire.sections[0].id}/questions`, { type: 'short_text', prompt: `Question secrète ${tag}` });
     const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
     return {
       org,
@@ -167,8 +180,11 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         models: model.id,
         predictions: prediction.id,
         objections: objection.id,
+        questionnaires: questionnaire.id,
+        'questionnaire-sections': questionnaire.sections[0].id,
+        questions: question.id,
       },
-      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`],
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`],
     };
   }
 

@@ -10,6 +10,7 @@ import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import { analyticsJobHandlers, scheduleAnalytics } from '../../modules/analytics/analytics-jobs.ts';
 import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
 import { attendanceJobHandlers, scheduleEvidenceSealing } from '../../modules/attendance/seal-evidence.ts';
+import { questionnairesJobHandlers, scheduleDistribution } from '../../modules/questionnaires/distribute-due.ts';
 
 export async function run(): Promise<number> {
   const config = loadConfig(process.env);
@@ -24,7 +25,7 @@ export async function run(): Promise<number> {
   const jobs = new JobRunner({
     db,
     clock: systemClock,
-    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }), ...analyticsJobHandlers({ db, clock: systemClock }) },
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }), ...analyticsJobHandlers({ db, clock: systemClock }), ...questionnairesJobHandlers({ db, clock: systemClock, config }) },
     onError: (err, job) => app.log.error({ err, job }, 'job failed'),
   });
   const shutdown = async (signal: string) => {
@@ -42,6 +43,7 @@ export async function run(): Promise<number> {
   await startNotifySchedules(db, systemClock);
   await scheduleAnalytics(db, systemClock.now());
   await scheduleEvidenceSealing(db, systemClock.now());
+  await scheduleDistribution(db, systemClock.now());
   jobs.start();
   console.log(`Emarge is running at ${config.publicUrl} (database: ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL'})`);
   if (demo) console.log(`\n${formatDemoLogins(demo)}\n  (set SEED_DEMO=false to start without it)\n`);

@@ -56,6 +56,17 @@ export interface AuditEventPayloads {
   'analytics.objection_answered': { personId: string; predictionId: string };
   'analytics.group_attributes_recorded': { attribute: string; count: number; legalBasis: string };
   'analytics.settings_updated': { retrain: string };
+  'questionnaire.created': { kind: string; title: string; templateKey: string | null };
+  'questionnaire.updated': { changes: Record<string, unknown> };
+  'questionnaire.content_changed': { action: string; id: string };
+  'questionnaire.published': { version: number };
+  'questionnaire.closed': Record<string, never>;
+  'questionnaire.duplicated': { fromId: string; version: number };
+  'questionnaire.distribution_created': { distributionId: string; targetType: string; targetId: string; trigger: string; invitations: number };
+  'questionnaire.invitations_sent': { distributionId: string; invitations: number; reminder: boolean };
+  'questionnaire.response_submitted': { anonymous: boolean; resubmission: boolean };
+  'questionnaire.imported': { format: string; questions: number };
+  'questionnaire.improvement_action_recorded': { unitType: string; unitId: string };
 }
 
 export type AuditEventType = keyof AuditEventPayloads;

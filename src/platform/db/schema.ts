@@ -7,6 +7,7 @@ import type { PeopleTables } from '../../modules/people/person.table.ts';
 import type { WebhookTables } from '../../modules/webhooks/webhook.table.ts';
 import type { AbsenceTables } from '../../modules/absences/absence.table.ts';
 import type { AnalyticsTables } from '../../modules/analytics/analytics.table.ts';
+import type { QuestionnaireTables } from '../../modules/questionnaires/questionnaire.table.ts';
 
 /** Timestamps: read as Date, written as Date or ISO string, defaulted by the database. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -122,4 +123,4 @@ export interface PlatformTables {
 }
 
 /** The whole database, one interface per module merged here. */
-export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, DocumentTables, WebhookTables, AbsenceTables, AnalyticsTables {}
+export interface Database extends PlatformTables, OrganisationTables, PeopleTables, CatalogueTables, AttendanceTables, DocumentTables, WebhookTables, AbsenceTables, AnalyticsTables, QuestionnaireTables {}

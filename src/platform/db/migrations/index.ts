@@ -8,6 +8,7 @@ import * as m0007 from './0007-documents.ts';
 import * as m0008 from './0008-notify.ts';
 import * as m0012 from './0012-analytics.ts';
 import * as m0013 from './0013-jobs-tenant-access.ts';
+import * as m0014 from './0014-questionnaires.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0008-notify': m0008,
   '0012-analytics': m0012,
   '0013-jobs-tenant-access': m0013,
+  '0014-questionnaires': m0014,
 };

@@ -1,0 +1,37 @@
+import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
+import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { withTenant } from '../../platform/db/tenant.ts';
+import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { getEditableQuestionnaire } from './editable.ts';
+import { presentQuestionnaire } from './questionnaire.presenter.ts';
+import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts';
+import { findPublishProblems } from './validate-questionnaire.ts';
+
+/** Publishes a draft after checking it (see findPublishProblems); a published questionnaire is frozen. */
+export async function publishQuestionnaire(db: Db, ctx: Ctx, id: string) {
+  assertOrgWide(ctx.actor);
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    await getEditableQuestionnaire(trx, id);
+    const loaded = (await loadQuestionnaire(trx, id))!;
+    const problems = findPublishProblems(loaded.questionnaire.kind, loaded.questions.map(toQuestionDef), loaded.sections.filter((s) => s.draw).length);
+    if (problems.length) throw new AppError('questionnaire_invalid', `This questionnaire cannot be published yet: ${problems.length} problem(s).`, { errors: problems });
+    const now = new Date();
+    await trx.updateTable('questionnaires').set({ status: 'published', published_at: now, updated_at: now }).where('id', '=', id).execute();
+    await recordAuditEvent(trx, ctx, { type: 'questionnaire.published', subjectType: 'questionnaire', subjectId: id, payload: { version: loaded.questionnaire.version } });
+    return presentQuestionnaire((await loadQuestionnaire(trx, id))!);
+  });
+}
+
+/** Closes a published questionnaire: no answer is accepted afterwards. */
+export async function closeQuestionnaire(db: Db, ctx: Ctx, id: string) {
+  assertOrgWide(ctx.actor);
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const loaded = await loadQuestionnaire(trx, id);
+    if (!loaded) throw notFound('Questionnaire');
+    if (loaded.questionnaire.status !== 'published') throw new AppError('conflict', `Only a published questionnaire can be closed; this one is ${loaded.questionnaire.status}.`);
+    await trx.updateTable('questionnaires').set({ status: 'closed', updated_at: new Date() }).where('id', '=', id).execute();
+    await recordAuditEvent(trx, ctx, { type: 'questionnaire.closed', subjectType: 'questionnaire', subjectId: id, payload: {} });
+    return presentQuestionnaire((await loadQuestionnaire(trx, id))!);
+  });
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { requireCtx } from '../../platform/auth/authenticate.ts';
+import { problemResponses } from '../../platform/http/responses.ts';
+import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
+import { createDistribution, listDistributions } from './create-distribution.ts';
+import { createFromTemplate } from './create-from-template.ts';
+import { createQuestionnaire } from './create-questionnaire.ts';
+import { duplicateQuestionnaire } from './duplicate-questionnaire.ts';
+import { getRespondentView } from './get-respondent-view.ts';
+import { getQuestionnaire, listQuestionnaires } from './list-questionnaires.ts';
+import { updateQuestionnaire } from './update-questionnaire.ts';
+import { closeQuestionnaire, publishQuestionnaire } from './publish-questionnaire.ts';
+import {
+  answersBodySchema,
+  distributionCreateSchema,
+  distributionListSchema,
+  distributionSchema,
+  draftSavedSchema,
+  fromTemplateSchema,
+  idParamsSchema,
+  orderSchema,
+  questionCreateSchema,
+  questionnaireCreateSchema,
+  questionnaireListQuerySchema,
+  questionnairePageSchema,
+  questionnaireSchema,
+  questionnaireUpdateSchema,
+  questionSchema,
+  questionUpdateSchema,
+  respondentViewSchema,
+  sectionCreateSchema,
+  sectionSchema,
+  sectionUpdateSchema,
+  submittedSchema,
+  templateListQuerySchema,
+  templateListSchema,
+  tokenParamsSchema,
+} from './questionnaires.schemas.ts';
+import { reorderQuestionnaire } from './reorder-questionnaire.ts';
+import { saveDraft } from './save-draft.ts';
+import { addQuestion, deleteQuestion, updateQuestion } from './save-question.ts';
+import { addSection, deleteSection, updateSection } from './save-section.ts';
+import { submitResponse } from './submit-response.ts';
+import { listTemplates } from './templates.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
+import { isOrgWide } from '../../platform/auth/actor.ts';
+
+/** Builder (staff), templates, distributions, and the respondent's personal-link flow (no account). */
+export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
+  const { db } = deps;
+  const tags = ['questionnaires'];
+  const r = (s: z.ZodType) => ({ 200: s, ...problemResponses });
+
+  app.get('/questionnaire-templates', { schema: { tags, summary: 'Ready-to-edit templates (positioning, satisfaction hot and cold, trainer, employer/funder), FR or EN', querystring: templateListQuerySchema, response: r(templateListSchema) } }, (req) => {
+    if (!isOrgWide(requireCtx(req).actor)) throw new AppError('forbidden', 'This requires the admin or manager role.');
+    return { items: listTemplates(req.query.locale ?? 'fr') };
+  });
+  app.post('/questionnaires/from-template', { schema: { tags, summary: 'Create a draft questionnaire from a template', body: fromTemplateSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await createFromTemplate(db, requireCtx(req), req.body)),
+  );
+  app.get('/questionnaires', { schema: { tags, summary: 'List questionnaires (staff and trainers)', querystring: questionnaireListQuerySchema, response: r(questionnairePageSchema) } }, (req) => listQuestionnaires(db, requireCtx(req), req.query));
+  app.post('/questionnaires', { schema: { tags, summary: 'Create a draft questionnaire (with one empty section)', body: questionnaireCreateSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await createQuestionnaire(db, requireCtx(req), req.body)),
+  );
+  app.get('/questionnaires/:id', { schema: { tags, summary: 'A questionnaire with its sections and questions (correct answers included)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => getQuestionnaire(db, requireCtx(req), req.params.id));
+  app.patch('/questionnaires/:id', { schema: { tags, summary: 'Update a draft questionnaire', params: idParamsSchema, body: questionnaireUpdateSchema, response: r(questionnaireSchema) } }, (req) => updateQuestionnaire(db, requireCtx(req), req.params.id, req.body));
+  app.put('/questionnaires/:id/order', { schema: { tags, summary: 'Reorder sections and questions (every one listed once; questions may move between sections)', params: idParamsSchema, body: orderSchema, response: r(questionnaireSchema) } }, (req) =>
+    reorderQuestionnaire(db, requireCtx(req), req.params.id, req.body),
+  );
+  app.post('/questionnaires/:id/publish', { schema: { tags, summary: 'Publish a draft after validation (unique option ids, conditions on earlier questions only, quiz answers, points ≥ 0)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) =>
+    publishQuestionnaire(db, requireCtx(req), req.params.id),
+  );
+  app.post('/questionnaires/:id/close', { schema: { tags, summary: 'Close a published questionnaire (no more answers)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => closeQuestionnaire(db, requireCtx(req), req.params.id));
+  app.post('/questionnaires/:id/duplicate', { schema: { tags, summary: 'Copy a questionnaire as a new draft version', params: idParamsSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await duplicateQuestionnaire(db, requireCtx(req), req.params.id)),
+  );
+  app.post('/questionnaires/:id/sections', { schema: { tags, summary: 'Add a section to a draft', params: idParamsSchema, body: sectionCreateSchema, response: { 201: sectionSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await addSection(db, requireCtx(req), req.params.id, req.body)),
+  );
+  app.patch('/questionnaire-sections/:id', { schema: { tags, summary: 'Update a section of a draft', params: idParamsSchema, body: sectionUpdateSchema, response: r(sectionSchema) } }, (req) => updateSection(db, requireCtx(req), req.params.id, req.body));
+  app.delete('/questionnaire-sections/:id', { schema: { tags, summary: 'Delete a section of a draft and its questions', params: idParamsSchema, response: { 204: z.null(), ...problemResponses } } }, async (req, reply) => {
+    await deleteSection(db, requireCtx(req), req.params.id);
+    return reply.code(204).send(null);
+  });
+  app.post('/questionnaire-sections/:id/questions', { schema: { tags, summary: 'Add a question to a section of a draft', params: idParamsSchema, body: questionCreateSchema, response: { 201: questionSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await addQuestion(db, requireCtx(req), req.params.id, req.body)),
+  );
+  app.patch('/questions/:id', { schema: { tags, summary: 'Update a question of a draft', params: idParamsSchema, body: questionUpdateSchema, response: r(questionSchema) } }, (req) => updateQuestion(db, requireCtx(req), req.params.id, req.body));
+  app.delete('/questions/:id', { schema: { tags, summary: 'Delete a question of a draft', params: idParamsSchema, response: { 204: z.null(), ...problemResponses } } }, async (req, reply) => {
+    await deleteQuestion(db, requireCtx(req), req.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.get('/questionnaires/:id/distributions', { schema: { tags, summary: "A questionnaire's distributions with invitation and response counts", params: idParamsSchema, response: r(distributionListSchema) } }, (req) =>
+    listDistributions(db, requireCtx(req), req.params.id),
+  );
+  app.post('/questionnaires/:id/distributions', { schema: { tags, summary: 'Attach a published questionnaire to a program, module, session or cohort (sent now when due, else by the questionnaires.distribute job)', params: idParamsSchema, body: distributionCreateSchema, response: { 201: distributionSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await createDistribution({ db, clock: deps.clock, publicUrl: deps.config.publicUrl }, requireCtx(req), req.params.id, req.body)),
+  );
+
+  // The respondent's personal link: no account, the token is the capability.
+  app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>
+    getRespondentView(deps, req.params.token),
+  );
+  app.put('/respond/:token/draft', { config: { sessionless: true }, schema: { tags, summary: 'Save answers in progress (atomic; resumable)', security: [], params: tokenParamsSchema, body: answersBodySchema, response: r(draftSavedSchema) } }, (req) =>
+    saveDraft(deps, req.params.token, req.body),
+  );
+  app.post('/respond/:token/submit', { config: { sessionless: true }, schema: { tags, summary: 'Submit the answers (scored on the server; a retry returns the first result)', security: [], params: tokenParamsSchema, body: answersBodySchema, response: { 200: submittedSchema, 201: submittedSchema, ...problemResponses } } }, async (req, reply) => {
+    const result = await submitResponse(deps, req.params.token, req.body);
+    return reply.code(result.replayed ? 200 : 201).send(result);
+  });
+}
