@@ -236,7 +236,8 @@ test('a trainer projects the rotating QR code, a learner signs on a phone, the r
   const row = manager.locator(`tr[data-session-id="${sessionId}"]`);
   await row.getByText('Verrouillée').waitFor();
   await assertAccessible(manager, 'sheet list');
-  await screenshot(manager, 'sheet-list.png', { fullPage: true });
+  await row.scrollIntoViewIfNeeded();
+  await screenshot(manager, 'sheet-list.png');
   await row.getByRole('link', { name: 'Voir la feuille' }).click();
   await manager.getByTestId('sheet-records').getByRole('img').first().waitFor();
   await assertAccessible(manager, 'sheet detail');

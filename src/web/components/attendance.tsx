@@ -12,10 +12,13 @@ const STATUS_COLORS: Record<AttendanceStatus, string> = {
   excused: 'blue.9',
 };
 
+/** Badges in narrow table cells keep their whole label. */
+export const FULL_BADGE = { root: { maxWidth: 'none', flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } as const;
+
 export function AttendanceStatusBadge({ status }: { status: AttendanceStatus }) {
   const { t } = useTranslation();
   return (
-    <Badge color={STATUS_COLORS[status]} variant="filled" data-status={status} styles={{ root: { maxWidth: 'none', flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } }}>
+    <Badge color={STATUS_COLORS[status]} variant="filled" data-status={status} styles={FULL_BADGE}>
       {t(`attendance.status.${status}`)}
     </Badge>
   );

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { API_BASE, api, getAll } from '../api/client.ts';
 import type { AmendmentInput, AttendanceRecord, AttendanceSheet, AttendanceStatus, ExportAccepted, Job, Session } from '../api/types.ts';
-import { AttendanceStatusBadge } from '../components/attendance.tsx';
+import { AttendanceStatusBadge, FULL_BADGE } from '../components/attendance.tsx';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
 import { addDays, formatDate, formatDateTime, formatTime, formatTimeRange, isValidDate, mondayOf, timeIn, todayIn, zonedTimeToIso } from '../lib/dates.ts';
@@ -111,9 +111,9 @@ export function AttendanceListPage() {
                         </Table.Td>
                         <Table.Td>
                           {s.status === 'cancelled' ? (
-                            <Badge color="gray.8">{t('sessions.status.cancelled')}</Badge>
+                            <Badge color="gray.8" styles={FULL_BADGE}>{t('sessions.status.cancelled')}</Badge>
                           ) : sheet ? (
-                            <Badge color={sheet.status === 'locked' ? 'teal.9' : 'blue.9'}>{t(`attendance.sheet.${sheet.status}`)}</Badge>
+                            <Badge color={sheet.status === 'locked' ? 'teal.9' : 'blue.9'} styles={FULL_BADGE}>{t(`attendance.sheet.${sheet.status}`)}</Badge>
                           ) : error ? (
                             <Text size="xs" c="red.9">
                               {t('common.errorTitle')}
