@@ -10,8 +10,8 @@
  *   npm run bench:signing -- --json FILE [--db pglite|postgres|both] [--learners 2000] [--concurrency 50]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
@@ -47,6 +47,39 @@ const LOAD = join(import.meta.dirname, 'signing-load.ts');
 function strokes(seed: number) {
   const stroke = (k: number) => ({ points: Array.from({ length: 40 }, (_, i) => ({ x: 30 + i * 8 + k * 5, y: 80 + Math.round(35 * Math.sin(i / 4 + seed + k)), t: k * 700 + i * 16 })) });
   return { width: 400, height: 160, strokes: [stroke(0), stroke(1), stroke(2)] };
+}
+
+/** CPU seconds (user + system) of this process and of the PostgreSQL backends serving `database` (Linux /proc; null elsewhere). */
+function cpuNow(pgDatabase: string | null): { server: number; db: number | null } {
+  const usage = process.cpuUsage();
+  let db: number | null = null;
+  if (pgDatabase) {
+    try {
+      const tick = 100; // USER_HZ on Linux
+      db = 0;
+      for (const pid of readdirSync('/proc')) {
+        if (!/^[0-9]+$/.test(pid)) continue;
+        let cmd: string;
+        try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { continue; }
+        if (!cmd.startsWith('postgres:') || !cmd.includes(` ${pgDatabase} `)) continue;
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          db += (Number(fields[11]) + Number(fields[12])) / tick;
+        } catch { /* backend gone */ }
+      }
+    } catch { db = null; }
+  }
+  return { server: (usage.user + usage.system) / 1e6, db };
+}
+
+/** CPU milliseconds per request spent by the server process and by its database backends during one burst. */
+async function withCpu<T extends { requests: number }>(pgDatabase: string | null, run: () => Promise<T>): Promise<T & { cpuMsPerRequest: { server: number; database: number | null } }> {
+  const before = cpuNow(pgDatabase);
+  const result = await run();
+  const after = cpuNow(pgDatabase);
+  const per = (s: number) => Math.round((s * 1000 * 1000) / result.requests) / 1000;
+  return { ...result, cpuMsPerRequest: { server: per(after.server - before.server), database: before.db === null || after.db === null ? null : per(after.db - before.db) } };
 }
 
 interface LoadResult { requests: number; durationMs: number; perSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; statuses: Record<string, number> }
@@ -125,7 +158,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     const port = (app.server.address() as { port: number }).port;
     const bodies = fixture.tokens.map((token, i) => ({ token, strokes: strokes(i) }));
     await runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(0, WARMUP));
-    const signing = await runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(WARMUP));
+    const signing = await withCpu(pgName, () => runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(WARMUP)));
     await app.close();
     const stored = await db.selectFrom('signatures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const evidence = await db.selectFrom('evidence_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -141,7 +174,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     await bare.listen({ port: 0, host: '127.0.0.1' });
     const barePort = (bare.server.address() as { port: number }).port;
     await runLoad(`http://127.0.0.1:${barePort}/bare`, bodies.slice(0, WARMUP));
-    const bareResult = await runLoad(`http://127.0.0.1:${barePort}/bare`, bodies.slice(WARMUP));
+    const bareResult = await withCpu(pgName, () => runLoad(`http://127.0.0.1:${barePort}/bare`, bodies.slice(WARMUP)));
     await bare.close();
     return {
       database: kind,
@@ -181,7 +214,7 @@ const results = [];
 for (const kind of kinds) {
   const r = await benchDatabase(kind);
   results.push({ ...r, renderShareOfOneCore: Math.round(cpu.renderPngMs * r.signing.perSecond) / 1000 });
-  console.error(`${kind}: signing ${r.signing.perSecond}/s p50 ${r.signing.latencyMs.p50} ms p99 ${r.signing.latencyMs.p99} ms | bare INSERT ${r.bareInsert.perSecond}/s p99 ${r.bareInsert.latencyMs.p99} ms | ratio ${r.ratioToBare} | statuses ${JSON.stringify(r.signing.statuses)}`);
+  console.error(`${kind}: signing ${r.signing.perSecond}/s p50 ${r.signing.latencyMs.p50} ms p99 ${r.signing.latencyMs.p99} ms cpu/req ${JSON.stringify(r.signing.cpuMsPerRequest)} | bare INSERT ${r.bareInsert.perSecond}/s p99 ${r.bareInsert.latencyMs.p99} ms cpu/req ${JSON.stringify(r.bareInsert.cpuMsPerRequest)} | ratio ${r.ratioToBare} | statuses ${JSON.stringify(r.signing.statuses)} | load average ${loadavg()[0]!.toFixed(1)}`);
 }
 const report = {
   benchmark: 'signing',

@@ -75,6 +75,10 @@ export async function signWithLink(
   const result = await withTenant(db, link.organisation_id, async (trx) => {
     const now = clock.now();
     // One statement: the link, its session, organisation and settings, and the signer's record (locked) with what signing needs.
+    // Its joins are written in the order to run them (each one an index lookup): planning a 10-table join
+    // (with the RLS conditions on every table) costs PostgreSQL 7-13 ms of CPU per signing; in the written
+    // order, 0.6 ms. So this transaction plans joins in the written order.
+    await sql`SELECT set_config('join_collapse_limit', '1', true)`.execute(trx);
     const { rows } = await sql<LinkSigningRow>`
       SELECT s.*, c.name AS cohort_name, p.title AS program_title, m.title AS module_title,
         coalesce(array(SELECT st.person_id FROM session_trainers st WHERE st.organisation_id = s.organisation_id AND st.session_id = s.id ORDER BY st.person_id), '{}') AS trainer_ids,
@@ -82,12 +86,12 @@ export async function signWithLink(
         l.person_id AS link_person_id, l.created_at AS link_created_at, l.expires_at AS link_expires_at, l.used_at AS link_used_at,
         ${SIGNING_STATE_COLUMNS}
       FROM signing_links l
-      JOIN sessions s ON s.organisation_id = l.organisation_id AND s.id = l.session_id
+      JOIN attendance_records r ON r.organisation_id = l.organisation_id AND r.session_id = l.session_id AND r.person_id = l.person_id
+      JOIN sessions s ON s.organisation_id = r.organisation_id AND s.id = r.session_id
       JOIN cohorts c ON c.organisation_id = s.organisation_id AND c.id = s.cohort_id
       JOIN programs p ON p.organisation_id = c.organisation_id AND p.id = c.program_id
       LEFT JOIN modules m ON m.organisation_id = s.organisation_id AND m.id = s.module_id
       JOIN organisations o ON o.id = s.organisation_id
-      JOIN attendance_records r ON r.organisation_id = l.organisation_id AND r.session_id = l.session_id AND r.person_id = l.person_id
       ${SIGNING_STATE_JOINS}
       WHERE l.token_hash = ${tokenHash}
       FOR UPDATE OF r`.execute(trx);
