@@ -27,7 +27,12 @@ import {
   questionnaireUpdateSchema,
   questionSchema,
   questionUpdateSchema,
+  exportQuerySchema,
   respondentViewSchema,
+  resultsQuerySchema,
+  resultsSchema,
+  textAnswersQuerySchema,
+  textAnswersSchema,
   sectionCreateSchema,
   sectionSchema,
   sectionUpdateSchema,
@@ -43,6 +48,8 @@ import { addSection, deleteSection, updateSection } from './save-section.ts';
 import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { exportResultsCsv } from './export-results.ts';
+import { getResults, listTextAnswers } from './get-results.ts';
 import { isOrgWide } from '../../platform/auth/actor.ts';
 
 /** Builder (staff), templates, distributions, and the respondent's personal-link flow (no account). */
@@ -97,6 +104,17 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   app.post('/questionnaires/:id/distributions', { schema: { tags, summary: 'Attach a published questionnaire to a program, module, session or cohort (sent now when due, else by the questionnaires.distribute job)', params: idParamsSchema, body: distributionCreateSchema, response: { 201: distributionSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await createDistribution({ db, clock: deps.clock, publicUrl: deps.config.publicUrl }, requireCtx(req), req.params.id, req.body)),
   );
+
+  app.get('/questionnaires/:id/results', { schema: { tags, summary: 'Results: per question (distribution, mean, median, NPS, success rate), per skill, and per cohort/module/month (groupBy); trainers see their cohorts only', params: idParamsSchema, querystring: resultsQuerySchema, response: r(resultsSchema) } }, (req) =>
+    getResults(db, requireCtx(req), req.params.id, req.query),
+  );
+  app.get('/questionnaires/:id/results/text', { schema: { tags, summary: 'Free-text answers, filtered by question, cohort, module, trainer, period and a search string', params: idParamsSchema, querystring: textAnswersQuerySchema, response: r(textAnswersSchema) } }, (req) =>
+    listTextAnswers(db, requireCtx(req), req.params.id, req.query),
+  );
+  app.get('/questionnaires/:id/results.csv', { schema: { tags, summary: 'CSV export: raw answers (kind=raw, default) or per-question aggregates (kind=aggregates)', params: idParamsSchema, querystring: exportQuerySchema, produces: ['text/csv'], response: { 200: z.string(), ...problemResponses } } }, async (req, reply) => {
+    const { fileName, csv } = await exportResultsCsv(db, requireCtx(req), req.params.id, req.query);
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csv);
+  });
 
   // The respondent's personal link: no account, the token is the capability.
   app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>

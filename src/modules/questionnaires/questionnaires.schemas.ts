@@ -240,3 +240,45 @@ export const distributionSchema = z
   })
   .meta({ id: 'QuestionnaireDistribution' });
 export const distributionListSchema = z.object({ items: z.array(distributionSchema) });
+
+// Results ------------------------------------------------------------------------
+
+const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+export const resultsQuerySchema = z.object({
+  cohortId: z.uuid().optional(),
+  moduleId: z.uuid().optional(),
+  trainerId: z.uuid().optional(),
+  from: dateParam.optional(),
+  to: dateParam.optional(),
+  groupBy: z.enum(['cohort', 'module', 'month']).optional(),
+});
+export const textAnswersQuerySchema = resultsQuerySchema.extend({ questionId: z.uuid().optional(), q: z.string().max(200).optional() });
+export const exportQuerySchema = resultsQuerySchema.extend({ kind: z.enum(['raw', 'aggregates']).optional() });
+
+const summarySchema = z.object({ responses: z.number().int(), meanScoreRate: z.number().nullable(), passRate: z.number().nullable(), satisfaction: z.number().nullable() });
+export const resultsSchema = z
+  .object({
+    questionnaire: z.object({ id: z.uuid(), title: z.string(), kind: z.enum(QUESTIONNAIRE_KINDS), anonymous: z.boolean() }),
+    summary: summarySchema,
+    questions: z.array(
+      z.object({
+        questionId: z.uuid(),
+        type: z.enum(QUESTION_TYPES),
+        prompt: z.string(),
+        answered: z.number().int(),
+        mean: z.number().nullable(),
+        median: z.number().nullable(),
+        successRate: z.number().nullable(),
+        meanScoreRate: z.number().nullable(),
+        distribution: z.array(z.object({ value: z.string(), label: z.string(), count: z.number().int() })),
+        rows: z.array(z.object({ rowId: z.string(), label: z.string(), counts: z.array(z.object({ value: z.string(), count: z.number().int() })) })).nullable(),
+        nps: z.object({ promoters: z.number().int(), passives: z.number().int(), detractors: z.number().int(), score: z.number() }).nullable(),
+      }),
+    ),
+    skills: z.array(z.object({ skill: z.string(), responses: z.number().int(), scoreRate: z.number().nullable() })),
+    groups: z.array(summarySchema.extend({ key: z.string(), label: z.string() })).nullable(),
+  })
+  .meta({ id: 'QuestionnaireResults' });
+export const textAnswersSchema = z.object({
+  items: z.array(z.object({ questionId: z.uuid(), prompt: z.string(), text: z.string(), cohortId: z.uuid().nullable(), moduleId: z.uuid().nullable(), submittedOn: z.string().nullable() })),
+});

@@ -231,6 +231,51 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/respond/not-a-real-token-at-all-xxxxxxxx' })).json().code, 'questionnaire_link_invalid');
   });
 
+  test('results: per question, per skill, per cohort; free text; CSV; trainers read their cohorts only', async () => {
+    const quiz = await buildQuiz();
+    await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/publish`, as: org.as.admin });
+    await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/distributions`, as: org.as.admin, payload: { targetType: 'cohort', targetId: cohortId, trigger: 'now', audience: 'learners' } });
+    const mails = await t.db.selectFrom('outbox_mails').select(['to_address', 'text_body']).where('organisation_id', '=', org.organisation.id).orderBy('created_at', 'desc').limit(2).execute();
+    const tokens = tokensFromOutbox(mails);
+    const [o1, o2, o3] = quiz.q2.options.map((o: { id: string }) => o.id);
+    const r1 = await t.request({ method: 'POST', url: `/api/v1/respond/${tokens.get(org.learner.email.toLowerCase())}/submit`, payload: { answers: [{ questionId: quiz.q1.id, value: 'rows' }, { questionId: quiz.q2.id, value: [o1, o2] }] } });
+    assert.equal(r1.statusCode, 201, r1.body);
+    const r2 = await t.request({ method: 'POST', url: `/api/v1/respond/${tokens.get(learner2Email.toLowerCase())}/submit`, payload: { answers: [{ questionId: quiz.q1.id, value: 'file' }, { questionId: quiz.q2.id, value: [o1, o3] }, { questionId: quiz.q3.id, value: 'Je confonds =SUM et SUM' }] } });
+    assert.equal(r2.statusCode, 201, r2.body);
+
+    const res = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results?groupBy=cohort`, as: org.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json();
+    assert.deepEqual(body.summary, { responses: 2, meanScoreRate: 0.5, passRate: 0.5, satisfaction: null });
+    const q1 = body.questions.find((q: { questionId: string }) => q.questionId === quiz.q1.id);
+    assert.deepEqual(q1.distribution.map((d: { count: number }) => d.count), [1, 1]);
+    assert.equal(q1.successRate, 0.5);
+    assert.deepEqual(body.skills, [{ skill: 'sql', responses: 2, scoreRate: 0.5 }, { skill: 'stats', responses: 2, scoreRate: 0.5 }]);
+    assert.deepEqual(body.groups.map((g: { label: string; responses: number }) => [g.label, g.responses]), [['DA-2026', 2]]);
+
+    const text = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results/text?q=sum`, as: org.as.admin });
+    assert.deepEqual(text.json().items.map((i: { text: string }) => i.text), ['Je confonds =SUM et SUM']);
+
+    const csv = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results.csv`, as: org.as.admin });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.headers['content-type'] as string, /text\/csv/);
+    const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+    assert.equal(lines.length, 1 + 5, 'header + 2 + 3 answers');
+    assert.ok(lines.some((l) => l.includes('Je confonds =SUM et SUM')));
+    const agg = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results.csv?kind=aggregates`, as: org.as.admin });
+    assert.match(agg.body, /SELECT returns…,single,2,,,0\.5,0\.5,,rows: 1 \| a file: 1/);
+
+    // The cohort's trainer sees both responses; a trainer of no cohort sees none; learners are refused.
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results`, as: org.as.trainer })).json().summary.responses, 2);
+    const stranger = await makePerson(t.db, org.organisation.id, ['trainer']);
+    const { sessionHeaders } = await import('../../../test/factories.ts');
+    const strangerAs = await sessionHeaders(t.db, org.organisation.id, stranger.id);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results`, as: strangerAs })).json().summary.responses, 0);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results.csv`, as: strangerAs })).body.replace(/^\uFEFF/, '').trim().split('\r\n').length, 1);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results`, as: org.as.learner })).statusCode, 403);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results`, as: other.as.admin })).statusCode, 404);
+  });
+
   test('anonymous satisfaction at the end of a session: sent by the job when due, no stored link between response and person; reminders', async () => {
     const created = (await t.request({ method: 'POST', url: '/api/v1/questionnaires/from-template', as: org.as.admin, payload: { key: 'end_of_session_satisfaction', locale: 'en' } })).json();
     await t.request({ method: 'POST', url: `/api/v1/questionnaires/${created.id}/publish`, as: org.as.admin });
