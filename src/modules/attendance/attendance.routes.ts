@@ -28,6 +28,8 @@ import {
   signingLinkViewSchema,
   signWithLinkSchema,
   signWithQrSchema,
+  qrScanSchema,
+  qrScanResultSchema,
   trainerSignatureSchema,
 } from './attendance.schemas.ts';
 import { getAttendanceSheet, getRoster } from './get-attendance-sheet.ts';
@@ -42,6 +44,7 @@ import { signAsTrainer } from './sign-as-trainer.ts';
 import { signAtKiosk } from './sign-at-kiosk.ts';
 import { signWithLink } from './sign-with-link.ts';
 import { signWithQr } from './sign-with-qr.ts';
+import { scanQrCode } from './scan-qr-code.ts';
 import { verifyEvidence } from './verify-evidence.ts';
 
 const signResponses = { 200: signatureProofSchema, 201: signatureProofSchema, ...problemResponses, 410: problemSchema };
@@ -67,6 +70,11 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       const proof = await signWithQr(deps, requireCtx(req), req.body, req.cookies[SESSION_COOKIE]);
       return reply.code(proof.replayed ? 200 : 201).send(proof);
     },
+  );
+  app.post(
+    '/sign/qr/scan',
+    { schema: { tags, summary: 'Present a scanned QR code: checked now, answered with a 5-minute ticket to sign with (signed-in learner)', body: qrScanSchema, response: { 200: qrScanResultSchema, ...problemResponses } } },
+    (req) => scanQrCode(deps, requireCtx(req), req.body.token),
   );
   app.get(
     '/sign/link',

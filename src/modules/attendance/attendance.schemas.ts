@@ -21,7 +21,18 @@ export const geolocationSchema = z
 export const strokesSchema = signatureStrokesSchema.meta({ id: 'SignatureStrokes', description: 'Pen strokes as captured (canvas pixels, ms); the server renders the PNG itself' });
 
 export const signWithLinkSchema = z.strictObject({ token: z.string().min(20).max(200), strokes: strokesSchema, geolocation: geolocationSchema.nullable().optional() });
-export const signWithQrSchema = z.strictObject({ token: z.string().min(20).max(400), strokes: strokesSchema, geolocation: geolocationSchema.nullable().optional() });
+export const signWithQrSchema = z
+  .strictObject({
+    token: z.string().min(20).max(400).optional().meta({ description: 'a current QR token (one step)' }),
+    ticket: z.string().min(20).max(1000).optional().meta({ description: 'the ticket from POST /sign/qr/scan (valid 5 minutes)' }),
+    strokes: strokesSchema,
+    geolocation: geolocationSchema.nullable().optional(),
+  })
+  .refine((v) => (v.token === undefined) !== (v.ticket === undefined), { message: 'send either the scanned token or the ticket from /sign/qr/scan, not both', path: ['ticket'] });
+export const qrScanSchema = z.strictObject({ token: z.string().min(20).max(400) });
+export const qrScanResultSchema = z
+  .object({ sessionId: z.uuid(), ticket: z.string(), scannedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
+  .meta({ id: 'QrScanTicket' });
 export const kioskSignSchema = z.strictObject({ personId: z.uuid(), strokes: strokesSchema });
 export const trainerSignatureSchema = z.strictObject({ strokes: strokesSchema });
 export const linkTokenQuerySchema = z.object({ token: z.string().min(20).max(200) });

@@ -369,4 +369,45 @@ describe('attendance: signing, marks, lock, amendments, proof', () => {
     const direct = await verifyEvidence(t.db, f.organisation.id);
     assert.equal(direct.firstProblem?.seq, victim.seq);
   });
+
+  test('QR scan: the code is checked when scanned; the 5-minute ticket lets the learner take their time, for them only', async () => {
+    t.clock.set('2026-03-09T08:30:01Z');
+    const own = await makeSession(t.db, f.organisation.id, f.cohort.id, [f.trainer.id], '2026-03-09', '09:00', '12:30');
+    const { sessionHeaders } = await import('../../../test/factories.ts');
+    const { makePerson } = await import('../../../test/factories.ts');
+    const fresh = await makePerson(t.db, f.organisation.id, ['learner'], { givenName: 'Scan', familyName: 'Ticket' });
+    await t.db.insertInto('enrolments').values({ organisation_id: f.organisation.id, cohort_id: f.cohort.id, person_id: fresh.id }).execute();
+    const scanner = await sessionHeaders(t.db, f.organisation.id, fresh.id);
+    const learner2 = await sessionHeaders(t.db, f.organisation.id, f.learners[1]!.id);
+    const code = (await t.request({ method: 'GET', url: url(`/sessions/${own.id}/qr`), as: f.as.trainer })).json();
+    const scanned = await t.request({ method: 'POST', url: url('/sign/qr/scan'), as: scanner, payload: { token: code.token } });
+    assert.equal(scanned.statusCode, 200, scanned.body);
+    const { ticket, expiresAt, sessionId } = scanned.json();
+    assert.equal(sessionId, own.id);
+    assert.equal(expiresAt, '2026-03-09T08:35:01.000Z');
+
+    // The projected code has long rotated: the ticket still works 4 minutes later…
+    t.clock.set('2026-03-09T08:34:00Z');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { token: code.token, strokes: sampleStrokes() } })).statusCode, 410);
+    // …but never for someone else, nor as a token, nor altered, nor both at once.
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr'), as: learner2, payload: { ticket, strokes: sampleStrokes() } })).json().code, 'qr_token_invalid');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { token: ticket, strokes: sampleStrokes() } })).json().code, 'qr_token_invalid');
+    const [prefix, body, mac] = ticket.split('.');
+    const longer = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), exp: Date.parse('2026-03-09T00:00:00Z') })).toString('base64url');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { ticket: `${prefix}.${longer}.${mac}`, strokes: sampleStrokes() } })).json().code, 'qr_token_invalid');
+    const both = await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { token: code.token, ticket, strokes: sampleStrokes() } });
+    assert.equal(both.statusCode, 400);
+    const signed = await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { ticket, strokes: sampleStrokes() } });
+    assert.equal(signed.statusCode, 201, signed.body);
+    const entry = await t.db.selectFrom('evidence_entries').select('payload').where(sql<boolean>`payload->>'signatureId' = ${signed.json().signatureId}`).executeTakeFirstOrThrow();
+    assert.equal((entry.payload as any).authentication.qrScannedAt, '2026-03-09T08:30:01.000Z');
+    assert.match((entry.payload as any).authentication.qrTicketSha256, /^[0-9a-f]{64}$/);
+
+    // Expired ticket; a stale code cannot even be scanned; not signed in → 401.
+    t.clock.set('2026-03-09T08:35:01Z');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr'), as: scanner, payload: { ticket, strokes: sampleStrokes() } })).json().code, 'qr_token_expired');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr/scan'), as: scanner, payload: { token: code.token } })).json().code, 'qr_token_expired');
+    assert.equal((await t.request({ method: 'POST', url: url('/sign/qr/scan'), payload: { token: code.token } })).statusCode, 401);
+  });
+
 });

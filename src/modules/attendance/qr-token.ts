@@ -62,3 +62,47 @@ export function qrWindowBounds(window: number, rotationSeconds: number, graceSec
   const rotatesAt = new Date((window + 1) * rotationSeconds * 1000);
   return { rotatesAt, validUntil: new Date(rotatesAt.getTime() + graceSeconds * 1000) };
 }
+
+/**
+ * A scan ticket: what the learner's page gets back when it presents a current
+ * QR token (`POST /sign/qr/scan`). It proves "this person scanned a current
+ * code of this session at window w" and lets them take the time to draw their
+ * signature. Bound to the session and the person, short-lived, and MACed with
+ * the same key under another domain, so a ticket is never a token and a token
+ * is never a ticket.
+ */
+export interface QrTicketPayload {
+  s: string;
+  p: string;
+  w: number;
+  /** When it was scanned and when the ticket stops being accepted, epoch ms. */
+  at: number;
+  exp: number;
+}
+
+const TICKET_PREFIX = 'qt1';
+
+function ticketMac(key: Buffer, body: string): Buffer {
+  return createHmac('sha256', key).update(`ticket:${body}`).digest();
+}
+
+export function createQrTicket(key: Buffer, payload: QrTicketPayload): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${TICKET_PREFIX}.${body}.${ticketMac(key, body).toString('base64url')}`;
+}
+
+/** The payload of an authentic ticket, or null (malformed, forged, or another key). Expiry is the caller's check. */
+export function readQrTicket(key: Buffer, ticket: string): QrTicketPayload | null {
+  const m = /^qt1\.([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{43})$/.exec(ticket);
+  if (!m) return null;
+  const expected = ticketMac(key, m[1]!);
+  const given = Buffer.from(m[2]!, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const p = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8')) as QrTicketPayload;
+    const ok = typeof p.s === 'string' && typeof p.p === 'string' && Number.isSafeInteger(p.w) && Number.isSafeInteger(p.at) && Number.isSafeInteger(p.exp);
+    return ok ? p : null;
+  } catch {
+    return null;
+  }
+}

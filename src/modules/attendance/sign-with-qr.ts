@@ -7,11 +7,10 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
 import { loadAttendanceSession } from './attendance-session.ts';
 import { findQrKey } from './qr-key.ts';
-import { isQrTokenAuthentic, peekQrToken, qrTokenTiming } from './qr-token.ts';
+import { isQrTokenAuthentic, peekQrToken, qrTokenTiming, readQrTicket } from './qr-token.ts';
 import { type Geolocation, recordSignature, sha256Hex, type SignatureProof } from './record-signature.ts';
+import { qrTokenInvalid as invalid } from './scan-qr-code.ts';
 import { renderSignaturePng, type SignatureStrokes } from './signature-strokes.ts';
-
-const invalid = () => new AppError('qr_token_invalid', 'This QR code is not valid for any session you can sign: scan the code projected in the room again.');
 
 /**
  * A learner signs after scanning the projected QR code. They must be signed in
@@ -21,29 +20,47 @@ const invalid = () => new AppError('qr_token_invalid', 'This QR code is not vali
  * This is also the only self-signing path for a signed-in learner: there is
  * deliberately no "sign from my account" endpoint without the code, as it
  * would prove nothing about presence.
+ *
+ * The page normally scans first (`scanQrCode`) and signs with the ticket it got,
+ * so the learner may take minutes to draw; a current token is still accepted
+ * directly (one step, for clients that sign at once).
  */
 export async function signWithQr(
   deps: { db: Db; clock: Clock },
   ctx: Ctx,
-  input: { token: string; strokes: SignatureStrokes; geolocation?: Geolocation | null },
+  input: { token?: string; ticket?: string; strokes: SignatureStrokes; geolocation?: Geolocation | null },
   sessionCookie: string | undefined,
 ): Promise<SignatureProof> {
   const actor = ctx.actor;
   if (actor.kind !== 'person') throw new AppError('forbidden', 'Signing by QR code is for a signed-in person, not an API key.');
-  const payload = peekQrToken(input.token);
-  if (!payload) throw invalid();
+  const token = input.token ?? null;
+  const payload = token ? peekQrToken(token) : null;
+  if (token && !payload) throw invalid();
   const rendered = renderSignaturePng(input.strokes);
   const result = await withTenant(deps.db, actor.organisationId, async (trx) => {
     const now = deps.clock.now();
     const key = await findQrKey(trx, actor.organisationId);
-    // A code of another organisation fails here (other key), and so does an altered session id.
-    if (!key || !isQrTokenAuthentic(key, input.token)) throw invalid();
-    const loaded = await loadAttendanceSession(trx, payload.s);
+    if (!key) throw invalid();
+    let scan: { sessionId: string; window: number; scannedAt: string | null; proofSha256: string };
+    if (token && payload) {
+      // A code of another organisation fails here (other key), and so does an altered session id.
+      if (!isQrTokenAuthentic(key, token)) throw invalid();
+      scan = { sessionId: payload.s, window: payload.w, scannedAt: null, proofSha256: sha256Hex(token) };
+    } else {
+      const ticket = readQrTicket(key, input.ticket ?? '');
+      // A ticket is bound to the person who scanned: another person's ticket proves nothing about them.
+      if (!ticket || ticket.p !== actor.personId) throw invalid();
+      if (now.getTime() >= ticket.exp) throw new AppError('qr_token_expired', 'More than 5 minutes have passed since you scanned the code: scan the code projected now.');
+      scan = { sessionId: ticket.s, window: ticket.w, scannedAt: new Date(ticket.at).toISOString(), proofSha256: sha256Hex(input.ticket!) };
+    }
+    const loaded = await loadAttendanceSession(trx, scan.sessionId);
     if (!loaded) throw invalid();
     if (!loaded.settings.methods.qr) throw new AppError('signing_method_disabled', 'Signing by QR code is disabled for this program.');
-    const timing = qrTokenTiming(payload, now, loaded.settings.qrRotationSeconds, loaded.settings.qrGraceSeconds);
-    if (timing === 'expired') throw new AppError('qr_token_expired', 'This QR code has expired (codes change every few seconds): scan the code projected now.');
-    if (timing === 'future') throw invalid();
+    if (payload) {
+      const timing = qrTokenTiming(payload, now, loaded.settings.qrRotationSeconds, loaded.settings.qrGraceSeconds);
+      if (timing === 'expired') throw new AppError('qr_token_expired', 'This QR code has expired (codes change every few seconds): scan the code projected now.');
+      if (timing === 'future') throw invalid();
+    }
     return recordSignature(trx, {
       loaded,
       personId: actor.personId,
@@ -52,8 +69,8 @@ export async function signWithQr(
       authentication: {
         via: actor.method === 'magic_link' ? 'magic_link_session' : 'password_session',
         sessionSha256: sessionCookie ? sha256Hex(hashToken(sessionCookie)) : null,
-        qrWindow: payload.w,
-        qrTokenSha256: sha256Hex(input.token),
+        qrWindow: scan.window,
+        ...(scan.scannedAt ? { qrScannedAt: scan.scannedAt, qrTicketSha256: scan.proofSha256 } : { qrTokenSha256: scan.proofSha256 }),
       },
       meta: ctx.meta,
       rendered,
