@@ -14,6 +14,7 @@ import type {
   qrCodeSchema,
   rosterSchema,
   signatureProofSchema,
+  qrScanResultSchema,
   signingLinksResultSchema,
   signingLinkViewSchema,
   strokesSchema,
@@ -50,6 +51,7 @@ export type OutboxMail = z.infer<typeof outboxMailSchema>;
 // Attendance, documents and absences (issue 3).
 export type SignatureStrokes = z.input<typeof strokesSchema>;
 export type SignatureProof = z.infer<typeof signatureProofSchema>;
+export type QrScanTicket = z.infer<typeof qrScanResultSchema>;
 export type SigningLinkView = z.infer<typeof signingLinkViewSchema>;
 export type QrCode = z.infer<typeof qrCodeSchema>;
 export type AttendanceRecord = z.infer<typeof attendanceRecordSchema>;

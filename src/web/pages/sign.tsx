@@ -3,7 +3,7 @@ import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { ApiError, api } from '../api/client.ts';
-import type { Session, SignatureProof, SignatureStrokes, SigningLinkView } from '../api/types.ts';
+import type { QrScanTicket, Session, SignatureProof, SignatureStrokes, SigningLinkView } from '../api/types.ts';
 import { LanguageSwitch } from '../components/layout.tsx';
 import { SignaturePad } from '../components/signature-pad.tsx';
 import { ErrorAlert, Loading } from '../components/states.tsx';
@@ -258,12 +258,34 @@ export function SignQrPage() {
       {proof ? (
         <Signed signedAt={proof.signedAt} timezone={timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} />
       ) : (
-        <>
-          <Text size="sm">{t('sign.qrHelp')}</Text>
-          <SignForm submit={(strokes) => api.post<SignatureProof>('/sign/qr', { token, strokes })} onSigned={setProof} />
-        </>
+        <QrScanThenSign token={token} onSigned={setProof} />
       )}
     </SigningFrame>
+  );
+}
+
+/**
+ * The scanned code is presented to the server at once (it is only current for
+ * a few seconds); the answer is a ticket valid for 5 minutes, which the
+ * signature is sent with: the learner can take their time to draw.
+ */
+function QrScanThenSign({ token, onSigned }: { token: string; onSigned: (proof: SignatureProof) => void }) {
+  const { t } = useTranslation();
+  const scan = useApi(() => api.post<QrScanTicket>('/sign/qr/scan', { token }), [token]);
+  if (scan.loading) return <Loading />;
+  if (scan.error || !scan.data) {
+    return (
+      <Alert color="red.9" variant="outline" title={errorMessage(scan.error, t)} role="alert" data-testid="sign-problem">
+        {t('sign.qrScanAgain')}
+      </Alert>
+    );
+  }
+  const ticket = scan.data.ticket;
+  return (
+    <>
+      <Text size="sm">{t('sign.qrHelp')}</Text>
+      <SignForm submit={(strokes) => api.post<SignatureProof>('/sign/qr', { ticket, strokes })} onSigned={onSigned} />
+    </>
   );
 }
 
