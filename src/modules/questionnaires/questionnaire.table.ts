@@ -184,7 +184,22 @@ export interface QuestionnaireAnswersTable {
   max_score: ColumnType<string | null, number | string | null | undefined, number | string | null>;
 }
 
+export interface ImprovementActionsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  unit_type: 'cohort' | 'module';
+  unit_id: string;
+  metric: 'success' | 'satisfaction';
+  finding: Generated<string>;
+  description: string;
+  due_on: string | null;
+  status: Generated<'open' | 'done'>;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
 export interface QuestionnaireTables {
+  improvement_actions: ImprovementActionsTable;
   questionnaires: QuestionnairesTable;
   question_banks: QuestionBanksTable;
   questionnaire_sections: QuestionnaireSectionsTable;

@@ -28,6 +28,12 @@ import {
   questionSchema,
   questionUpdateSchema,
   exportQuerySchema,
+  improvementActionCreateSchema,
+  improvementActionListQuerySchema,
+  improvementActionListSchema,
+  improvementActionSchema,
+  strugglingQuerySchema,
+  strugglingSchema,
   respondentViewSchema,
   resultsQuerySchema,
   resultsSchema,
@@ -49,6 +55,8 @@ import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { exportResultsCsv } from './export-results.ts';
+import { findStrugglingUnits } from './find-struggling-units.ts';
+import { listImprovementActions, recordImprovementAction } from './record-improvement-action.ts';
 import { getResults, listTextAnswers } from './get-results.ts';
 import { isOrgWide } from '../../platform/auth/actor.ts';
 
@@ -115,6 +123,16 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
     const { fileName, csv } = await exportResultsCsv(db, requireCtx(req), req.params.id, req.query);
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csv);
   });
+
+  app.get('/questionnaires/insights/struggling', { schema: { tags, summary: 'Cohorts and modules significantly below the organisation (quiz success or satisfaction), with the test, n, p, q and the reason in words', querystring: strugglingQuerySchema, response: r(strugglingSchema) } }, (req) =>
+    findStrugglingUnits(db, requireCtx(req), req.query),
+  );
+  app.get('/questionnaires/insights/actions', { schema: { tags, summary: 'Improvement actions recorded against cohorts and modules', querystring: improvementActionListQuerySchema, response: r(improvementActionListSchema) } }, (req) =>
+    listImprovementActions(db, requireCtx(req), req.query),
+  );
+  app.post('/questionnaires/insights/actions', { schema: { tags, summary: 'Record an improvement action (Qualiopi) against a cohort or module', body: improvementActionCreateSchema, response: { 201: improvementActionSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await recordImprovementAction(db, requireCtx(req), req.body)),
+  );
 
   // The respondent's personal link: no account, the token is the capability.
   app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>

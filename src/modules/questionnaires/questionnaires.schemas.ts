@@ -282,3 +282,46 @@ export const resultsSchema = z
 export const textAnswersSchema = z.object({
   items: z.array(z.object({ questionId: z.uuid(), prompt: z.string(), text: z.string(), cohortId: z.uuid().nullable(), moduleId: z.uuid().nullable(), submittedOn: z.string().nullable() })),
 });
+
+// Struggling units and improvement actions ------------------------------------------------
+
+export const strugglingQuerySchema = z.object({ from: dateParam.optional(), to: dateParam.optional(), locale: z.enum(['fr', 'en']).optional() });
+export const strugglingSchema = z
+  .object({
+    method: z.string(),
+    minimumRespondents: z.number().int(),
+    units: z.array(
+      z.object({
+        unitType: z.enum(['cohort', 'module']),
+        unitId: z.uuid(),
+        label: z.string(),
+        metric: z.enum(['success', 'satisfaction']),
+        n: z.number().int(),
+        rate: z.number(),
+        baseline: z.number(),
+        baselineN: z.number().int(),
+        test: z.enum(['two_proportion_z', 'fisher_exact', 'welch_t']),
+        statistic: z.number().nullable(),
+        p: z.number(),
+        q: z.number(),
+        flagged: z.boolean(),
+        reason: z.string(),
+        actions: z.number().int(),
+      }),
+    ),
+    belowMinimum: z.array(z.object({ unitType: z.enum(['cohort', 'module']), unitId: z.uuid(), label: z.string(), metric: z.enum(['success', 'satisfaction']), n: z.number().int() })),
+  })
+  .meta({ id: 'StrugglingUnits' });
+export const improvementActionCreateSchema = z.strictObject({
+  unitType: z.enum(['cohort', 'module']),
+  unitId: z.uuid(),
+  metric: z.enum(['success', 'satisfaction']),
+  finding: z.string().max(2000).optional(),
+  description: text(5000),
+  dueOn: dateParam.optional(),
+});
+export const improvementActionSchema = z
+  .object({ id: z.uuid(), unitType: z.enum(['cohort', 'module']), unitId: z.uuid(), metric: z.enum(['success', 'satisfaction']), finding: z.string(), description: z.string(), dueOn: z.string().nullable(), status: z.enum(['open', 'done']), createdAt: z.iso.datetime() })
+  .meta({ id: 'ImprovementAction' });
+export const improvementActionListQuerySchema = z.object({ unitType: z.enum(['cohort', 'module']).optional(), unitId: z.uuid().optional() });
+export const improvementActionListSchema = z.object({ items: z.array(improvementActionSchema) });

@@ -1,0 +1,163 @@
+import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { type Tx, withTenant } from '../../platform/db/tenant.ts';
+import { responseSatisfaction } from './aggregate-answers.ts';
+import { toQuestionDef } from './questionnaire.repository.ts';
+import { benjaminiHochberg, compareProportions, mean, type TestResult, welchTTest } from './statistics.ts';
+
+/** Units with fewer respondents are not tested (and never flagged). */
+export const MIN_RESPONDENTS = 8;
+/** False discovery rate controlled across every unit tested in one run (Benjamini–Hochberg). */
+export const FDR = 0.05;
+
+type Metric = 'success' | 'satisfaction';
+type UnitType = 'cohort' | 'module';
+interface Observation {
+  cohortId: string | null;
+  moduleId: string | null;
+  /** success: 0/1; satisfaction: 0–1 */
+  value: number;
+}
+
+const TEST_NAMES = {
+  fr: { two_proportion_z: 'test z de deux proportions', fisher_exact: 'test exact de Fisher', welch_t: 'test t de Welch' },
+  en: { two_proportion_z: 'two-proportion z-test', fisher_exact: "Fisher's exact test", welch_t: "Welch's t-test" },
+} as const;
+
+function formatNumber(x: number, locale: 'fr' | 'en', digits: number): string {
+  return new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(x);
+}
+function formatP(p: number, locale: 'fr' | 'en'): string {
+  if (p < 0.001) return locale === 'fr' ? '< 0,001' : '< 0.001';
+  return formatNumber(p, locale, p < 0.01 ? 3 : 2);
+}
+
+/** The reason in words, e.g. "module SQL : réussite 48 % contre 71 % en référence, n = 26, p = 0,01". */
+export function describeFinding(o: { unitType: UnitType; label: string; metric: Metric; rate: number; baseline: number; n: number; p: number; q: number; test: TestResult['test'] }, locale: 'fr' | 'en'): string {
+  const pct = (x: number) => `${formatNumber(Math.round(x * 100), locale, 0)}${locale === 'fr' ? ' %' : '%'}`;
+  const sat = (x: number) => formatNumber(1 + x * 4, locale, 1);
+  if (locale === 'fr') {
+    const unit = o.unitType === 'cohort' ? 'cohorte' : 'module';
+    const what = o.metric === 'success' ? `réussite ${pct(o.rate)} contre ${pct(o.baseline)} en référence` : `satisfaction ${sat(o.rate)}/5 contre ${sat(o.baseline)}/5 en référence`;
+    return `${unit} ${o.label} : ${what}, n = ${o.n}, p = ${formatP(o.p, 'fr')} (${TEST_NAMES.fr[o.test]} ; q = ${formatP(o.q, 'fr')} après Benjamini-Hochberg)`;
+  }
+  const what = o.metric === 'success' ? `success ${pct(o.rate)} vs ${pct(o.baseline)} baseline` : `satisfaction ${sat(o.rate)}/5 vs ${sat(o.baseline)}/5 baseline`;
+  return `${o.unitType} ${o.label}: ${what}, n=${o.n}, p=${formatP(o.p, 'en')} (${TEST_NAMES.en[o.test]}; q=${formatP(o.q, 'en')} after Benjamini-Hochberg)`;
+}
+
+async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date | null): Promise<Observation[]> {
+  const kinds = metric === 'success' ? (['quiz', 'positioning'] as const) : (['satisfaction_hot', 'satisfaction_cold'] as const);
+  let q = trx
+    .selectFrom('questionnaire_responses as r')
+    .innerJoin('questionnaires as q', (j) => j.onRef('q.organisation_id', '=', 'r.organisation_id').onRef('q.id', '=', 'r.questionnaire_id'))
+    .select(['r.id', 'r.questionnaire_id', 'r.cohort_id', 'r.module_id', 'r.score', 'r.max_score', 'r.passed'])
+    .where('r.status', '=', 'submitted')
+    .where('q.kind', 'in', [...kinds]);
+  if (from) q = q.where('r.submitted_at', '>=', from);
+  if (to) q = q.where('r.submitted_at', '<', to);
+  const rows = await q.execute();
+  if (metric === 'success') {
+    return rows
+      .filter((r) => r.max_score !== null && Number(r.max_score) > 0)
+      .map((r) => ({ cohortId: r.cohort_id, moduleId: r.module_id, value: (r.passed ?? Number(r.score) / Number(r.max_score) >= 0.5) ? 1 : 0 }));
+  }
+  if (rows.length === 0) return [];
+  const qids = [...new Set(rows.map((r) => r.questionnaire_id))];
+  const questions = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).execute()).map((row) => ({ qid: row.questionnaire_id!, def: toQuestionDef(row) }));
+  const answers = await trx.selectFrom('questionnaire_answers').select(['response_id', 'question_id', 'value']).where('response_id', 'in', rows.map((r) => r.id)).execute();
+  const byResponse = new Map<string, Map<string, unknown>>();
+  for (const a of answers) {
+    if (!byResponse.has(a.response_id)) byResponse.set(a.response_id, new Map());
+    byResponse.get(a.response_id)!.set(a.question_id, a.value);
+  }
+  const out: Observation[] = [];
+  for (const r of rows) {
+    const s = responseSatisfaction(questions.filter((x) => x.qid === r.questionnaire_id).map((x) => x.def), byResponse.get(r.id) ?? new Map());
+    if (s !== null) out.push({ cohortId: r.cohort_id, moduleId: r.module_id, value: s });
+  }
+  return out;
+}
+
+/**
+ * Cohorts and modules whose quiz success or satisfaction is significantly
+ * below the rest of the organisation. Each unit with at least MIN_RESPONDENTS
+ * responses is compared with all other responses of the organisation (success:
+ * Fisher's exact test when an expected count is below 5, else the
+ * two-proportion z-test; satisfaction: Welch's t-test; one-sided), then the
+ * p-values of every unit tested are adjusted together (Benjamini–Hochberg);
+ * a unit is flagged when q ≤ 0.05. Ranked by q, then p.
+ */
+export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: string | undefined; to?: string | undefined; locale?: 'fr' | 'en' | undefined }) {
+  assertOrgWide(ctx.actor);
+  const locale = query.locale ?? 'fr';
+  const from = query.from ? new Date(`${query.from}T00:00:00Z`) : null;
+  const to = query.to ? new Date(new Date(`${query.to}T00:00:00Z`).getTime() + 86_400_000) : null;
+  return withTenant(db, ctx.actor.organisationId, async (trx) => {
+    const tested: Array<{ unitType: UnitType; unitId: string; metric: Metric; n: number; rate: number; baseline: number; baselineN: number; result: TestResult }> = [];
+    const belowMinimum: Array<{ unitType: UnitType; unitId: string; metric: Metric; n: number }> = [];
+    for (const metric of ['success', 'satisfaction'] as const) {
+      const obs = await observations(trx, metric, from, to);
+      for (const unitType of ['cohort', 'module'] as const) {
+        const keyOf = (o: Observation) => (unitType === 'cohort' ? o.cohortId : o.moduleId);
+        const units = new Set(obs.map(keyOf).filter((k): k is string => !!k));
+        for (const unitId of units) {
+          const inside = obs.filter((o) => keyOf(o) === unitId).map((o) => o.value);
+          const outside = obs.filter((o) => keyOf(o) !== unitId).map((o) => o.value);
+          if (inside.length < MIN_RESPONDENTS || outside.length < 2) {
+            belowMinimum.push({ unitType, unitId, metric, n: inside.length });
+            continue;
+          }
+          const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+          const result = metric === 'success' ? compareProportions(sum(inside), inside.length, sum(outside), outside.length) : welchTTest(inside, outside);
+          tested.push({ unitType, unitId, metric, n: inside.length, rate: mean(inside), baseline: mean(outside), baselineN: outside.length, result });
+        }
+      }
+    }
+    const qs = benjaminiHochberg(tested.map((x) => x.result.p));
+    const labels = await unitLabels(trx, tested.map((x) => ({ unitType: x.unitType, unitId: x.unitId })).concat(belowMinimum));
+    const actions = await trx.selectFrom('improvement_actions').select(['unit_type', 'unit_id', 'metric']).select((eb) => eb.fn.countAll<string>().as('n')).groupBy(['unit_type', 'unit_id', 'metric']).execute();
+    const actionCount = (u: UnitType, id: string, m: Metric) => Number(actions.find((a) => a.unit_type === u && a.unit_id === id && a.metric === m)?.n ?? 0);
+    const units = tested
+      .map((x, i) => {
+        const q = qs[i]!;
+        const label = labels.get(x.unitId) ?? x.unitId;
+        const flagged = q <= FDR && x.rate < x.baseline;
+        return {
+          unitType: x.unitType,
+          unitId: x.unitId,
+          label,
+          metric: x.metric,
+          n: x.n,
+          rate: Math.round(x.rate * 10_000) / 10_000,
+          baseline: Math.round(x.baseline * 10_000) / 10_000,
+          baselineN: x.baselineN,
+          test: x.result.test,
+          statistic: x.result.statistic === null ? null : Math.round(x.result.statistic * 1000) / 1000,
+          p: x.result.p,
+          q,
+          flagged,
+          reason: describeFinding({ unitType: x.unitType, label, metric: x.metric, rate: x.rate, baseline: x.baseline, n: x.n, p: x.result.p, q, test: x.result.test }, locale),
+          actions: actionCount(x.unitType, x.unitId, x.metric),
+        };
+      })
+      .sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.q - b.q || a.p - b.p);
+    return {
+      method:
+        locale === 'fr'
+          ? `Chaque cohorte et chaque module ayant au moins ${MIN_RESPONDENTS} réponses est comparé au reste de l’organisation (réussite : test exact de Fisher si un effectif attendu est inférieur à 5, sinon test z de deux proportions ; satisfaction : test t de Welch ; tests unilatéraux). Les p-valeurs sont corrigées par Benjamini-Hochberg ; une unité est signalée si q ≤ ${formatNumber(FDR, 'fr', 2)}.`
+          : `Each cohort and module with at least ${MIN_RESPONDENTS} responses is compared with the rest of the organisation (success: Fisher's exact test when an expected count is below 5, else the two-proportion z-test; satisfaction: Welch's t-test; one-sided). P-values are adjusted with Benjamini-Hochberg; a unit is flagged when q ≤ ${FDR}.`,
+      minimumRespondents: MIN_RESPONDENTS,
+      units,
+      belowMinimum: belowMinimum.map((b) => ({ ...b, label: labels.get(b.unitId) ?? b.unitId })),
+    };
+  });
+}
+
+async function unitLabels(trx: Tx, units: Array<{ unitType: UnitType; unitId: string }>): Promise<Map<string, string>> {
+  const cohorts = [...new Set(units.filter((u) => u.unitType === 'cohort').map((u) => u.unitId))];
+  const modules = [...new Set(units.filter((u) => u.unitType === 'module').map((u) => u.unitId))];
+  const out = new Map<string, string>();
+  if (cohorts.length) for (const c of await trx.selectFrom('cohorts').select(['id', 'name']).where('id', 'in', cohorts).execute()) out.set(c.id, c.name);
+  if (modules.length) for (const m of await trx.selectFrom('modules').select(['id', 'title']).where('id', 'in', modules).execute()) out.set(m.id, m.title);
+  return out;
+}
