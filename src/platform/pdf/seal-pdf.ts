@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib';
 import { buildSignedData } from './cms.ts';
-import { readPkcs12 } from './read-pkcs12.ts';
+import { type Pkcs12Contents, readPkcs12 } from './read-pkcs12.ts';
 
 export interface SealPdfOptions {
   /** The organisation's PKCS#12 (see generateSealCertificate) and its passphrase. */
@@ -39,7 +39,7 @@ export async function sealPdf(pdfBytes: Uint8Array, options: SealPdfOptions): Pr
   if (Buffer.from(pdfBytes.buffer, pdfBytes.byteOffset, pdfBytes.byteLength).includes('/ByteRange')) {
     throw new SealPdfError('this PDF is already signed; sealing it again would invalidate that signature');
   }
-  const { privateKey, certificate, chain } = readPkcs12(options.p12, options.passphrase);
+  const { privateKey, certificate, chain } = openPkcs12(options.p12, options.passphrase);
 
   // The exact size of the CMS is known in advance (it depends only on key and
   // certificate sizes), so reserve it precisely: a dry run with a zero digest.
@@ -115,4 +115,23 @@ export async function sealPdf(pdfBytes: Uint8Array, options: SealPdfOptions): Pr
   if (cms.length > contentsLength) throw new SealPdfError('signature larger than its reserved space');
   out.write(cms.toString('hex').padEnd(contentsLength * 2, '0'), contentsAt + 1, 'latin1');
   return out;
+}
+
+/**
+ * Opening a PKCS#12 (key derivation, decryption, parsing) costs tens of
+ * milliseconds, as much as the rest of sealing a document: a batch of 300
+ * certificates opened the same file 300 times. The opened contents are kept per
+ * (file, passphrase) digest for the life of the process, a few entries at most.
+ */
+const openedPkcs12 = new Map<string, Pkcs12Contents>();
+
+function openPkcs12(p12: Uint8Array, passphrase: string): Pkcs12Contents {
+  const key = createHash('sha256').update(p12).update('\0').update(passphrase).digest('hex');
+  let contents = openedPkcs12.get(key);
+  if (!contents) {
+    contents = readPkcs12(p12, passphrase);
+    if (openedPkcs12.size >= 16) openedPkcs12.delete(openedPkcs12.keys().next().value!);
+    openedPkcs12.set(key, contents);
+  }
+  return contents;
 }
