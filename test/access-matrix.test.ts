@@ -64,6 +64,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'POST /api/v1/questionnaire-sections/:id/questions': { type: 'short_text', prompt: 'stolen' },
     'PATCH /api/v1/questions/:id': { prompt: 'stolen' },
     'POST /api/v1/questionnaires/:id/distributions': { targetType: 'cohort', targetId: a.ids.cohorts, trigger: 'now', audience: 'learners' },
+    'POST /api/v1/questionnaires/:id/import': { format: 'gift', content: '::Q:: Stolen? {=yes ~no}' },
     'POST /api/v1/analytics/models/:id/score': {},
     'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
     'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },

@@ -28,6 +28,8 @@ import {
   questionSchema,
   questionUpdateSchema,
   exportQuerySchema,
+  exportQuizQuerySchema,
+  importQuizSchema,
   improvementActionCreateSchema,
   improvementActionListQuerySchema,
   improvementActionListSchema,
@@ -55,6 +57,7 @@ import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { exportResultsCsv } from './export-results.ts';
+import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
 import { listImprovementActions, recordImprovementAction } from './record-improvement-action.ts';
 import { getResults, listTextAnswers } from './get-results.ts';
@@ -133,6 +136,14 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   app.post('/questionnaires/insights/actions', { schema: { tags, summary: 'Record an improvement action (Qualiopi) against a cohort or module', body: improvementActionCreateSchema, response: { 201: improvementActionSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await recordImprovementAction(db, requireCtx(req), req.body)),
   );
+
+  app.post('/questionnaires/:id/import', { schema: { tags, summary: 'Import quiz questions from GIFT or Moodle XML into a draft, as a new section (a syntax error gives line and column)', params: idParamsSchema, body: importQuizSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await importQuiz(db, requireCtx(req), req.params.id, req.body)),
+  );
+  app.get('/questionnaires/:id/export', { schema: { tags, summary: 'Export the quiz questions: GIFT (default), Moodle XML, or a QTI 3.0 package of the choice items (zip)', params: idParamsSchema, querystring: exportQuizQuerySchema, response: { 200: z.any(), ...problemResponses } } }, async (req, reply) => {
+    const file = await exportQuiz(db, requireCtx(req), req.params.id, req.query.format ?? 'gift');
+    return reply.header('content-type', file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
+  });
 
   // The respondent's personal link: no account, the token is the capability.
   app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>

@@ -325,3 +325,13 @@ export const improvementActionSchema = z
   .meta({ id: 'ImprovementAction' });
 export const improvementActionListQuerySchema = z.object({ unitType: z.enum(['cohort', 'module']).optional(), unitId: z.uuid().optional() });
 export const improvementActionListSchema = z.object({ items: z.array(improvementActionSchema) });
+
+// Interchange --------------------------------------------------------------------------------
+
+export const importQuizSchema = z.strictObject({
+  format: z.enum(['gift', 'moodle_xml']),
+  content: z.string().min(1).max(2_000_000),
+  sectionTitle: z.string().max(300).optional(),
+  skills: z.array(text(100)).max(20).optional(),
+});
+export const exportQuizQuerySchema = z.object({ format: z.enum(['gift', 'moodle_xml', 'qti']).optional() });

@@ -276,6 +276,46 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results`, as: other.as.admin })).statusCode, 404);
   });
 
+  test('interchange: import GIFT and Moodle XML into a draft, export GIFT, Moodle XML and QTI 3.0; syntax errors give line and column', async () => {
+    const { readFileSync } = await import('node:fs');
+    const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/questionnaires/${name}`, import.meta.url), 'utf8');
+    const as = org.as.admin;
+    const q = (await t.request({ method: 'POST', url: '/api/v1/questionnaires', as, payload: { kind: 'quiz', title: 'Bases de SQL' } })).json();
+    const gift = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/import`, as, payload: { format: 'gift', content: fixture('sql-basics.gift'), sectionTitle: 'GIFT', skills: ['sql'] } });
+    assert.equal(gift.statusCode, 201, gift.body);
+    const xml = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/import`, as, payload: { format: 'moodle_xml', content: fixture('sql-basics.moodle.xml'), sectionTitle: 'Moodle' } });
+    assert.equal(xml.statusCode, 201, xml.body);
+    assert.deepEqual(xml.json().sections.map((s: { title: string; questions: unknown[] }) => [s.title, s.questions.length]), [['', 0], ['GIFT', 8], ['Moodle', 6]]);
+    assert.deepEqual(gift.json().sections[1].questions[0].skills, ['sql']);
+
+    const broken = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/import`, as, payload: { format: 'gift', content: fixture('broken-unclosed.gift') } });
+    assert.equal(broken.statusCode, 422, broken.body);
+    assert.equal(broken.json().code, 'interchange_syntax');
+    assert.equal(broken.json().errors[0].line, 3);
+    assert.match(broken.json().detail, /line 3, column \d+/);
+    const brokenXml = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/import`, as, payload: { format: 'moodle_xml', content: fixture('broken-mismatch.moodle.xml') } });
+    assert.equal(brokenXml.json().errors[0].line, 5);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}`, as })).json().sections.length, 3, 'nothing imported from a broken file');
+
+    assert.equal((await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/publish`, as })).statusCode, 200);
+    const exported = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}/export?format=gift`, as });
+    assert.equal(exported.statusCode, 200);
+    const { parseGift } = await import('./interchange/gift.ts');
+    const back = parseGift(exported.body);
+    assert.equal(back.length, 14);
+    assert.deepEqual(back.slice(0, 8).map((i) => i.prompt), parseGift(fixture('sql-basics.gift')).map((i) => i.prompt));
+    const moodle = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}/export?format=moodle_xml`, as });
+    assert.match(moodle.headers['content-type'] as string, /application\/xml/);
+    assert.equal((moodle.body.match(/<question type=/g) ?? []).length, 14);
+    const qti = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}/export?format=qti`, as });
+    assert.equal(qti.headers['content-type'], 'application/zip');
+    const { unzipSync } = await import('fflate');
+    assert.equal(Object.keys(unzipSync(new Uint8Array(qti.rawPayload))).filter((f) => f.startsWith('items/')).length, 7, 'choice items only: 4 from the GIFT file (Q1, Q2, Q3 true/false, Q8) and 3 from the Moodle file');
+
+    assert.equal((await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/import`, as: org.as.learner, payload: { format: 'gift', content: '{}' } })).statusCode, 403);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}/export?format=gift`, as: other.as.admin })).statusCode, 404);
+  });
+
   test('anonymous satisfaction at the end of a session: sent by the job when due, no stored link between response and person; reminders', async () => {
     const created = (await t.request({ method: 'POST', url: '/api/v1/questionnaires/from-template', as: org.as.admin, payload: { key: 'end_of_session_satisfaction', locale: 'en' } })).json();
     await t.request({ method: 'POST', url: `/api/v1/questionnaires/${created.id}/publish`, as: org.as.admin });
