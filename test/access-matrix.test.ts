@@ -65,6 +65,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'PATCH /api/v1/questions/:id': { prompt: 'stolen' },
     'POST /api/v1/questionnaires/:id/distributions': { targetType: 'cohort', targetId: a.ids.cohorts, trigger: 'now', audience: 'learners' },
     'POST /api/v1/questionnaires/:id/import': { format: 'gift', content: '::Q:: Stolen? {=yes ~no}' },
+    'POST /api/v1/question-banks/:id/questions': { type: 'short_text', prompt: 'stolen' },
     'POST /api/v1/analytics/models/:id/score': {},
     'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
     'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },
@@ -160,6 +161,7 @@ describe('access-control matrix: A cannot reach B through any parametrised route
     // A questionnaire with one section and one question (the questionnaires module tests its own flows).
     const questionnaire = await post('/api/v1/questionnaires', { kind: 'quiz', title: `Questionnaire secret ${tag}` });
     const question = await post(`/api/v1/questionnaire-sections/${questionnaire.sections[0].id}/questions`, { type: 'short_text', prompt: `Question secrète ${tag}` });
+    const bank = await post('/api/v1/question-banks', { title: `Banque secrète ${tag}` });
     const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
     return {
       org,
@@ -184,8 +186,9 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         questionnaires: questionnaire.id,
         'questionnaire-sections': questionnaire.sections[0].id,
         questions: question.id,
+        'question-banks': bank.id,
       },
-      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`],
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`, `Banque secrète ${tag}`],
     };
   }
 

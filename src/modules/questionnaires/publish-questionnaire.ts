@@ -15,6 +15,12 @@ export async function publishQuestionnaire(db: Db, ctx: Ctx, id: string) {
     await getEditableQuestionnaire(trx, id);
     const loaded = (await loadQuestionnaire(trx, id))!;
     const problems = findPublishProblems(loaded.questionnaire.kind, loaded.questions.map(toQuestionDef), loaded.sections.filter((s) => s.draw).length);
+    for (const [i, s] of loaded.sections.entries()) {
+      if (!s.draw) continue;
+      const pool = await trx.selectFrom('questions').selectAll().where('bank_id', '=', s.draw.bankId).where('questionnaire_id', 'is', null).orderBy('position').execute();
+      if (pool.length < s.draw.count) problems.push({ path: `sections.${i}.draw.count`, message: `draws ${s.draw.count} questions from a bank that holds ${pool.length}` });
+      for (const p of findPublishProblems(loaded.questionnaire.kind, pool.map(toQuestionDef), 1)) problems.push({ ...p, path: `sections.${i}.draw.bank.${p.path}` });
+    }
     if (problems.length) throw new AppError('questionnaire_invalid', `This questionnaire cannot be published yet: ${problems.length} problem(s).`, { errors: problems });
     const now = new Date();
     await trx.updateTable('questionnaires').set({ status: 'published', published_at: now, updated_at: now }).where('id', '=', id).execute();

@@ -28,6 +28,9 @@ import {
   questionSchema,
   questionUpdateSchema,
   exportQuerySchema,
+  bankCreateSchema,
+  bankListSchema,
+  bankSchema,
   exportQuizQuerySchema,
   importQuizSchema,
   improvementActionCreateSchema,
@@ -57,6 +60,7 @@ import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { exportResultsCsv } from './export-results.ts';
+import { addBankQuestion, createQuestionBank, getQuestionBank, listQuestionBanks } from './question-banks.ts';
 import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
 import { listImprovementActions, recordImprovementAction } from './record-improvement-action.ts';
@@ -144,6 +148,13 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
     const file = await exportQuiz(db, requireCtx(req), req.params.id, req.query.format ?? 'gift');
     return reply.header('content-type', file.contentType).header('content-disposition', `attachment; filename="${file.fileName}"`).send(file.body);
   });
+
+  app.get('/question-banks', { schema: { tags, summary: 'Question banks (pools for random draws)', response: r(bankListSchema) } }, (req) => listQuestionBanks(db, requireCtx(req)));
+  app.post('/question-banks', { schema: { tags, summary: 'Create a question bank', body: bankCreateSchema, response: { 201: bankSchema, ...problemResponses } } }, async (req, reply) => reply.code(201).send(await createQuestionBank(db, requireCtx(req), req.body)));
+  app.get('/question-banks/:id', { schema: { tags, summary: 'A question bank with its questions', params: idParamsSchema, response: r(bankSchema) } }, (req) => getQuestionBank(db, requireCtx(req), req.params.id));
+  app.post('/question-banks/:id/questions', { schema: { tags, summary: 'Add a question to a bank (sections draw from it with { draw: { bankId, count } })', params: idParamsSchema, body: questionCreateSchema, response: { 201: questionSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await addBankQuestion(db, requireCtx(req), req.params.id, req.body)),
+  );
 
   // The respondent's personal link: no account, the token is the capability.
   app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>

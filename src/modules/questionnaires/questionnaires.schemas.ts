@@ -335,3 +335,9 @@ export const importQuizSchema = z.strictObject({
   skills: z.array(text(100)).max(20).optional(),
 });
 export const exportQuizQuerySchema = z.object({ format: z.enum(['gift', 'moodle_xml', 'qti']).optional() });
+
+// Question banks ---------------------------------------------------------------------------
+
+export const bankCreateSchema = z.strictObject({ title: text(300) });
+export const bankSchema = z.object({ id: z.uuid(), title: z.string(), createdAt: z.iso.datetime(), questions: z.array(questionSchema) }).meta({ id: 'QuestionBank' });
+export const bankListSchema = z.object({ items: z.array(z.object({ id: z.uuid(), title: z.string(), createdAt: z.iso.datetime(), questionCount: z.number().int() })) });

@@ -316,6 +316,52 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${q.id}/export?format=gift`, as: other.as.admin })).statusCode, 404);
   });
 
+  test('question banks: a section draws N random questions per respondent, kept across saves and scored; external contacts; resubmission by setting', async () => {
+    const as = org.as.admin;
+    const bank = (await t.request({ method: 'POST', url: '/api/v1/question-banks', as, payload: { title: 'Banque SQL' } })).json();
+    const bankQuestions: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const q = await t.request({ method: 'POST', url: `/api/v1/question-banks/${bank.id}/questions`, as, payload: { type: 'single', prompt: `Banque ${i}`, required: true, points: 1, skills: ['sql'], options: [{ id: 'ok', label: 'ok', correct: true }, { id: 'ko', label: 'ko' }] } });
+      assert.equal(q.statusCode, 201, q.body);
+      bankQuestions.push(q.json().id);
+    }
+    assert.equal((await t.request({ method: 'GET', url: '/api/v1/question-banks', as })).json().items.find((b: { id: string }) => b.id === bank.id).questionCount, 5);
+    const quiz = (await t.request({ method: 'POST', url: '/api/v1/questionnaires', as, payload: { kind: 'quiz', title: 'Tirage', settings: { allowResubmission: true } } })).json();
+    const tooMany = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/sections`, as, payload: { title: 'Tirage', draw: { bankId: bank.id, count: 6 } } });
+    assert.equal(tooMany.statusCode, 201);
+    const refused = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/publish`, as });
+    assert.equal(refused.statusCode, 422);
+    assert.match(refused.json().errors[0].message, /draws 6 questions from a bank that holds 5/);
+    await t.request({ method: 'PATCH', url: `/api/v1/questionnaire-sections/${tooMany.json().id}`, as, payload: { draw: { bankId: bank.id, count: 2 } } });
+    await t.request({ method: 'DELETE', url: `/api/v1/questionnaire-sections/${quiz.sections[0].id}`, as });
+    assert.equal((await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/publish`, as })).statusCode, 200);
+
+    const dist = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/distributions`, as, payload: { targetType: 'cohort', targetId: cohortId, trigger: 'now', audience: 'external', externalEmails: ['RH@Employeur.example'] } });
+    assert.equal(dist.statusCode, 201, dist.body);
+    assert.equal(dist.json().invitations, 1);
+    const mail = await t.db.selectFrom('outbox_mails').select(['to_address', 'text_body']).where('to_address', '=', 'rh@employeur.example').executeTakeFirstOrThrow();
+    const token = tokensFromOutbox([mail]).get('rh@employeur.example')!;
+    // Drawn at the first save, then kept.
+    const first = await t.request({ method: 'PUT', url: `/api/v1/respond/${token}/draft`, payload: { answers: [] } });
+    assert.equal(first.statusCode, 200, first.body);
+    const drawn = first.json().visibleQuestionIds as string[];
+    assert.equal(drawn.length, 2);
+    assert.ok(drawn.every((id) => bankQuestions.includes(id)));
+    const view = (await t.request({ method: 'GET', url: `/api/v1/respond/${token}` })).json();
+    assert.deepEqual(view.sections[0].questions.map((q: { id: string }) => q.id), drawn);
+    const notDrawn = bankQuestions.find((id) => !drawn.includes(id))!;
+    assert.equal((await t.request({ method: 'PUT', url: `/api/v1/respond/${token}/draft`, payload: { answers: [{ questionId: notDrawn, value: 'ok' }] } })).json().code, 'question_unknown');
+    const submitted = await t.request({ method: 'POST', url: `/api/v1/respond/${token}/submit`, payload: { answers: [{ questionId: drawn[0], value: 'ok' }, { questionId: drawn[1], value: 'ko' }] } });
+    assert.equal(submitted.statusCode, 201, submitted.body);
+    assert.equal(submitted.json().result.score, 1);
+    // allowResubmission: a second, different submission updates the response.
+    const resubmitted = await t.request({ method: 'POST', url: `/api/v1/respond/${token}/submit`, payload: { answers: [{ questionId: drawn[1], value: 'ok' }] } });
+    assert.equal(resubmitted.statusCode, 201, resubmitted.body);
+    assert.equal(resubmitted.json().result.score, 2);
+    const row = await t.db.selectFrom('questionnaire_responses').select(['submissions', 'score', 'person_id']).where('questionnaire_id', '=', quiz.id).executeTakeFirstOrThrow();
+    assert.deepEqual([row.submissions, Number(row.score), row.person_id], [2, 2, null]);
+  });
+
   test('anonymous satisfaction at the end of a session: sent by the job when due, no stored link between response and person; reminders', async () => {
     const created = (await t.request({ method: 'POST', url: '/api/v1/questionnaires/from-template', as: org.as.admin, payload: { key: 'end_of_session_satisfaction', locale: 'en' } })).json();
     await t.request({ method: 'POST', url: `/api/v1/questionnaires/${created.id}/publish`, as: org.as.admin });

@@ -55,9 +55,10 @@ export async function addQuestion(db: Db, ctx: Ctx, sectionId: string, input: Qu
 }
 
 async function getEditableQuestion(trx: Tx, id: string) {
-  const question = await trx.selectFrom('questions').selectAll().where('id', '=', id).where('questionnaire_id', 'is not', null).executeTakeFirst();
+  const question = await trx.selectFrom('questions').selectAll().where('id', '=', id).executeTakeFirst();
   if (!question) throw notFound('Question');
-  await getEditableQuestionnaire(trx, question.questionnaire_id!);
+  // A bank question stays editable (draws already made keep their own answers and scores).
+  if (question.questionnaire_id) await getEditableQuestionnaire(trx, question.questionnaire_id);
   return question;
 }
 
@@ -68,7 +69,7 @@ export async function updateQuestion(db: Db, ctx: Ctx, id: string, input: z.infe
     const set = questionColumns(input);
     let row = question;
     if (Object.keys(set).length > 0) row = await trx.updateTable('questions').set(set as never).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: 'questionnaire', subjectId: question.questionnaire_id!, payload: { action: 'question_updated', id } });
+    await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: question.questionnaire_id ? 'questionnaire' : 'question_bank', subjectId: (question.questionnaire_id ?? question.bank_id)!, payload: { action: 'question_updated', id } });
     return presentQuestion(row);
   });
 }
@@ -78,6 +79,6 @@ export async function deleteQuestion(db: Db, ctx: Ctx, id: string) {
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const question = await getEditableQuestion(trx, id);
     await trx.deleteFrom('questions').where('id', '=', id).execute();
-    await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: 'questionnaire', subjectId: question.questionnaire_id!, payload: { action: 'question_deleted', id } });
+    await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: question.questionnaire_id ? 'questionnaire' : 'question_bank', subjectId: (question.questionnaire_id ?? question.bank_id)!, payload: { action: 'question_deleted', id } });
   });
 }
