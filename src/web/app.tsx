@@ -13,6 +13,8 @@ import { DashboardPage } from './pages/dashboard.tsx';
 import { ImportPage } from './pages/import.tsx';
 import { LiveSessionPage, MyLiveSessionsPage } from './pages/live-session.tsx';
 import { MySessionsPage } from './pages/my-sessions.tsx';
+import { ModelCardPage, ModelsPage } from './pages/models.tsx';
+import { MyRiskPage, ObjectionsPage, RiskPage } from './pages/risk.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { OutboxMailPage, OutboxPage } from './pages/outbox.tsx';
 import { PeoplePage, PersonPage } from './pages/people.tsx';
@@ -96,6 +98,11 @@ export function App() {
             <Route path="my/calendar" element={<Only when={trainer}><CalendarPage mine /></Only>} />
             <Route path="my/cohorts" element={<Only when={trainer}><CohortsPage mine /></Only>} />
             <Route path="my/sessions" element={<MySessionsPage />} />
+            <Route path="analytics/risk" element={<Only when={trainer}><RiskPage /></Only>} />
+            <Route path="analytics/models" element={<Only when={isStaff}><ModelsPage /></Only>} />
+            <Route path="analytics/models/:id" element={<Only when={isStaff}><ModelCardPage /></Only>} />
+            <Route path="analytics/objections" element={<Only when={isStaff}><ObjectionsPage /></Only>} />
+            <Route path="my/risk" element={<MyRiskPage />} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

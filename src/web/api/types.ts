@@ -19,6 +19,19 @@ import type {
   signingLinkViewSchema,
   strokesSchema,
 } from '../../modules/attendance/attendance.schemas.ts';
+import type {
+  analyticsSettingsSchema,
+  modelVersionListSchema,
+  modelVersionSchema,
+  myRiskSchema,
+  objectionListSchema,
+  objectionSchema,
+  reviewSchema,
+  riskListSchema,
+  trainAcceptedSchema,
+  trainingJobSchema,
+} from '../../modules/analytics/analytics.schemas.ts';
+import type { getFairnessReport, getModelCard } from '../../modules/analytics/model-card.ts';
 import type { jobAcceptedSchema, jobSchema, verifyCodeResultSchema, verifyPdfResultSchema } from '../../modules/documents/documents.schemas.ts';
 
 /**
@@ -68,3 +81,23 @@ export type VerifyCodeResult = z.infer<typeof verifyCodeResultSchema>;
 export type VerifyPdfResult = z.infer<typeof verifyPdfResultSchema>;
 export type Justification = z.infer<typeof justificationSchema>;
 export type JustificationReviewed = z.infer<typeof justificationReviewedSchema>;
+
+// Disengagement risk analytics (issue 5).
+export type TrainingAccepted = z.infer<typeof trainAcceptedSchema>;
+export type TrainingJob = z.infer<typeof trainingJobSchema>;
+export type ModelVersion = z.infer<typeof modelVersionSchema>;
+export type ModelVersionList = z.infer<typeof modelVersionListSchema>;
+export type RiskList = z.infer<typeof riskListSchema>;
+export type RiskItem = RiskList['items'][number];
+export type RiskBand = RiskItem['band'];
+export type RiskReason = RiskItem['reasons'][number];
+export type RiskReview = z.infer<typeof reviewSchema>;
+export type ReviewAction = RiskReview['action'];
+export type RiskObjection = z.infer<typeof objectionSchema>;
+export type ObjectionList = z.infer<typeof objectionListSchema>;
+export type MyRisk = z.infer<typeof myRiskSchema>;
+export type AnalyticsSettings = z.infer<typeof analyticsSettingsSchema>;
+export type ModelCard = Awaited<ReturnType<typeof getModelCard>>;
+export type FairnessResult = Awaited<ReturnType<typeof getFairnessReport>>;
+export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low'];
+export const REVIEW_ACTIONS: readonly ReviewAction[] = ['contacted', 'plan_agreed', 'no_action', 'prediction_wrong'];

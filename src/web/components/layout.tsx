@@ -23,11 +23,15 @@ const NAV: NavItem[] = [
   { to: '/imports', label: 'nav.imports', roles: isStaff },
   { to: '/api-keys', label: 'nav.apiKeys', roles: (r) => r.includes('admin') },
   { to: '/outbox', label: 'nav.outbox', roles: isStaff },
+  { to: '/analytics/risk', label: 'nav.risk', roles: (r) => isStaff(r) || r.includes('trainer') },
+  { to: '/analytics/models', label: 'nav.models', roles: isStaff },
+  { to: '/analytics/objections', label: 'nav.objections', roles: isStaff },
   { to: '/my/calendar', label: 'nav.myCalendar', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/cohorts', label: 'nav.myCohorts', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/live', label: 'nav.myLive', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/sessions', label: 'nav.mySessions', roles: (r) => !isStaff(r) && !r.includes('trainer') },
   { to: '/my/absences', label: 'nav.myAbsences', roles: (r) => !isStaff(r) && !r.includes('trainer') },
+  { to: '/my/risk', label: 'nav.myRisk', roles: (r) => !isStaff(r) && !r.includes('trainer') },
 ];
 
 /** The home page of a role: dashboard for staff, calendar for trainers, own sessions for learners. */

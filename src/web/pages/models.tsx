@@ -1,0 +1,585 @@
+import { Alert, Anchor, Badge, Button, Code, Group, List, Paper, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api } from '../api/client.ts';
+import type { AnalyticsSettings, FairnessResult, ModelCard, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
+import { Page } from '../components/page.tsx';
+import { ErrorAlert, LoadState } from '../components/states.tsx';
+import { formatDate, formatDateTime, intlLocale } from '../lib/dates.ts';
+import { useSignedIn } from '../lib/session.tsx';
+import { useApi } from '../lib/use-api.ts';
+
+/** The metrics stored with a trained version (see run-training-job.ts). */
+interface TrainedMetrics {
+  label?: string;
+  split?: string;
+  unit?: string;
+  validation?: { auc: number | null; prAuc: number | null; f1AtThreshold: number | null; n: number };
+  calibration?: { method: string; brier: number | null; ece: number | null; brierUncalibrated: number | null; eceUncalibrated: number | null };
+  threshold?: number;
+  byWeek?: Array<{ week: number; n: number; positives: number; auc: number | null; prAuc: number | null; brier: number }>;
+  training?: { epochsRun: number; bestEpoch: number; secondsPerEpoch: number | null; backend: string; trainSeconds: number };
+}
+
+type RetrainSetting = AnalyticsSettings['retrain'];
+const STATUS_COLORS: Record<ModelVersion['status'], string> = { training: 'blue.9', ready: 'teal.9', failed: 'red.9', retired: 'gray.7' };
+
+function useNumber() {
+  const { i18n } = useTranslation();
+  return (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: digits, minimumFractionDigits: Math.min(digits, 2) }).format(v));
+}
+
+function formatSeconds(seconds: number, language: string): string {
+  const s = Math.max(0, Math.round(seconds));
+  const unit = new Intl.NumberFormat(intlLocale(language), { style: 'unit', unit: s >= 60 ? 'minute' : 'second', unitDisplay: 'short', maximumFractionDigits: 1 });
+  return unit.format(s >= 60 ? Math.round((s / 60) * 10) / 10 : s);
+}
+
+/** The progress of a training job, polled until it ends. */
+function TrainingProgress({ jobId, onEnded }: { jobId: number; onEnded: (job: TrainingJob) => void }) {
+  const { t, i18n } = useTranslation();
+  const [job, setJob] = useState<TrainingJob | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const ended = useRef(onEnded);
+  ended.current = onEnded;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const poll = async () => {
+      try {
+        const next = await api.get<TrainingJob>(`/analytics/jobs/${jobId}`);
+        if (stopped) return;
+        setJob(next);
+        setError(null);
+        if (next.status === 'queued' || next.status === 'running') timer = setTimeout(() => void poll(), 800);
+        else ended.current(next);
+      } catch (err) {
+        if (stopped) return;
+        setError(err);
+        timer = setTimeout(() => void poll(), 2000);
+      }
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    };
+  }, [jobId]);
+  const p = job?.progress;
+  const percent = job?.status === 'done' ? 100 : p && p.epochs > 0 ? Math.min(100, Math.round((p.epoch / p.epochs) * 100)) : 0;
+  const phase = job?.status === 'failed' ? 'failed' : (p?.phase ?? 'queued');
+  return (
+    <Paper withBorder p="md" data-testid="training-progress" data-status={job?.status ?? 'queued'}>
+      <Stack gap="xs">
+        <Text fw={600}>{t('models.trainingJob', { id: jobId })}</Text>
+        <Progress value={percent} size="lg" aria-label={t('models.progressLabel')} animated={job?.status === 'running' || job?.status === 'queued'} />
+        <Text size="sm" aria-live="polite" data-testid="training-phase">
+          {t(`models.phase.${['loading', 'training', 'evaluating', 'scoring', 'done', 'failed', 'queued'].includes(phase) ? phase : 'queued'}`)}
+          {p && p.epochs > 0 ? ` · ${t('models.epoch', { epoch: p.epoch, epochs: p.epochs })}` : ''}
+          {p && p.etaSeconds !== null && job?.status === 'running' ? ` · ${t('models.eta', { eta: formatSeconds(p.etaSeconds, i18n.language) })}` : ''}
+          {p?.validationAuc !== null && p?.validationAuc !== undefined ? ` · ${t('models.validationAuc', { auc: p.validationAuc.toFixed(3) })}` : ''}
+        </Text>
+        {job?.status === 'failed' && (
+          <Alert color="red" variant="light" role="alert">
+            {job.error ?? t('models.failed')}
+          </Alert>
+        )}
+        <ErrorAlert error={error} />
+      </Stack>
+    </Paper>
+  );
+}
+
+function RetrainSettingControl() {
+  const { t } = useTranslation();
+  const me = useSignedIn();
+  const admin = me.person.roles.includes('admin');
+  const state = useApi((signal) => api.get<AnalyticsSettings>('/analytics/settings', undefined, signal), []);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  async function change(retrain: RetrainSetting) {
+    setSaving(true);
+    setError(null);
+    setSaved(false);
+    try {
+      await api.patch<AnalyticsSettings>('/analytics/settings', { retrain });
+      setSaved(true);
+      state.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setSaving(false);
+    }
+  }
+  return (
+    <Paper withBorder p="md">
+      <Stack gap="xs">
+        <Title order={2} size="h4" id="retrain-label">
+          {t('models.retrain')}
+        </Title>
+        <LoadState state={state}>
+          {(settings) => (
+            <Stack gap="xs">
+              <SegmentedControl
+                value={settings.retrain}
+                onChange={(v) => void change(v as RetrainSetting)}
+                disabled={!admin || saving}
+                aria-labelledby="retrain-label"
+                data={(['off', 'weekly', 'monthly'] as const).map((v) => ({ value: v, label: t(`models.retrainOptions.${v}`) }))}
+                maw={420}
+              />
+              {!admin && (
+                <Text size="sm" c="gray.8">
+                  {t('models.retrainAdminOnly')}
+                </Text>
+              )}
+              {saved && (
+                <Text size="sm" c="teal.9" role="status">
+                  {t('common.saved')}
+                </Text>
+              )}
+              {settings.simulatedHistory && (
+                <Text size="sm" c="gray.8">
+                  {t('models.simulatedHistory')}
+                </Text>
+              )}
+            </Stack>
+          )}
+        </LoadState>
+        <ErrorAlert error={error} />
+      </Stack>
+    </Paper>
+  );
+}
+
+/** Admins and managers: model versions, training with progress, scheduled retraining. */
+export function ModelsPage() {
+  const { t, i18n } = useTranslation();
+  const tz = useSignedIn().organisation.timezone;
+  const num = useNumber();
+  const state = useApi((signal) => api.get<ModelVersionList>('/analytics/models', undefined, signal), []);
+  const [jobId, setJobId] = useState<number | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [endedJob, setEndedJob] = useState<TrainingJob | null>(null);
+
+  // A training started earlier (another tab, the schedule) is followed too.
+  const running = state.data?.items.find((m) => m.status === 'training' && m.trainingJobId !== null);
+  const followed = jobId ?? (running?.trainingJobId ?? null);
+
+  async function train() {
+    setStarting(true);
+    setError(null);
+    setEndedJob(null);
+    try {
+      const accepted = await api.post<TrainingAccepted>('/analytics/models/train', {});
+      setJobId(accepted.jobId);
+      state.reload();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setStarting(false);
+    }
+  }
+
+  return (
+    <Page
+      title={t('models.title')}
+      actions={
+        <Button onClick={() => void train()} loading={starting} disabled={followed !== null && !endedJob} data-testid="train-model">
+          {t('models.train')}
+        </Button>
+      }
+    >
+      <Text size="sm">{t('models.intro')}</Text>
+      <ErrorAlert error={error} />
+      {followed !== null && (
+        <TrainingProgress
+          key={followed}
+          jobId={followed}
+          onEnded={(job) => {
+            setEndedJob(job);
+            state.reload();
+          }}
+        />
+      )}
+      {endedJob?.status === 'done' && (
+        <Alert color="teal.9" variant="outline" role="status" data-testid="training-done">
+          {t('models.done', { learners: Number(endedJob.result?.learnersScored ?? 0), predictions: Number(endedJob.result?.predictions ?? 0) })}{' '}
+          <Anchor component={Link} to="/analytics/risk">
+            {t('models.openRisk')}
+          </Anchor>
+        </Alert>
+      )}
+      <LoadState state={state} isEmpty={(d) => d.items.length === 0} empty={t('models.empty')}>
+        {(data) => (
+          <Table.ScrollContainer minWidth={720}>
+            <Table striped highlightOnHover data-testid="model-list">
+              <Table.Caption>{t('models.caption')}</Table.Caption>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th scope="col">{t('models.version')}</Table.Th>
+                  <Table.Th scope="col">{t('models.status')}</Table.Th>
+                  <Table.Th scope="col">{t('models.trainedAt')}</Table.Th>
+                  <Table.Th scope="col">AUC</Table.Th>
+                  <Table.Th scope="col">PR-AUC</Table.Th>
+                  <Table.Th scope="col">F1</Table.Th>
+                  <Table.Th scope="col">Brier</Table.Th>
+                  <Table.Th scope="col">{t('models.data')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {data.items.map((m) => {
+                  const metrics = (m.metrics ?? {}) as TrainedMetrics;
+                  return (
+                    <Table.Tr key={m.id} data-testid="model-row" data-status={m.status}>
+                      <Table.Td>
+                        {m.status === 'ready' || m.status === 'retired' ? (
+                          <Anchor component={Link} to={`/analytics/models/${m.id}`}>
+                            {t('models.versionN', { version: m.version })}
+                          </Anchor>
+                        ) : (
+                          t('models.versionN', { version: m.version })
+                        )}
+                        <Text size="xs" c="gray.8">
+                          {m.kind}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Badge color={STATUS_COLORS[m.status]}>{t(`models.statuses.${m.status}`)}</Badge>
+                        {m.error && (
+                          <Text size="xs" c="red.9">
+                            {m.error}
+                          </Text>
+                        )}
+                      </Table.Td>
+                      <Table.Td>{m.trainedAt ? formatDateTime(m.trainedAt, tz, i18n.language) : '—'}</Table.Td>
+                      <Table.Td>{num(metrics.validation?.auc)}</Table.Td>
+                      <Table.Td>{num(metrics.validation?.prAuc)}</Table.Td>
+                      <Table.Td>{num(metrics.validation?.f1AtThreshold)}</Table.Td>
+                      <Table.Td>{num(metrics.calibration?.brier)}</Table.Td>
+                      <Table.Td>{metrics.label === 'demo data (simulation)' ? t('models.simulated') : metrics.label ? t('models.orgData') : '—'}</Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </LoadState>
+      <RetrainSettingControl />
+      <Anchor component={Link} to="/analytics/objections">
+        {t('nav.objections')}
+      </Anchor>
+    </Page>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Paper withBorder p="md" component="section" aria-label={title}>
+      <Stack gap="xs">
+        <Title order={2} size="h4">
+          {title}
+        </Title>
+        {children}
+      </Stack>
+    </Paper>
+  );
+}
+
+function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
+  return (
+    <Table withRowBorders={false} verticalSpacing={4} layout="fixed">
+      <Table.Tbody>
+        {rows.map(([k, v]) => (
+          <Table.Tr key={k}>
+            <Table.Th scope="row" w="40%" fw={600}>
+              {k}
+            </Table.Th>
+            <Table.Td style={{ overflowWrap: 'anywhere' }}>{v}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+const flagged = (bad: boolean) => (bad ? { color: 'var(--mantine-color-red-9)', fontWeight: 700 } : undefined);
+
+function FairnessPanel({ modelId, attributes }: { modelId: string; attributes: string[] }) {
+  const { t } = useTranslation();
+  const num = useNumber();
+  const [attribute, setAttribute] = useState(attributes[0] ?? '');
+  const [asked, setAsked] = useState<string | null>(attributes[0] ?? null);
+  const state = useApi((signal) => (asked ? api.get<FairnessResult>(`/analytics/models/${modelId}/fairness`, { attribute: asked }, signal) : Promise.resolve(null)), [modelId, asked]);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    setAsked(attribute.trim());
+  }
+  return (
+    <Section title={t('card.fairness')}>
+      <Text size="sm">{t('card.fairnessIntro')}</Text>
+      <form onSubmit={submit}>
+        <Group align="flex-end" wrap="wrap">
+          <TextInput
+            label={t('card.attribute')}
+            description={attributes.length ? t('card.recordedAttributes', { list: attributes.join(', ') }) : t('card.noAttributes')}
+            value={attribute}
+            onChange={(e) => setAttribute(e.currentTarget.value)}
+            required
+            maw={320}
+            w="100%"
+          />
+          <Button type="submit" disabled={!attribute.trim()}>
+            {t('card.showFairness')}
+          </Button>
+        </Group>
+      </form>
+      {asked && (
+        <LoadState state={state}>
+          {(f) =>
+            f && (
+              <Stack gap="xs" data-testid="fairness-report">
+                <Text size="sm">
+                  {t('card.legalBasis')} : {f.legalBases.join(' ; ')}
+                </Text>
+                <Text size="sm" c="gray.8" lang="en">
+                  {f.evaluatedOn}
+                </Text>
+                {f.warnings.length > 0 && (
+                  <Alert color="#a3390b" variant="outline" title={t('card.warnings')} data-testid="fairness-warnings">
+                    <List size="sm" lang="en">
+                      {f.warnings.map((w) => (
+                        <List.Item key={w}>{w}</List.Item>
+                      ))}
+                    </List>
+                  </Alert>
+                )}
+                {f.report && (
+                  <>
+                    <Table.ScrollContainer minWidth={760}>
+                      <Table striped>
+                        <Table.Caption>{t('card.fairnessCaption', { attribute: f.attribute, threshold: f.report.threshold.toFixed(3) })}</Table.Caption>
+                        <Table.Thead>
+                          <Table.Tr>
+                            <Table.Th scope="col">{t('card.group')}</Table.Th>
+                            <Table.Th scope="col">{t('card.n')}</Table.Th>
+                            <Table.Th scope="col">{t('card.baseRate')}</Table.Th>
+                            <Table.Th scope="col">AUC</Table.Th>
+                            <Table.Th scope="col">{t('card.tpr')}</Table.Th>
+                            <Table.Th scope="col">{t('card.fpr')}</Table.Th>
+                            <Table.Th scope="col">{t('card.selectionRate')}</Table.Th>
+                            <Table.Th scope="col">{t('card.meanPredicted')}</Table.Th>
+                            <Table.Th scope="col">{t('card.calibrationGap')}</Table.Th>
+                            <Table.Th scope="col">ECE</Table.Th>
+                          </Table.Tr>
+                        </Table.Thead>
+                        <Table.Tbody>
+                          {f.report.groups.map((g) => {
+                            const small = f.report!.smallGroups.includes(g.group);
+                            return (
+                              <Table.Tr key={g.group}>
+                                <Table.Th scope="row">
+                                  {g.group}
+                                  {small && (
+                                    <Text size="xs" c="#a3390b">
+                                      {t('card.smallGroup')}
+                                    </Text>
+                                  )}
+                                </Table.Th>
+                                <Table.Td>{g.n}</Table.Td>
+                                <Table.Td>{num(g.baseRate)}</Table.Td>
+                                <Table.Td>{num(g.auc)}</Table.Td>
+                                <Table.Td>{num(g.tpr)}</Table.Td>
+                                <Table.Td>{num(g.fpr)}</Table.Td>
+                                <Table.Td>{num(g.selectionRate)}</Table.Td>
+                                <Table.Td>{num(g.meanPredicted)}</Table.Td>
+                                <Table.Td style={flagged(Math.abs(g.calibrationGap) > 0.1)}>{num(g.calibrationGap)}</Table.Td>
+                                <Table.Td>{num(g.ece)}</Table.Td>
+                              </Table.Tr>
+                            );
+                          })}
+                        </Table.Tbody>
+                      </Table>
+                    </Table.ScrollContainer>
+                    <Facts
+                      rows={[
+                        [t('card.tprRatio'), <span style={flagged((f.report.disparity.tprRatio ?? 1) < 0.8)}>{num(f.report.disparity.tprRatio)}</span>],
+                        [t('card.fprRatio'), <span style={flagged((f.report.disparity.fprRatio ?? 1) < 0.8)}>{num(f.report.disparity.fprRatio)}</span>],
+                        [t('card.selectionRatio'), <span style={flagged((f.report.disparity.selectionRateRatio ?? 1) < 0.8)}>{num(f.report.disparity.selectionRateRatio)}</span>],
+                        [t('card.aucGap'), <span style={flagged((f.report.disparity.aucGap ?? 0) > 0.1)}>{num(f.report.disparity.aucGap)}</span>],
+                        [t('card.maxCalibrationGap'), <span style={flagged((f.report.disparity.maxCalibrationGap ?? 0) > 0.1)}>{num(f.report.disparity.maxCalibrationGap)}</span>],
+                      ]}
+                    />
+                    <Text size="xs" c="gray.8">
+                      {t('card.ratioHelp')}
+                    </Text>
+                  </>
+                )}
+              </Stack>
+            )
+          }
+        </LoadState>
+      )}
+    </Section>
+  );
+}
+
+/** A model version's card: data, features, metrics by week and calibration, limits, intended use; the fairness report. */
+export function ModelCardPage() {
+  const { id = '' } = useParams();
+  const { t, i18n } = useTranslation();
+  const tz = useSignedIn().organisation.timezone;
+  const num = useNumber();
+  const en = i18n.language.startsWith('en');
+  const state = useApi((signal) => api.get<ModelCard>(`/analytics/models/${id}/card`, undefined, signal), [id]);
+  const version = state.data?.version;
+  return (
+    <Page title={version !== undefined ? t('card.title', { version }) : t('card.titleLoading')}>
+      <Anchor component={Link} to="/analytics/models" size="sm">
+        {t('card.back')}
+      </Anchor>
+      <LoadState state={state}>
+        {(card) => {
+          const metrics = (card.metrics ?? {}) as TrainedMetrics;
+          const w = card.data.window as Partial<Record<'from' | 'to' | 'learners' | 'cohorts' | 'trainLearners' | 'validationLearners' | 'withdrawn' | 'completed' | 'asOf' | 'source', string | number>>;
+          const arch = card.architecture as Record<string, unknown>;
+          return (
+            <Stack gap="md" data-testid="model-card">
+              {card.data.label === 'demo data (simulation)' && (
+                <Alert color="#a3390b" variant="outline" title={t('card.simulatedTitle')}>
+                  {t('card.simulated')}
+                </Alert>
+              )}
+              <Section title={t('card.summary')}>
+                <Facts
+                  rows={[
+                    [t('models.status'), <Badge color={STATUS_COLORS[card.status]}>{t(`models.statuses.${card.status}`)}</Badge>],
+                    [t('card.kind'), card.kind],
+                    [t('models.trainedAt'), card.trainedAt ? formatDateTime(card.trainedAt, tz, i18n.language) : '—'],
+                    [t('card.codeVersion'), <Code>{card.codeVersion ?? '—'}</Code>],
+                    [t('card.target'), <span lang="en">{card.target}</span>],
+                    [t('card.architecture'), <Code style={{ whiteSpace: 'pre-wrap' }}>{Object.entries(arch).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`).join(' · ')}</Code>],
+                  ]}
+                />
+              </Section>
+              <Section title={t('card.intendedUse')}>
+                <Text size="sm">{en ? card.intendedUse.en : card.intendedUse.fr}</Text>
+                <Text size="sm" lang="en">
+                  {card.humanOversight}
+                </Text>
+              </Section>
+              <Section title={t('card.data')}>
+                <Facts
+                  rows={[
+                    [t('card.window'), w.from && w.to ? `${formatDate(String(w.from), i18n.language)} → ${formatDate(String(w.to), i18n.language)}` : '—'],
+                    [t('card.learners'), t('card.learnersValue', { learners: w.learners ?? '—', cohorts: w.cohorts ?? '—', withdrawn: w.withdrawn ?? '—', completed: w.completed ?? '—' })],
+                    [t('card.split'), t('card.splitValue', { train: w.trainLearners ?? '—', validation: w.validationLearners ?? '—' })],
+                    [t('card.asOf'), w.asOf ? formatDate(String(w.asOf), i18n.language) : '—'],
+                    [t('card.source'), card.data.label === 'demo data (simulation)' ? t('models.simulated') : t('models.orgData')],
+                    [t('card.sourcesUsed'), card.data.sourcesUsed.join(', ') || '—'],
+                    [t('card.sourcesNotRecorded'), card.data.sourcesNotRecorded.join(', ') || '—'],
+                    [t('card.weeks'), String(card.data.weeks)],
+                    [t('card.protected'), card.protectedAttributesUsed.length ? card.protectedAttributesUsed.join(', ') : t('card.none')],
+                  ]}
+                />
+                {metrics.split && (
+                  <Text size="sm" c="gray.8" lang="en">
+                    {metrics.split}
+                  </Text>
+                )}
+              </Section>
+              <Section title={t('card.features')}>
+                <Table.ScrollContainer minWidth={480}>
+                  <Table striped>
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th scope="col">{t('card.feature')}</Table.Th>
+                        <Table.Th scope="col">{t('card.meaning')}</Table.Th>
+                        <Table.Th scope="col">{t('card.featureSource')}</Table.Th>
+                      </Table.Tr>
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {card.features.map((f) => (
+                        <Table.Tr key={f.name}>
+                          <Table.Td>
+                            <Code>{f.name}</Code>
+                          </Table.Td>
+                          <Table.Td>{en ? f.meaning_en : f.meaning_fr}</Table.Td>
+                          <Table.Td>{f.source}</Table.Td>
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                </Table.ScrollContainer>
+              </Section>
+              <Section title={t('card.metrics')}>
+                <Facts
+                  rows={[
+                    ['AUC', num(metrics.validation?.auc)],
+                    ['PR-AUC', num(metrics.validation?.prAuc)],
+                    [t('card.f1'), num(metrics.validation?.f1AtThreshold)],
+                    [t('card.validationN'), String(metrics.validation?.n ?? '—')],
+                    [t('card.threshold'), num(metrics.threshold)],
+                    [t('card.bands'), <span lang="en">{`${t('risk.band.high')}: ${card.bands.high} · ${t('risk.band.medium')}: ${card.bands.medium}`}</span>],
+                    [t('card.training'), metrics.training ? t('card.trainingValue', { epochs: metrics.training.epochsRun, best: metrics.training.bestEpoch, seconds: num(metrics.training.trainSeconds, 1), backend: metrics.training.backend }) : '—'],
+                  ]}
+                />
+                <Title order={3} size="h5">
+                  {t('card.calibration')}
+                </Title>
+                <Facts
+                  rows={[
+                    [t('card.calibrationMethod'), metrics.calibration?.method ?? '—'],
+                    [t('card.brier'), `${num(metrics.calibration?.brier)} (${t('card.before')} ${num(metrics.calibration?.brierUncalibrated)})`],
+                    ['ECE', `${num(metrics.calibration?.ece)} (${t('card.before')} ${num(metrics.calibration?.eceUncalibrated)})`],
+                  ]}
+                />
+                <Title order={3} size="h5">
+                  {t('card.byWeek')}
+                </Title>
+                <Table.ScrollContainer minWidth={480}>
+                  <Table striped data-testid="metrics-by-week">
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th scope="col">{t('card.week')}</Table.Th>
+                        <Table.Th scope="col">{t('card.n')}</Table.Th>
+                        <Table.Th scope="col">{t('card.positives')}</Table.Th>
+                        <Table.Th scope="col">AUC</Table.Th>
+                        <Table.Th scope="col">PR-AUC</Table.Th>
+                        <Table.Th scope="col">Brier</Table.Th>
+                      </Table.Tr>
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {(metrics.byWeek ?? []).map((row) => (
+                        <Table.Tr key={row.week}>
+                          <Table.Th scope="row">{row.week}</Table.Th>
+                          <Table.Td>{row.n}</Table.Td>
+                          <Table.Td>{row.positives}</Table.Td>
+                          <Table.Td>{num(row.auc)}</Table.Td>
+                          <Table.Td>{num(row.prAuc)}</Table.Td>
+                          <Table.Td>{num(row.brier)}</Table.Td>
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                </Table.ScrollContainer>
+              </Section>
+              <Section title={t('card.limits')}>
+                <List size="sm" spacing={4} lang="en">
+                  {card.limits.map((l) => (
+                    <List.Item key={l}>{l}</List.Item>
+                  ))}
+                </List>
+              </Section>
+              <FairnessPanel modelId={card.modelVersionId} attributes={(card.fairness ?? []).map((f) => f.attribute)} />
+            </Stack>
+          );
+        }}
+      </LoadState>
+    </Page>
+  );
+}
