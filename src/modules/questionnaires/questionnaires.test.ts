@@ -360,6 +360,16 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal(resubmitted.json().result.score, 2);
     const row = await t.db.selectFrom('questionnaire_responses').select(['submissions', 'score', 'person_id']).where('questionnaire_id', '=', quiz.id).executeTakeFirstOrThrow();
     assert.deepEqual([row.submissions, Number(row.score), row.person_id], [2, 2, null]);
+
+    // Concurrent retries through one link: one response, every call answered, the same final score; a draft save after submission is refused.
+    assert.equal((await t.request({ method: 'PUT', url: `/api/v1/respond/${token}/draft`, payload: { answers: [] } })).json().code, 'response_already_submitted');
+    const calls = await Promise.all([
+      ...Array.from({ length: 4 }, () => t.request({ method: 'POST', url: `/api/v1/respond/${token}/submit`, payload: { answers: [] } })),
+      ...Array.from({ length: 3 }, () => t.request({ method: 'POST', url: `/api/v1/respond/${token}/submit`, payload: { answers: [{ questionId: drawn[0], value: 'ok' }] } })),
+    ]);
+    assert.deepEqual(calls.map((c) => c.statusCode).filter((s) => s >= 300), [], calls.map((c) => c.body).join('\n'));
+    const rows = await t.db.selectFrom('questionnaire_responses').select(['score']).where('questionnaire_id', '=', quiz.id).execute();
+    assert.deepEqual(rows.map((r) => Number(r.score)), [2]);
   });
 
   test('anonymous satisfaction at the end of a session: sent by the job when due, no stored link between response and person; reminders', async () => {

@@ -37,7 +37,8 @@ export async function withRespondent<T>(db: Db, token: string, fn: (trx: Tx, rc:
   if (!found) throw linkInvalid();
   return withTenant(db, found.organisation_id, async (trx) => {
     const link = await trx.selectFrom('questionnaire_invitation_tokens').select('invitation_id').where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
-    const invitation = await trx.selectFrom('questionnaire_invitations').selectAll().where('id', '=', link.invitation_id).executeTakeFirstOrThrow();
+    // Locked: concurrent saves and submits through one invitation's links run one after the other (one response, no lost update).
+    const invitation = await trx.selectFrom('questionnaire_invitations').selectAll().where('id', '=', link.invitation_id).forUpdate().executeTakeFirstOrThrow();
     const distribution = await trx.selectFrom('questionnaire_distributions').selectAll().where('id', '=', invitation.distribution_id).executeTakeFirstOrThrow();
     const loaded = await loadQuestionnaire(trx, invitation.questionnaire_id);
     if (!loaded) throw linkInvalid();

@@ -58,8 +58,9 @@ export async function saveDraft(deps: { db: Db; clock: Clock }, token: string, b
   return withRespondent(deps.db, token, async (trx, rc) => {
     const closed = closedReason(rc, deps.clock.now());
     if (closed) throw new AppError('questionnaire_closed', closed);
-    if (rc.response?.status === 'submitted' && !rc.loaded.questionnaire.settings?.allowResubmission) {
-      throw new AppError('response_already_submitted', 'You have already answered this questionnaire.');
+    // A submitted response changes only through a new submission (when the questionnaire allows it), so its score always matches its answers.
+    if (rc.response?.status === 'submitted') {
+      throw new AppError('response_already_submitted', rc.loaded.questionnaire.settings?.allowResubmission ? 'You have already answered; send your changed answers with a new submission.' : 'You have already answered this questionnaire.');
     }
     const response = await ensureResponse(trx, rc);
     const questions = (await respondentQuestions(trx, rc, response.drawn_question_ids)).map(toQuestionDef);
