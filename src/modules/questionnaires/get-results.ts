@@ -58,8 +58,12 @@ function summarise(data: Pick<Loaded, 'responses' | 'answers' | 'questions'>) {
   };
 }
 
-async function groupLabels(trx: Tx, groupBy: 'cohort' | 'module' | 'month', keys: string[]): Promise<Map<string, string>> {
+async function groupLabels(trx: Tx, groupBy: 'cohort' | 'module' | 'month' | 'trainer', keys: string[]): Promise<Map<string, string>> {
   if (groupBy === 'month' || keys.length === 0) return new Map(keys.map((k) => [k, k]));
+  if (groupBy === 'trainer') {
+    const people = await trx.selectFrom('people').select(['id', 'given_name', 'family_name']).where('id', 'in', keys).execute();
+    return new Map(people.map((p) => [p.id, `${p.given_name} ${p.family_name}`]));
+  }
   const rows = groupBy === 'cohort' ? await trx.selectFrom('cohorts').select(['id', 'name as label']).where('id', 'in', keys).execute() : await trx.selectFrom('modules').select(['id', 'title as label']).where('id', 'in', keys).execute();
   return new Map(rows.map((r) => [r.id, r.label]));
 }
@@ -77,9 +81,17 @@ export async function getResults(db: Db, ctx: Ctx, id: string, query: ResultsQue
     }
     let groups: Array<{ key: string; label: string } & ReturnType<typeof summarise>> | null = null;
     if (query.groupBy) {
-      const keyOf = (r: Loaded['responses'][number]) => (query.groupBy === 'cohort' ? r.cohort_id : query.groupBy === 'module' ? r.module_id : r.submitted_at?.toISOString().slice(0, 7)) ?? 'none';
+      // Per trainer: a response counts for every trainer of its cohort.
+      const trainersOf = new Map<string, string[]>();
+      if (query.groupBy === 'trainer') {
+        const cohorts = [...new Set(data.responses.map((r) => r.cohort_id).filter((c): c is string => !!c))];
+        const rows = cohorts.length ? await trx.selectFrom('cohort_trainers').select(['cohort_id', 'person_id']).where('cohort_id', 'in', cohorts).execute() : [];
+        for (const row of rows) trainersOf.set(row.cohort_id, [...(trainersOf.get(row.cohort_id) ?? []), row.person_id]);
+      }
+      const keysOf = (r: Loaded['responses'][number]): string[] =>
+        query.groupBy === 'trainer' ? (trainersOf.get(r.cohort_id ?? '') ?? ['none']) : [(query.groupBy === 'cohort' ? r.cohort_id : query.groupBy === 'module' ? r.module_id : r.submitted_at?.toISOString().slice(0, 7)) ?? 'none'];
       const buckets = new Map<string, Loaded['responses']>();
-      for (const r of data.responses) buckets.set(keyOf(r), [...(buckets.get(keyOf(r)) ?? []), r]);
+      for (const r of data.responses) for (const k of keysOf(r)) buckets.set(k, [...(buckets.get(k) ?? []), r]);
       const labels = await groupLabels(trx, query.groupBy, [...buckets.keys()].filter((k) => k !== 'none'));
       groups = [...buckets].map(([key, responses]) => {
         const ids = new Set(responses.map((r) => r.id));

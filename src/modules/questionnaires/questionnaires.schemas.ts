@@ -250,7 +250,7 @@ export const resultsQuerySchema = z.object({
   trainerId: z.uuid().optional(),
   from: dateParam.optional(),
   to: dateParam.optional(),
-  groupBy: z.enum(['cohort', 'module', 'month']).optional(),
+  groupBy: z.enum(['cohort', 'module', 'month', 'trainer']).optional(),
 });
 export const textAnswersQuerySchema = resultsQuerySchema.extend({ questionId: z.uuid().optional(), q: z.string().max(200).optional() });
 export const exportQuerySchema = resultsQuerySchema.extend({ kind: z.enum(['raw', 'aggregates']).optional() });

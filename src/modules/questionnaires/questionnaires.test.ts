@@ -53,6 +53,10 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     const as = org.as.admin;
     const quiz = await buildQuiz();
     assert.deepEqual(quiz.q2.options.map((o: { id: string }) => o.id), ['o1', 'o2', 'o3'], 'option ids are generated when not given');
+    const patched = await t.request({ method: 'PATCH', url: `/api/v1/questionnaires/${quiz.id}`, as, payload: { title: 'Quiz SQL (v1)', settings: { allowResubmission: false } } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal(patched.json().title, 'Quiz SQL (v1)');
+    assert.deepEqual(patched.json().settings, { passingScore: 60, allowResubmission: false }, 'settings are merged key by key');
     // A quiz question without a correct answer, and a condition pointing forward, stop publication.
     const bad = await t.request({ method: 'POST', url: `/api/v1/questionnaire-sections/${quiz.sectionId}/questions`, as, payload: { type: 'single', prompt: 'No answer', points: 1, options: [{ label: 'a' }, { label: 'b' }] } });
     await t.request({ method: 'PATCH', url: `/api/v1/questions/${quiz.q1.id}`, as, payload: { displayIf: { questionId: quiz.q3.id, operator: 'answered' } } });
@@ -252,6 +256,13 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal(q1.successRate, 0.5);
     assert.deepEqual(body.skills, [{ skill: 'sql', responses: 2, scoreRate: 0.5 }, { skill: 'stats', responses: 2, scoreRate: 0.5 }]);
     assert.deepEqual(body.groups.map((g: { label: string; responses: number }) => [g.label, g.responses]), [['DA-2026', 2]]);
+    const byTrainer = (await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results?groupBy=trainer`, as: org.as.manager })).json();
+    assert.deepEqual(byTrainer.groups.map((g: { key: string; responses: number }) => [g.key, g.responses]), [[org.trainer.id, 2]]);
+    const byMonth = (await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results?groupBy=month&from=2026-03-01&to=2026-03-31`, as: org.as.manager })).json();
+    assert.deepEqual(byMonth.groups.map((g: { key: string; responses: number }) => [g.key, g.responses]), [['2026-03', 2]]);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results?from=2026-04-01`, as: org.as.manager })).json().summary.responses, 0);
+    const dists = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/distributions`, as: org.as.admin });
+    assert.deepEqual(dists.json().items.map((d: { invitations: number; responded: number }) => [d.invitations, d.responded]), [[2, 2]]);
 
     const text = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results/text?q=sum`, as: org.as.admin });
     assert.deepEqual(text.json().items.map((i: { text: string }) => i.text), ['Je confonds =SUM et SUM']);
@@ -326,6 +337,8 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
       bankQuestions.push(q.json().id);
     }
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/question-banks', as })).json().items.find((b: { id: string }) => b.id === bank.id).questionCount, 5);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/question-banks/${bank.id}`, as })).json().questions.length, 5);
+    assert.equal((await t.request({ method: 'GET', url: `/api/v1/question-banks/${bank.id}`, as: other.as.admin })).statusCode, 404);
     const quiz = (await t.request({ method: 'POST', url: '/api/v1/questionnaires', as, payload: { kind: 'quiz', title: 'Tirage', settings: { allowResubmission: true } } })).json();
     const tooMany = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/sections`, as, payload: { title: 'Tirage', draw: { bankId: bank.id, count: 6 } } });
     assert.equal(tooMany.statusCode, 201);
