@@ -59,7 +59,7 @@ import { addSection, deleteSection, updateSection } from './save-section.ts';
 import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import { exportResultsCsv } from './export-results.ts';
+import { exportResultsCsv, exportResultsXlsx } from './export-results.ts';
 import { addBankQuestion, createQuestionBank, getQuestionBank, listQuestionBanks } from './question-banks.ts';
 import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
@@ -155,6 +155,11 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   app.post('/question-banks/:id/questions', { schema: { tags, summary: 'Add a question to a bank (sections draw from it with { draw: { bankId, count } })', params: idParamsSchema, body: questionCreateSchema, response: { 201: questionSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await addBankQuestion(db, requireCtx(req), req.params.id, req.body)),
   );
+
+  app.get('/questionnaires/:id/results.xlsx', { schema: { tags, summary: 'The same export as an XLSX workbook', params: idParamsSchema, querystring: exportQuerySchema, produces: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], response: { 200: z.any(), ...problemResponses } } }, async (req, reply) => {
+    const { fileName, xlsx } = await exportResultsXlsx(db, requireCtx(req), req.params.id, req.query);
+    return reply.header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').header('content-disposition', `attachment; filename="${fileName}"`).send(Buffer.from(xlsx));
+  });
 
   // The respondent's personal link: no account, the token is the capability.
   app.get('/respond/:token', { config: { sessionless: true }, schema: { tags, summary: 'What a personal questionnaire link shows: the questions (no answers given away) and the saved draft', security: [], params: tokenParamsSchema, response: r(respondentViewSchema) } }, (req) =>

@@ -273,6 +273,16 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
     assert.equal(lines.length, 1 + 5, 'header + 2 + 3 answers');
     assert.ok(lines.some((l) => l.includes('Je confonds =SUM et SUM')));
+    const xlsx = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results.xlsx`, as: org.as.admin });
+    assert.equal(xlsx.statusCode, 200);
+    const { unzipSync, strFromU8 } = await import('fflate');
+    const { parseXml, child, children } = await import('./interchange/xml.ts');
+    const sheet = parseXml(strFromU8(unzipSync(new Uint8Array(xlsx.rawPayload))['xl/worksheets/sheet1.xml']!));
+    const sheetRows = children(child(sheet, 'sheetData')!, 'row');
+    assert.equal(sheetRows.length, 6, 'the same rows as the CSV');
+    const cellText = (c: ReturnType<typeof parseXml>) => (c.attrs.t === 'inlineStr' ? child(child(c, 'is')!, 't')!.text : child(c, 'v')!.text);
+    assert.ok(sheetRows.some((r) => children(r, 'c').some((c) => cellText(c) === 'Je confonds =SUM et SUM')));
+    assert.deepEqual(children(sheetRows[0]!, 'c').slice(0, 3).map(cellText), ['response', 'cohort', 'submitted_on']);
     const agg = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/results.csv?kind=aggregates`, as: org.as.admin });
     assert.match(agg.body, /SELECT returns…,single,2,,,0\.5,0\.5,,rows: 1 \| a file: 1/);
 
