@@ -123,3 +123,43 @@ test('the model card shows data, features, metrics by week, limits and intended 
   await assertAccessible(page, 'the model card');
   await page.close();
 });
+
+test('a learner sees their prediction and objects on a phone; the manager answers; the learner reads the answer', async () => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.url, isMobile: true, hasTouch: true });
+  const asked = await phone.request.post('/api/v1/auth/magic-link', { data: { email: server.learnerEmail } });
+  assert.ok(asked.ok(), await asked.text());
+  const outbox = (await (await desktop.request.get('/api/v1/outbox', { params: { limit: 50 } })).json()) as { items: Array<{ to: string; text: string }> };
+  const mail = outbox.items.find((m) => m.to === server.learnerEmail);
+  assert.ok(mail, 'the sign-in mail is in the outbox');
+  const magic = /https?:\/\/\S+\/auth\/magic\?token=([\w-]+)/.exec(mail.text);
+  assert.ok(magic, `the mail holds a sign-in link: ${mail.text}`);
+  const learner = await phone.newPage();
+  await learner.goto(`/auth/magic?token=${magic[1]}`);
+  await learner.getByRole('heading', { name: 'Mes séances' }).waitFor();
+  await learner.goto('/my/risk');
+  await learner.getByRole('heading', { level: 1, name: 'Mon suivi' }).waitFor();
+  await learner.getByTestId('advisory-banner').waitFor();
+  const prediction = learner.getByTestId('my-prediction').first();
+  await prediction.waitFor();
+  assert.match((await prediction.getByTestId('risk-band').textContent()) ?? '', /(Élevé|Moyen|Faible) · \d+\s?%/);
+  await assertAccessible(learner, 'the learner\'s risk page');
+  await prediction.getByRole('button', { name: 'Contester' }).click();
+  await prediction.getByRole('textbox', { name: 'Pourquoi contestez-vous cette prédiction ?' }).fill('J’étais en arrêt maladie, justifié.');
+  await prediction.getByRole('button', { name: 'Contester' }).click();
+  await learner.getByTestId('my-objection').filter({ hasText: 'J’étais en arrêt maladie, justifié.' }).waitFor();
+
+  const page = await desktop.newPage();
+  await page.goto('/analytics/objections');
+  await page.getByRole('heading', { level: 1, name: 'Contestations des apprenants' }).waitFor();
+  const objection = page.getByTestId('objection').filter({ hasText: 'J’étais en arrêt maladie, justifié.' });
+  await objection.waitFor();
+  await assertAccessible(page, 'the objections page');
+  await objection.getByRole('textbox', { name: 'Réponse' }).fill('Merci, l’absence est bien justifiée : nous en tenons compte.');
+  await objection.getByRole('button', { name: 'Envoyer la réponse' }).click();
+  await page.getByTestId('empty-state').waitFor();
+
+  await learner.reload();
+  await learner.getByTestId('my-objection').filter({ hasText: 'nous en tenons compte' }).waitFor();
+  await phone.close();
+  await page.close();
+});
