@@ -27,9 +27,11 @@ const TEST_NAMES = {
 function formatNumber(x: number, locale: 'fr' | 'en', digits: number): string {
   return new Intl.NumberFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: digits, minimumFractionDigits: 0 }).format(x);
 }
-function formatP(p: number, locale: 'fr' | 'en'): string {
-  if (p < 0.001) return locale === 'fr' ? '< 0,001' : '< 0.001';
-  return formatNumber(p, locale, p < 0.01 ? 3 : 2);
+/** "p = 0,01" / "p=0.01", or "p < 0,001" / "p<0.001" for very small values. */
+function formatP(name: string, p: number, locale: 'fr' | 'en'): string {
+  const [eq, lt] = locale === 'fr' ? [' = ', ' < '] : ['=', '<'];
+  if (p < 0.001) return `${name}${lt}${formatNumber(0.001, locale, 3)}`;
+  return `${name}${eq}${formatNumber(p, locale, p < 0.01 ? 3 : 2)}`;
 }
 
 /** The reason in words, e.g. "module SQL : réussite 48 % contre 71 % en référence, n = 26, p = 0,01". */
@@ -39,10 +41,10 @@ export function describeFinding(o: { unitType: UnitType; label: string; metric: 
   if (locale === 'fr') {
     const unit = o.unitType === 'cohort' ? 'cohorte' : 'module';
     const what = o.metric === 'success' ? `réussite ${pct(o.rate)} contre ${pct(o.baseline)} en référence` : `satisfaction ${sat(o.rate)}/5 contre ${sat(o.baseline)}/5 en référence`;
-    return `${unit} ${o.label} : ${what}, n = ${o.n}, p = ${formatP(o.p, 'fr')} (${TEST_NAMES.fr[o.test]} ; q = ${formatP(o.q, 'fr')} après Benjamini-Hochberg)`;
+    return `${unit} ${o.label} : ${what}, n = ${o.n}, ${formatP('p', o.p, 'fr')} (${TEST_NAMES.fr[o.test]} ; ${formatP('q', o.q, 'fr')} après Benjamini-Hochberg)`;
   }
   const what = o.metric === 'success' ? `success ${pct(o.rate)} vs ${pct(o.baseline)} baseline` : `satisfaction ${sat(o.rate)}/5 vs ${sat(o.baseline)}/5 baseline`;
-  return `${o.unitType} ${o.label}: ${what}, n=${o.n}, p=${formatP(o.p, 'en')} (${TEST_NAMES.en[o.test]}; q=${formatP(o.q, 'en')} after Benjamini-Hochberg)`;
+  return `${o.unitType} ${o.label}: ${what}, n=${o.n}, ${formatP('p', o.p, 'en')} (${TEST_NAMES.en[o.test]}; ${formatP('q', o.q, 'en')} after Benjamini-Hochberg)`;
 }
 
 async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date | null): Promise<Observation[]> {
@@ -63,8 +65,16 @@ async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date
   }
   if (rows.length === 0) return [];
   const qids = [...new Set(rows.map((r) => r.questionnaire_id))];
-  const questions = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).execute()).map((row) => ({ qid: row.questionnaire_id!, def: toQuestionDef(row) }));
-  const answers = await trx.selectFrom('questionnaire_answers').select(['response_id', 'question_id', 'value']).where('response_id', 'in', rows.map((r) => r.id)).execute();
+  // Only the questions that carry satisfaction (rating, NPS, Likert) are read, with their answers.
+  const questions = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).where('type', 'in', ['rating', 'nps', 'likert']).execute()).map((row) => ({ qid: row.questionnaire_id!, def: toQuestionDef(row) }));
+  if (questions.length === 0) return [];
+  const answers = await trx
+    .selectFrom('questionnaire_answers as a')
+    .innerJoin('questionnaire_responses as r', (j) => j.onRef('r.organisation_id', '=', 'a.organisation_id').onRef('r.id', '=', 'a.response_id'))
+    .select(['a.response_id', 'a.question_id', 'a.value'])
+    .where('a.question_id', 'in', questions.map((q) => q.def.id))
+    .where('r.status', '=', 'submitted')
+    .execute();
   const byResponse = new Map<string, Map<string, unknown>>();
   for (const a of answers) {
     if (!byResponse.has(a.response_id)) byResponse.set(a.response_id, new Map());

@@ -61,6 +61,39 @@ describe('struggling cohorts and modules', () => {
     assert.equal(en.units.find((u: { label: string }) => u.label === 'M3').reason, 'module M3: success 46% vs 69% baseline, n=26, p=0.009 (two-proportion z-test; q=0.03 after Benjamini-Hochberg)');
   });
 
+  test('satisfaction: Welch t-test on the mean rating, against scipy (t = −7.629470117296746, p = 1.5918416372789746e-07)', async () => {
+    // A separate organisation, so that its units form their own family of tests.
+    const sat = await makeOrganisationWithStaff(t.db);
+    const as = sat.as.admin;
+    const post = async (url: string, payload: unknown) => (await t.request({ method: 'POST', url, as, payload: payload as never })).json();
+    const program = await post('/api/v1/programs', { title: 'Accueil' });
+    const low = (await post(`/api/v1/programs/${program.id}/modules`, { title: 'Module bas' })).id;
+    const high = (await post(`/api/v1/programs/${program.id}/modules`, { title: 'Module haut' })).id;
+    const cLow = (await post('/api/v1/cohorts', { programId: program.id, name: 'Groupe bas' })).id;
+    const cHigh = (await post('/api/v1/cohorts', { programId: program.id, name: 'Groupe haut' })).id;
+    const q = await post('/api/v1/questionnaires', { kind: 'satisfaction_hot', title: 'Satisfaction', anonymous: true });
+    const question = await post(`/api/v1/questionnaire-sections/${q.sections[0].id}/questions`, { type: 'rating', prompt: 'Note', required: true, settings: { min: 1, max: 5 } });
+    await t.request({ method: 'POST', url: `/api/v1/questionnaires/${q.id}/publish`, as });
+    const insert = async (cohortId: string, moduleId: string, values: number[]) => {
+      for (const v of values) {
+        const id = randomUUID();
+        await t.db.insertInto('questionnaire_responses').values({ organisation_id: sat.organisation.id, id, questionnaire_id: q.id, resume_key_hash: randomUUID(), cohort_id: cohortId, module_id: moduleId, status: 'submitted', submitted_at: new Date('2026-03-02T00:00:00Z') }).execute();
+        await t.db.insertInto('questionnaire_answers').values({ organisation_id: sat.organisation.id, response_id: id, question_id: question.id, value: JSON.stringify(v) }).execute();
+      }
+    };
+    await insert(cLow, low, [2, 3, 2, 1, 3, 2, 2, 3, 2, 2]);
+    await insert(cHigh, high, [4, 5, 4, 4, 5, 3, 4, 5, 4, 4, 5, 4]);
+    const body = (await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/struggling?locale=en', as })).json();
+    const flagged = body.units.filter((u: { flagged: boolean }) => u.flagged);
+    assert.deepEqual(flagged.map((u: { label: string }) => u.label).sort(), ['Groupe bas', 'Module bas']);
+    const m = flagged.find((u: { label: string }) => u.label === 'Module bas');
+    assert.equal(m.test, 'welch_t');
+    assert.ok(Math.abs(m.statistic - -7.629) < 1e-3, String(m.statistic));
+    assert.ok(Math.abs(m.p - 1.5918416372789746e-7) < 1e-12, String(m.p));
+    assert.ok(Math.abs(m.q - 3.18368327e-7) < 1e-13, String(m.q));
+    assert.equal(m.reason, "module Module bas: satisfaction 2.2/5 vs 4.3/5 baseline, n=10, p<0.001 (Welch's t-test; q<0.001 after Benjamini-Hochberg)");
+  });
+
   test('a manager records an improvement action against a flagged module; roles and bad input', async () => {
     const created = await t.request({ method: 'POST', url: '/api/v1/questionnaires/insights/actions', as: org.as.manager, payload: { unitType: 'module', unitId: ids.M3, metric: 'success', finding: 'réussite 46 % contre 69 %', description: 'Ajouter un TP guidé sur les jointures', dueOn: '2026-04-01' } });
     assert.equal(created.statusCode, 201, created.body);
