@@ -60,6 +60,7 @@ import { submitResponse } from './submit-response.ts';
 import { listTemplates } from './templates.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { exportResultsCsv, exportResultsXlsx } from './export-results.ts';
+import { previewQuestionnaire } from './preview-questionnaire.ts';
 import { addBankQuestion, createQuestionBank, getQuestionBank, listQuestionBanks } from './question-banks.ts';
 import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
@@ -85,6 +86,7 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
     reply.code(201).send(await createQuestionnaire(db, requireCtx(req), req.body)),
   );
   app.get('/questionnaires/:id', { schema: { tags, summary: 'A questionnaire with its sections and questions (correct answers included)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => getQuestionnaire(db, requireCtx(req), req.params.id));
+  app.get('/questionnaires/:id/preview', { schema: { tags, summary: 'Preview as a learner: what the respondent page shows (no correct answers)', params: idParamsSchema, response: r(respondentViewSchema) } }, (req) => previewQuestionnaire(db, requireCtx(req), req.params.id));
   app.patch('/questionnaires/:id', { schema: { tags, summary: 'Update a draft questionnaire', params: idParamsSchema, body: questionnaireUpdateSchema, response: r(questionnaireSchema) } }, (req) => updateQuestionnaire(db, requireCtx(req), req.params.id, req.body));
   app.put('/questionnaires/:id/order', { schema: { tags, summary: 'Reorder sections and questions (every one listed once; questions may move between sections)', params: idParamsSchema, body: orderSchema, response: r(questionnaireSchema) } }, (req) =>
     reorderQuestionnaire(db, requireCtx(req), req.params.id, req.body),

@@ -75,6 +75,10 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal(reordered.statusCode, 200, reordered.body);
     assert.deepEqual(reordered.json().sections[0].questions.map((q: { id: string }) => q.id), [quiz.q2.id, quiz.q1.id, quiz.q3.id]);
 
+    const preview = await t.request({ method: 'GET', url: `/api/v1/questionnaires/${quiz.id}/preview`, as: org.as.trainer });
+    assert.equal(preview.statusCode, 200, preview.body);
+    assert.deepEqual(preview.json().sections[0].questions.map((q: { id: string }) => q.id), [quiz.q2.id, quiz.q1.id, quiz.q3.id]);
+    assert.ok(!preview.body.includes('correct') && !preview.body.includes('Yes: a set of rows.'), 'no answers given away in the preview');
     const published = await t.request({ method: 'POST', url: `/api/v1/questionnaires/${quiz.id}/publish`, as });
     assert.equal(published.statusCode, 200, published.body);
     assert.equal(published.json().status, 'published');
