@@ -110,7 +110,32 @@ test('the risk list shows reasons and trend, and an action is recorded with a no
   await page.close();
 });
 
-test('the model card shows data, features, metrics by week, limits and intended use', async () => {
+/** The admin records a group attribute (with its legal basis) for every learner, alternating two values: fairness reports only. */
+async function recordGroupAttribute(): Promise<void> {
+  const admin = await browser.newContext({ baseURL: server.url });
+  const signIn = await admin.request.post('/api/v1/auth/sign-in', { data: server.admin });
+  assert.equal(signIn.status(), 200, await signIn.text());
+  const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await admin.request.get('/api/v1/people', { params: { role: 'learner', limit: 200, ...(cursor ? { cursor } : {}) } });
+    assert.equal(res.status(), 200, await res.text());
+    const body = (await res.json()) as { items: Array<{ id: string }>; nextCursor: string | null };
+    ids.push(...body.items.map((p) => p.id));
+    cursor = body.nextCursor;
+  } while (cursor);
+  assert.ok(ids.length > 60, `the demo has past learners (${ids.length})`);
+  const recorded = await admin.request.post('/api/v1/analytics/group-attributes', {
+    headers: { 'x-csrf-token': csrfToken },
+    data: { attribute: 'gender', legalBasis: 'Art. 9(2)(g) RGPD : suivi de l’égalité de traitement, déclaration volontaire', values: ids.map((personId, i) => ({ personId, value: i % 2 ? 'F' : 'M' })) },
+  });
+  assert.equal(recorded.status(), 201, await recorded.text());
+  await admin.close();
+}
+
+test('the model card shows data, features, metrics by week, limits, intended use and the fairness report', async () => {
+  await recordGroupAttribute();
   const page = await desktop.newPage();
   await page.goto('/analytics/models');
   await page.getByRole('link', { name: 'Version 1' }).click();
@@ -120,6 +145,13 @@ test('the model card shows data, features, metrics by week, limits and intended 
     await card.getByRole('heading', { level: 2, name: section, exact: true }).waitFor();
   }
   assert.ok((await page.getByTestId('metrics-by-week').getByRole('row').count()) > 2, 'metrics by week are listed');
+  // The recorded attribute is proposed and its report shown: one row per group, disparity ratios, legal basis.
+  const fairness = page.getByTestId('fairness-report');
+  await fairness.waitFor();
+  assert.match((await fairness.textContent()) ?? '', /Art\. 9\(2\)\(g\) RGPD/);
+  await fairness.getByRole('rowheader', { name: 'F', exact: true }).waitFor();
+  await fairness.getByRole('rowheader', { name: 'M', exact: true }).waitFor();
+  await fairness.getByText('Rapport des vrais positifs (min/max)').waitFor();
   await assertAccessible(page, 'the model card');
   await page.close();
 });
