@@ -63,7 +63,11 @@ async function buildResultTable(db: Db, ctx: Ctx, id: string, query: ResultsQuer
       }
     } else {
       const grouped = new Map<string, AnswerRow[]>();
-      for (const a of data.answers) grouped.set(a.question_id, [...(grouped.get(a.question_id) ?? []), a]);
+      for (const a of data.answers) {
+        const list = grouped.get(a.question_id);
+        if (list) list.push(a);
+        else grouped.set(a.question_id, [a]);
+      }
       lines.push(['question_number', 'question', 'type', 'answered', 'mean', 'median', 'success_rate', 'mean_score_rate', 'nps', 'distribution']);
       data.questions.forEach((q, i) => {
         const agg = aggregateQuestion(q, grouped.get(q.id) ?? []);

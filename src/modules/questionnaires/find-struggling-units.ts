@@ -3,6 +3,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { responseSatisfaction } from './aggregate-answers.ts';
 import { toQuestionDef } from './questionnaire.repository.ts';
+import type { QuestionDef } from './scoring.ts';
 import { benjaminiHochberg, compareProportions, mean, type TestResult, welchTTest } from './statistics.ts';
 
 /** Units with fewer respondents are not tested (and never flagged). */
@@ -80,9 +81,15 @@ async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date
     if (!byResponse.has(a.response_id)) byResponse.set(a.response_id, new Map());
     byResponse.get(a.response_id)!.set(a.question_id, a.value);
   }
+  const questionsOf = new Map<string, QuestionDef[]>();
+  for (const x of questions) {
+    const list = questionsOf.get(x.qid);
+    if (list) list.push(x.def);
+    else questionsOf.set(x.qid, [x.def]);
+  }
   const out: Observation[] = [];
   for (const r of rows) {
-    const s = responseSatisfaction(questions.filter((x) => x.qid === r.questionnaire_id).map((x) => x.def), byResponse.get(r.id) ?? new Map());
+    const s = responseSatisfaction(questionsOf.get(r.questionnaire_id) ?? [], byResponse.get(r.id) ?? new Map());
     if (s !== null) out.push({ cohortId: r.cohort_id, moduleId: r.module_id, value: s });
   }
   return out;
@@ -109,9 +116,15 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
       const obs = await observations(trx, metric, from, to);
       for (const unitType of ['cohort', 'module'] as const) {
         const keyOf = (o: Observation) => (unitType === 'cohort' ? o.cohortId : o.moduleId);
-        const units = new Set(obs.map(keyOf).filter((k): k is string => !!k));
-        for (const unitId of units) {
-          const inside = obs.filter((o) => keyOf(o) === unitId).map((o) => o.value);
+        const byUnit = new Map<string, number[]>();
+        for (const o of obs) {
+          const k = keyOf(o);
+          if (!k) continue;
+          const list = byUnit.get(k);
+          if (list) list.push(o.value);
+          else byUnit.set(k, [o.value]);
+        }
+        for (const [unitId, inside] of byUnit) {
           const outside = obs.filter((o) => keyOf(o) !== unitId).map((o) => o.value);
           if (inside.length < MIN_RESPONDENTS || outside.length < 2) {
             belowMinimum.push({ unitType, unitId, metric, n: inside.length });

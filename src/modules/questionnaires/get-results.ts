@@ -86,12 +86,18 @@ export async function getResults(db: Db, ctx: Ctx, id: string, query: ResultsQue
       if (query.groupBy === 'trainer') {
         const cohorts = [...new Set(data.responses.map((r) => r.cohort_id).filter((c): c is string => !!c))];
         const rows = cohorts.length ? await trx.selectFrom('cohort_trainers').select(['cohort_id', 'person_id']).where('cohort_id', 'in', cohorts).execute() : [];
-        for (const row of rows) trainersOf.set(row.cohort_id, [...(trainersOf.get(row.cohort_id) ?? []), row.person_id]);
+        for (const row of rows) trainersOf.set(row.cohort_id, [...(trainersOf.get(row.cohort_id) ?? []), row.person_id]); // a few trainers per cohort
       }
       const keysOf = (r: Loaded['responses'][number]): string[] =>
         query.groupBy === 'trainer' ? (trainersOf.get(r.cohort_id ?? '') ?? ['none']) : [(query.groupBy === 'cohort' ? r.cohort_id : query.groupBy === 'module' ? r.module_id : r.submitted_at?.toISOString().slice(0, 7)) ?? 'none'];
       const buckets = new Map<string, Loaded['responses']>();
-      for (const r of data.responses) for (const k of keysOf(r)) buckets.set(k, [...(buckets.get(k) ?? []), r]);
+      for (const r of data.responses) {
+        for (const k of keysOf(r)) {
+          const list = buckets.get(k);
+          if (list) list.push(r);
+          else buckets.set(k, [r]);
+        }
+      }
       const labels = await groupLabels(trx, query.groupBy, [...buckets.keys()].filter((k) => k !== 'none'));
       groups = [...buckets].map(([key, responses]) => {
         const ids = new Set(responses.map((r) => r.id));
