@@ -4,7 +4,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { responseSatisfaction } from './aggregate-answers.ts';
 import { toQuestionDef } from './questionnaire.repository.ts';
 import type { QuestionDef } from './scoring.ts';
-import { benjaminiHochberg, compareProportions, mean, type TestResult, welchTTest } from './statistics.ts';
+import { benjaminiHochberg, compareProportions, momentsOf, type TestResult, welchFromMoments } from './statistics.ts';
 
 /** Units with fewer respondents are not tested (and never flagged). */
 export const MIN_RESPONDENTS = 8;
@@ -124,15 +124,28 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
           if (list) list.push(o.value);
           else byUnit.set(k, [o.value]);
         }
+        // "Everything else" = the totals minus the unit (no copy of the other observations per unit).
+        const total = { n: obs.length, sum: 0, sumSquares: 0 };
+        for (const o of obs) {
+          total.sum += o.value;
+          total.sumSquares += o.value * o.value;
+        }
         for (const [unitId, inside] of byUnit) {
-          const outside = obs.filter((o) => keyOf(o) !== unitId).map((o) => o.value);
-          if (inside.length < MIN_RESPONDENTS || outside.length < 2) {
-            belowMinimum.push({ unitType, unitId, metric, n: inside.length });
+          const n1 = inside.length;
+          const n2 = total.n - n1;
+          if (n1 < MIN_RESPONDENTS || n2 < 2) {
+            belowMinimum.push({ unitType, unitId, metric, n: n1 });
             continue;
           }
-          const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-          const result = metric === 'success' ? compareProportions(sum(inside), inside.length, sum(outside), outside.length) : welchTTest(inside, outside);
-          tested.push({ unitType, unitId, metric, n: inside.length, rate: mean(inside), baseline: mean(outside), baselineN: outside.length, result });
+          let sum1 = 0;
+          let sq1 = 0;
+          for (const v of inside) {
+            sum1 += v;
+            sq1 += v * v;
+          }
+          const sum2 = total.sum - sum1;
+          const result = metric === 'success' ? compareProportions(Math.round(sum1), n1, Math.round(sum2), n2) : welchFromMoments(momentsOf(n1, sum1, sq1), momentsOf(n2, sum2, total.sumSquares - sq1));
+          tested.push({ unitType, unitId, metric, n: n1, rate: sum1 / n1, baseline: sum2 / n2, baselineN: n2, result });
         }
       }
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { benjaminiHochberg, compareProportions, fisherExactLess, median, normalCdf, studentTCdf, twoProportionZTest, welchTTest } from './statistics.ts';
+import { benjaminiHochberg, compareProportions, fisherExactLess, median, momentsOf, normalCdf, studentTCdf, twoProportionZTest, welchFromMoments, welchTTest } from './statistics.ts';
 
 /** Expected values computed with scipy 1.17 (commands in the comments), hard-coded. */
 const close = (actual: number, expected: number, rel = 1e-6, label = '') => assert.ok(Math.abs(actual - expected) <= rel * Math.max(Math.abs(expected), 1e-12), `${label} ${actual} vs ${expected}`);
@@ -35,6 +35,10 @@ describe('statistics against scipy reference values', () => {
     const r = welchTTest(a, b);
     close(r.statistic!, -6.169246594981613, 1e-9, 't');
     close(r.p, 9.826113724983266e-6, 1e-6, 'p');
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+    const sq = (xs: number[]) => xs.reduce((x, y) => x + y * y, 0);
+    const fromMoments = welchFromMoments(momentsOf(a.length, sum(a), sq(a)), momentsOf(b.length, sum(b), sq(b)));
+    close(fromMoments.p, 9.826113724983266e-6, 1e-6, 'p from moments');
   });
 
   test('Benjamini–Hochberg (false_discovery_control) and median', () => {

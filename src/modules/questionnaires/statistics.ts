@@ -165,12 +165,30 @@ export function median(xs: readonly number[]): number {
 
 /** Welch's t-test, one-sided H1: mean(a) < mean(b) (scipy.stats.ttest_ind(a, b, equal_var=False, alternative='less')). */
 export function welchTTest(a: readonly number[], b: readonly number[]): TestResult {
-  const va = variance(a) / a.length;
-  const vb = variance(b) / b.length;
+  return welchFromMoments({ n: a.length, mean: mean(a), variance: variance(a) }, { n: b.length, mean: mean(b), variance: variance(b) });
+}
+
+export interface Moments {
+  n: number;
+  mean: number;
+  /** sample variance (n − 1 denominator) */
+  variance: number;
+}
+
+/** Sample moments from the count, sum and sum of squares. */
+export function momentsOf(n: number, sum: number, sumSquares: number): Moments {
+  const m = sum / n;
+  return { n, mean: m, variance: n > 1 ? Math.max(0, (sumSquares - n * m * m) / (n - 1)) : 0 };
+}
+
+/** Welch's t-test from the two samples' moments (so a unit can be compared with "everything else" without copying it). */
+export function welchFromMoments(a: Moments, b: Moments): TestResult {
+  const va = a.variance / a.n;
+  const vb = b.variance / b.n;
   const se = Math.sqrt(va + vb);
-  if (se === 0) return { test: 'welch_t', statistic: 0, p: mean(a) < mean(b) ? 0 : 1 };
-  const t = (mean(a) - mean(b)) / se;
-  const df = (va + vb) ** 2 / (va ** 2 / (a.length - 1) + vb ** 2 / (b.length - 1));
+  if (se === 0) return { test: 'welch_t', statistic: 0, p: a.mean < b.mean ? 0 : 1 };
+  const t = (a.mean - b.mean) / se;
+  const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
   return { test: 'welch_t', statistic: t, p: studentTCdf(t, df) };
 }
 
