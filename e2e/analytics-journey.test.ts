@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { APIResponse, Browser, BrowserContext, Page } from 'playwright-core';
 import { analyticsJobHandlers } from '../src/modules/analytics/analytics-jobs.ts';
 import { FixedClock } from '../src/platform/clock.ts';
 import { JobRunner } from '../src/platform/jobs/job-queue.ts';
@@ -119,7 +119,7 @@ async function recordGroupAttribute(): Promise<void> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await admin.request.get('/api/v1/people', { params: { role: 'learner', limit: 200, ...(cursor ? { cursor } : {}) } });
+    const res: APIResponse = await admin.request.get('/api/v1/people', { params: { role: 'learner', limit: 200, ...(cursor ? { cursor } : {}) } });
     assert.equal(res.status(), 200, await res.text());
     const body = (await res.json()) as { items: Array<{ id: string }>; nextCursor: string | null };
     ids.push(...body.items.map((p) => p.id));
