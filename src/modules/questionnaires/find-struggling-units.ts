@@ -1,9 +1,9 @@
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
-import { responseSatisfaction } from './aggregate-answers.ts';
+import { sql } from 'kysely';
+import { satisfactionOf } from './aggregate-answers.ts';
 import { toQuestionDef } from './questionnaire.repository.ts';
-import type { QuestionDef } from './scoring.ts';
 import { benjaminiHochberg, compareProportions, momentsOf, type TestResult, welchFromMoments } from './statistics.ts';
 
 /** Units with fewer respondents are not tested (and never flagged). */
@@ -65,32 +65,45 @@ async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date
       .map((r) => ({ cohortId: r.cohort_id, moduleId: r.module_id, value: (r.passed ?? Number(r.score) / Number(r.max_score) >= 0.5) ? 1 : 0 }));
   }
   if (rows.length === 0) return [];
+  // Per response: the sum and count of 0–1 satisfaction values. Rating and NPS answers are summed in SQL; Likert ones (rarer) here.
+  const acc = new Map<string, { sum: number; n: number }>();
+  const numeric = await sql<{ response_id: string; total: string | null; n: string }>`
+    SELECT a.response_id,
+      sum(CASE WHEN qu.type = 'nps' THEN (a.value #>> '{}')::numeric / 10
+               ELSE ((a.value #>> '{}')::numeric - coalesce((qu.settings->>'min')::numeric, 1))
+                    / nullif(coalesce((qu.settings->>'max')::numeric, 5) - coalesce((qu.settings->>'min')::numeric, 1), 0) END) AS total,
+      count(*) AS n
+    FROM questionnaire_answers a
+    JOIN questions qu ON qu.organisation_id = a.organisation_id AND qu.id = a.question_id
+    JOIN questionnaire_responses r ON r.organisation_id = a.organisation_id AND r.id = a.response_id
+    JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
+    WHERE qu.type IN ('rating', 'nps') AND jsonb_typeof(a.value) = 'number' AND r.status = 'submitted'
+      AND q.kind IN ('satisfaction_hot', 'satisfaction_cold')
+      ${from ? sql`AND r.submitted_at >= ${from}` : sql``} ${to ? sql`AND r.submitted_at < ${to}` : sql``}
+    GROUP BY a.response_id`.execute(trx);
+  for (const row of numeric.rows) if (row.total !== null) acc.set(row.response_id, { sum: Number(row.total), n: Number(row.n) });
   const qids = [...new Set(rows.map((r) => r.questionnaire_id))];
-  // Only the questions that carry satisfaction (rating, NPS, Likert) are read, with their answers.
-  const questions = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).where('type', 'in', ['rating', 'nps', 'likert']).execute()).map((row) => ({ qid: row.questionnaire_id!, def: toQuestionDef(row) }));
-  if (questions.length === 0) return [];
-  const answers = await trx
-    .selectFrom('questionnaire_answers as a')
-    .innerJoin('questionnaire_responses as r', (j) => j.onRef('r.organisation_id', '=', 'a.organisation_id').onRef('r.id', '=', 'a.response_id'))
-    .select(['a.response_id', 'a.question_id', 'a.value'])
-    .where('a.question_id', 'in', questions.map((q) => q.def.id))
-    .where('r.status', '=', 'submitted')
-    .execute();
-  const byResponse = new Map<string, Map<string, unknown>>();
-  for (const a of answers) {
-    if (!byResponse.has(a.response_id)) byResponse.set(a.response_id, new Map());
-    byResponse.get(a.response_id)!.set(a.question_id, a.value);
-  }
-  const questionsOf = new Map<string, QuestionDef[]>();
-  for (const x of questions) {
-    const list = questionsOf.get(x.qid);
-    if (list) list.push(x.def);
-    else questionsOf.set(x.qid, [x.def]);
+  const likert = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).where('type', '=', 'likert').execute()).map(toQuestionDef);
+  if (likert.length) {
+    const byId = new Map(likert.map((q) => [q.id, q]));
+    const answers = await trx
+      .selectFrom('questionnaire_answers as a')
+      .innerJoin('questionnaire_responses as r', (j) => j.onRef('r.organisation_id', '=', 'a.organisation_id').onRef('r.id', '=', 'a.response_id'))
+      .select(['a.response_id', 'a.question_id', 'a.value'])
+      .where('a.question_id', 'in', likert.map((q) => q.id))
+      .where('r.status', '=', 'submitted')
+      .execute();
+    for (const a of answers) {
+      const v = satisfactionOf(byId.get(a.question_id)!, a.value);
+      if (v === null) continue;
+      const cur = acc.get(a.response_id) ?? { sum: 0, n: 0 };
+      acc.set(a.response_id, { sum: cur.sum + v, n: cur.n + 1 });
+    }
   }
   const out: Observation[] = [];
   for (const r of rows) {
-    const s = responseSatisfaction(questionsOf.get(r.questionnaire_id) ?? [], byResponse.get(r.id) ?? new Map());
-    if (s !== null) out.push({ cohortId: r.cohort_id, moduleId: r.module_id, value: s });
+    const a = acc.get(r.id);
+    if (a && a.n > 0) out.push({ cohortId: r.cohort_id, moduleId: r.module_id, value: a.sum / a.n });
   }
   return out;
 }
