@@ -1,4 +1,5 @@
 import { DEMO_SLUG, formatDemoLogins, seedDemo } from '../../modules/demo/seed-demo.ts';
+import { seedQuestionnaireDemo } from '../../modules/questionnaires/seed-questionnaire-demo.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { withSystem } from '../../platform/db/tenant.ts';
 import { EXIT_OK, parseCommandArgs, runCommand, withMigratedDatabase } from './command-support.ts';
@@ -20,13 +21,15 @@ export function run(args: string[]): Promise<number> {
       console.log(USAGE);
       return EXIT_OK;
     }
-    return withMigratedDatabase(async (db) => {
+    return withMigratedDatabase(async (db, config) => {
       const existing = await withSystem(db, (trx) => trx.selectFrom('organisations').select('id').where('slug', '=', DEMO_SLUG).executeTakeFirst());
       if (existing) {
         console.log(`The demo organisation (slug "${DEMO_SLUG}") already exists; nothing was changed.`);
         return EXIT_OK;
       }
-      console.log(formatDemoLogins(await seedDemo(db, { now: systemClock.now() })));
+      const demo = await seedDemo(db, { now: systemClock.now() });
+      await seedQuestionnaireDemo({ db, clock: systemClock, publicUrl: config.publicUrl }, demo.organisation.id);
+      console.log(formatDemoLogins(demo));
       return EXIT_OK;
     });
   });

@@ -5,6 +5,7 @@ import { createDatabase } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
 import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 import { formatDemoLogins, seedDemoIfEmpty } from '../../modules/demo/seed-demo.ts';
+import { seedQuestionnaireDemo } from '../../modules/questionnaires/seed-questionnaire-demo.ts';
 import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import { analyticsJobHandlers, scheduleAnalytics } from '../../modules/analytics/analytics-jobs.ts';
@@ -19,6 +20,8 @@ export async function run(): Promise<number> {
   if (applied.length) console.log(`Applied ${applied.length} migration(s).`);
   // First start on an empty database: the demo organisation, its logins printed below.
   const demo = config.seedDemo ? await seedDemoIfEmpty(db, { now: systemClock.now() }) : null;
+  // …and its questionnaires: a positioning test, a quiz and a satisfaction survey, distributed, with answers.
+  if (demo) await seedQuestionnaireDemo({ db, clock: systemClock, publicUrl: config.publicUrl }, demo.organisation.id);
   const mailTransport = createMailTransport(config);
   const app = await createApp({ config, db, clock: systemClock, mailTransport });
   // The single durable job runner: every module adds its handlers here.
