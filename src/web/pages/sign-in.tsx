@@ -1,32 +1,18 @@
-import { Alert, Anchor, Button, Center, Divider, Group, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Divider, Paper, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.ts';
 import { ErrorAlert, Loading } from '../components/states.tsx';
-import { LanguageSwitch } from '../components/layout.tsx';
+import { FrameCardBody } from '../components/frame-card.tsx';
 import { takeReturnTo } from '../lib/return-to.ts';
 import { useSession } from '../lib/session.tsx';
 
 export function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
-  useEffect(() => {
-    document.title = `${title} · Emarge`;
-  }, [title]);
   return (
     <Center mih="100vh" p="md" bg="gray.0" component="main">
       <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>
-        <Stack gap="md">
-          <Group justify="space-between">
-            <Text fw={700} size="xl" c="blue.9">
-              Emarge
-            </Text>
-            <LanguageSwitch />
-          </Group>
-          <Title order={1} size="h3">
-            {title}
-          </Title>
-          {children}
-        </Stack>
+        <FrameCardBody title={title}>{children}</FrameCardBody>
       </Paper>
     </Center>
   );

@@ -1,10 +1,10 @@
-import { Alert, Badge, Box, Button, Group, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
-import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
+import { Alert, Badge, Box, Button, Group, Paper, Stack, Text, TextInput } from '@mantine/core';
+import { type FormEvent, type ReactNode, useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { ApiError, api } from '../api/client.ts';
 import type { QrScanTicket, Session, SignatureProof, SignatureStrokes, SigningLinkView } from '../api/types.ts';
-import { LanguageSwitch } from '../components/layout.tsx';
+import { FrameCardBody } from '../components/frame-card.tsx';
 import { SignaturePad } from '../components/signature-pad.tsx';
 import { ErrorAlert, Loading } from '../components/states.tsx';
 import { formatDate, formatDateTime, formatTimeRange } from '../lib/dates.ts';
@@ -15,24 +15,10 @@ import { useApi } from '../lib/use-api.ts';
 
 /** The frame of the mobile signing pages: no navigation, large touch targets, the language switch. */
 export function SigningFrame({ title, children }: { title: string; children: ReactNode }) {
-  useEffect(() => {
-    document.title = `${title} · Emarge`;
-  }, [title]);
   return (
     <Box component="main" id="main-content" mih="100vh" bg="gray.0" p={{ base: 'xs', sm: 'md' }}>
       <Paper withBorder shadow="sm" p={{ base: 'sm', sm: 'xl' }} radius="md" w="100%" maw={640} mx="auto">
-        <Stack gap="md">
-          <Group justify="space-between">
-            <Text fw={700} size="xl" c="blue.9">
-              Emarge
-            </Text>
-            <LanguageSwitch />
-          </Group>
-          <Title order={1} size="h3">
-            {title}
-          </Title>
-          {children}
-        </Stack>
+        <FrameCardBody title={title}>{children}</FrameCardBody>
       </Paper>
     </Box>
   );
