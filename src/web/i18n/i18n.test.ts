@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
-import en from './en.json' with { type: 'json' };
-import fr from './fr.json' with { type: 'json' };
+import enCore from './en.json' with { type: 'json' };
+import frCore from './fr.json' with { type: 'json' };
+import enQuestionnaires from './questionnaires.en.json' with { type: 'json' };
+import frQuestionnaires from './questionnaires.fr.json' with { type: 'json' };
+import { en, fr } from './resources.ts';
 
 /** Every string the web app shows is translated in French and English; every API error code has a message. */
 const WEB = fileURLToPath(new URL('..', import.meta.url));
@@ -25,6 +28,12 @@ function sourceFiles(dir: string): string[] {
 const keySet = (resource: Record<string, unknown>) => new Set(flatten(resource).map((k) => k.replace(PLURAL, '')));
 const frKeys = keySet(fr);
 const enKeys = keySet(en);
+
+test('resource files do not redefine each other\'s top-level keys', () => {
+  for (const [core, area] of [[frCore, frQuestionnaires], [enCore, enQuestionnaires]] as const) {
+    assert.deepEqual(Object.keys(area).filter((k) => k in core), []);
+  }
+});
 
 test('French and English have the same keys', () => {
   assert.deepEqual([...frKeys].filter((k) => !enKeys.has(k)), [], 'keys missing in en.json');

@@ -1,7 +1,6 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import en from './en.json' with { type: 'json' };
-import fr from './fr.json' with { type: 'json' };
+import { en, fr } from './resources.ts';
 
 /** French by default; English on request (remembered in localStorage). */
 export const LANGUAGES = ['fr', 'en'] as const;
