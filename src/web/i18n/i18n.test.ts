@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
-import enCore from './en.json' with { type: 'json' };
-import frCore from './fr.json' with { type: 'json' };
-import enQuestionnaires from './questionnaires.en.json' with { type: 'json' };
-import frQuestionnaires from './questionnaires.fr.json' with { type: 'json' };
-import { en, fr } from './resources.ts';
+import { AREAS, en, fr, mergeInto } from './resources.ts';
 
 /** Every string the web app shows is translated in French and English; every API error code has a message. */
 const WEB = fileURLToPath(new URL('..', import.meta.url));
@@ -29,10 +25,13 @@ const keySet = (resource: Record<string, unknown>) => new Set(flatten(resource).
 const frKeys = keySet(fr);
 const enKeys = keySet(en);
 
-test('resource files do not redefine each other\'s top-level keys', () => {
-  for (const [core, area] of [[frCore, frQuestionnaires], [enCore, enQuestionnaires]] as const) {
-    assert.deepEqual(Object.keys(area).filter((k) => k in core), []);
+test('area files never redefine a string another file defines', () => {
+  for (const language of ['fr', 'en'] as const) {
+    const merged = {};
+    const clashes = Object.entries(AREAS[language]).flatMap(([area, tree]) => mergeInto(merged, tree).map((k) => `${language} ${area}: ${k}`));
+    assert.deepEqual(clashes, []);
   }
+  assert.deepEqual(mergeInto({ a: { b: 'x' } }, { a: { b: 'y', c: 'z' } }), ['a.b'], 'the clash check itself works');
 });
 
 test('French and English have the same keys', () => {
