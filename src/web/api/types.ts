@@ -33,6 +33,18 @@ import type {
 } from '../../modules/analytics/analytics.schemas.ts';
 import type { getFairnessReport, getModelCard } from '../../modules/analytics/model-card.ts';
 import type { jobAcceptedSchema, jobSchema, verifyCodeResultSchema, verifyPdfResultSchema } from '../../modules/documents/documents.schemas.ts';
+import type {
+  bankListSchema,
+  bankSchema,
+  distributionCreateSchema,
+  distributionSchema,
+  questionCreateSchema,
+  questionnaireSchema,
+  questionnaireSummarySchema,
+  questionSchema,
+  respondentViewSchema,
+  templateSchema,
+} from '../../modules/questionnaires/questionnaires.schemas.ts';
 
 /**
  * The API's shapes, inferred from the server's zod contracts (type-only
@@ -101,3 +113,23 @@ export type ModelCard = Awaited<ReturnType<typeof getModelCard>>;
 export type FairnessResult = Awaited<ReturnType<typeof getFairnessReport>>;
 export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low'];
 export const REVIEW_ACTIONS: readonly ReviewAction[] = ['contacted', 'plan_agreed', 'no_action', 'prediction_wrong'];
+
+// Questionnaires (issue 4).
+export type Questionnaire = z.infer<typeof questionnaireSchema>;
+export type QuestionnaireSummary = z.infer<typeof questionnaireSummarySchema>;
+export type QuestionnaireKind = Questionnaire['kind'];
+export type QuestionnaireStatus = Questionnaire['status'];
+export type QuestionnaireSection = Questionnaire['sections'][number];
+export type Question = z.infer<typeof questionSchema>;
+export type QuestionType = Question['type'];
+export type QuestionInput = z.input<typeof questionCreateSchema>;
+export type QuestionnaireTemplate = z.infer<typeof templateSchema>;
+export type QuestionnaireDistribution = z.infer<typeof distributionSchema>;
+export type DistributionInput = z.input<typeof distributionCreateSchema>;
+export type RespondentView = z.infer<typeof respondentViewSchema>;
+export type RespondentSection = RespondentView['sections'][number];
+export type RespondentQuestion = RespondentSection['questions'][number];
+export type QuestionBankList = z.infer<typeof bankListSchema>;
+export type QuestionBank = z.infer<typeof bankSchema>;
+export const QUESTIONNAIRE_KINDS: readonly QuestionnaireKind[] = ['positioning', 'quiz', 'satisfaction_hot', 'satisfaction_cold', 'trainer_feedback', 'funder_feedback'];
+export const QUESTION_TYPES: readonly QuestionType[] = ['single', 'multiple', 'rating', 'likert', 'nps', 'short_text', 'long_text', 'number', 'date', 'ranking'];
