@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { AttendanceRecordsTable } from './attendance.table.ts';
+import { ATTENDANCE_STATUSES, type AttendanceStatus, type AttendanceRecordsTable } from './attendance.table.ts';
 import { localIso } from './signing-window.ts';
 
 /** A time for people: the instant (UTC ISO), the same in the organisation's zone with its offset, and the zone. */
@@ -27,4 +27,26 @@ export function presentRecord(row: Selectable<AttendanceRecordsTable>, people: M
     markedBy: row.marked_by,
     reason: row.reason,
   };
+}
+
+/** Statuses that count as attended (the learner was there, for all or part of the session). */
+export const ATTENDED_STATUSES: readonly AttendanceStatus[] = ['present', 'late', 'left_early'];
+
+/**
+ * The learner counts of a sheet: one per status, and `attended` (present, late
+ * or left early) split into `signed` (with the learner's own signature) and
+ * `marked` (set by a trainer's mark or a manager's amendment, no signature), so
+ * attended = signed + marked. `pending` learners are the missing signatures.
+ */
+export function presentCounts(learners: readonly { status: AttendanceStatus; signature_id: string | null }[]) {
+  const byStatus = Object.fromEntries(ATTENDANCE_STATUSES.map((s) => [s, 0])) as Record<AttendanceStatus, number>;
+  let signed = 0;
+  let marked = 0;
+  for (const r of learners) {
+    byStatus[r.status]++;
+    if (!ATTENDED_STATUSES.includes(r.status)) continue;
+    if (r.signature_id !== null) signed++;
+    else marked++;
+  }
+  return { learners: learners.length, attended: signed + marked, signed, marked, ...byStatus };
 }

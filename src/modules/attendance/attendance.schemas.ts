@@ -107,6 +107,22 @@ export const attendanceRecordSchema = z
   })
   .meta({ id: 'AttendanceRecord' });
 
+/** Learner counts of a sheet: attended = signed (own signature) + marked (trainer mark or amendment, no signature). */
+export const sheetCountsSchema = z
+  .object({
+    learners: z.number().int(),
+    attended: z.number().int().meta({ description: 'present, late or left early: signed + marked' }),
+    signed: z.number().int().meta({ description: "attended with the learner's own signature" }),
+    marked: z.number().int().meta({ description: 'attended by a trainer mark or an amendment, without a signature' }),
+    pending: z.number().int().meta({ description: 'not signed nor marked yet: the missing signatures' }),
+    present: z.number().int(),
+    late: z.number().int(),
+    left_early: z.number().int(),
+    absent: z.number().int(),
+    excused: z.number().int(),
+  })
+  .meta({ id: 'SheetCounts' });
+
 export const attendanceSheetSchema = z
   .object({
     sessionId: z.uuid(),
@@ -119,7 +135,7 @@ export const attendanceSheetSchema = z
     session: z.object({ date: z.string(), halfDay: z.enum(['am', 'pm']), programTitle: z.string(), moduleTitle: z.string().nullable(), cohortName: z.string(), startsAt: timeSchema, endsAt: timeSchema, cancelled: z.boolean() }),
     window: z.object({ state: z.enum(['not_open_yet', 'open', 'closed']), opensAt: timeSchema, closesAt: timeSchema }),
     trainerSigned: z.boolean(),
-    counts: z.object({ learners: z.number().int(), signed: z.number().int(), pending: z.number().int(), present: z.number().int(), late: z.number().int(), left_early: z.number().int(), absent: z.number().int(), excused: z.number().int() }),
+    counts: sheetCountsSchema,
     records: z.array(attendanceRecordSchema),
   })
   .meta({ id: 'AttendanceSheet' });

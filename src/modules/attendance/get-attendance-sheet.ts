@@ -2,8 +2,7 @@ import type { Ctx } from '../../platform/auth/actor.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
-import { ATTENDANCE_STATUSES } from './attendance.table.ts';
-import { presentRecord, presentTime } from './attendance.presenter.ts';
+import { presentCounts, presentRecord, presentTime } from './attendance.presenter.ts';
 import { type AttendanceSession, getSessionForActor } from './attendance-session.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { windowStateAt } from './signing-window.ts';
@@ -27,7 +26,6 @@ export async function readSheet(trx: Tx, loaded: AttendanceSession, now: Date) {
   const people = await peopleOf(trx, session.id);
   records.sort((a, b) => (a.role === b.role ? 0 : a.role === 'trainer' ? -1 : 1) || (people.get(a.person_id)?.familyName ?? '').localeCompare(people.get(b.person_id)?.familyName ?? '', 'fr') || (people.get(a.person_id)?.givenName ?? '').localeCompare(people.get(b.person_id)?.givenName ?? '', 'fr'));
   const learners = records.filter((r) => r.role === 'learner');
-  const counts = Object.fromEntries(ATTENDANCE_STATUSES.map((s) => [s, learners.filter((r) => r.status === s).length])) as Record<(typeof ATTENDANCE_STATUSES)[number], number>;
   return {
     sessionId: session.id,
     status: sheet.status,
@@ -48,7 +46,7 @@ export async function readSheet(trx: Tx, loaded: AttendanceSession, now: Date) {
     },
     window: { state: windowStateAt(window, now), opensAt: presentTime(window.opensAt, tz)!, closesAt: presentTime(window.closesAt, tz)! },
     trainerSigned: records.some((r) => r.role === 'trainer' && r.signature_id !== null),
-    counts: { learners: learners.length, signed: learners.filter((r) => r.signature_id !== null).length, ...counts },
+    counts: presentCounts(learners),
     records: records.map((r) => presentRecord(r, people, tz)),
   };
 }

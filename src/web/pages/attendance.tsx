@@ -296,6 +296,10 @@ export function SheetDetailPage() {
                     {s.trainerSigned ? t('live.trainerSigned') : t('attendance.missingTrainer')}
                   </Badge>
                 </Group>
+                <Text size="sm" data-testid="sheet-counts">
+                  {t('attendance.counts.summary', { attended: s.counts.attended, learners: s.counts.learners, signed: s.counts.signed, marked: s.counts.marked })}
+                  {s.counts.pending > 0 && ` · ${t('attendance.counts.pending', { count: s.counts.pending })}`}
+                </Text>
                 {s.lockedAt && <Text size="sm">{t('live.lockedAt', { at: formatDateTime(s.lockedAt, s.timezone, i18n.language) })}</Text>}
                 <Text size="sm">
                   {t('attendance.verificationCode')} : <Anchor component={Link} to={`/verify/${s.verificationCode}`}>{s.verificationCode}</Anchor>
