@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
-import { withTenant } from '../../platform/db/tenant.ts';
+import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { getEditableQuestionnaire } from './editable.ts';
 import { parseGift, toGift } from './interchange/gift.ts';
@@ -26,21 +26,32 @@ export function parseQuizFile(format: 'gift' | 'moodle_xml', content: string): Q
 /** Adds the questions of a GIFT or Moodle XML file to a draft, as a new section (all or nothing). */
 export async function importQuiz(db: Db, ctx: Ctx, questionnaireId: string, input: z.infer<typeof importQuizSchema>) {
   assertOrgWide(ctx.actor);
-  const items = parseQuizFile(input.format, input.content);
-  if (items.length === 0) throw new AppError('interchange_syntax', 'The file holds no question.', { errors: [{ path: 'body.content', message: 'no question found', line: 1, column: '1' }] });
+  const items = parseQuizItems(input.format, input.content);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     await getEditableQuestionnaire(trx, questionnaireId);
-    const last = await trx.selectFrom('questionnaire_sections').select((eb) => eb.fn.max('position').as('p')).where('questionnaire_id', '=', questionnaireId).executeTakeFirst();
-    const section = await trx.insertInto('questionnaire_sections').values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, title: input.sectionTitle ?? '', position: (last?.p ?? -1) + 1 }).returning('id').executeTakeFirstOrThrow();
-    for (const [i, item] of items.entries()) {
-      await trx
-        .insertInto('questions')
-        .values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, section_id: section.id, bank_id: null, type: item.type, prompt: item.prompt.slice(0, 5000), help: '', required: item.type !== 'long_text', position: i, options: JSON.stringify(item.options), settings: JSON.stringify(item.settings), display_if: null, points: item.type === 'long_text' ? 0 : item.points, skills: input.skills ?? [] })
-        .execute();
-    }
-    await recordAuditEvent(trx, ctx, { type: 'questionnaire.imported', subjectType: 'questionnaire', subjectId: questionnaireId, payload: { format: input.format, questions: items.length } });
+    await insertQuizItems(trx, ctx, questionnaireId, items, input);
     return presentQuestionnaire((await loadQuestionnaire(trx, questionnaireId))!);
   });
+}
+
+/** The quiz items of a file; a file without questions is refused like a syntax error (line 1). */
+export function parseQuizItems(format: 'gift' | 'moodle_xml', content: string): QuizItem[] {
+  const items = parseQuizFile(format, content);
+  if (items.length === 0) throw new AppError('interchange_syntax', 'The file holds no question.', { errors: [{ path: 'body.content', message: 'no question found', line: 1, column: '1' }] });
+  return items;
+}
+
+/** Writes parsed items as a new last section of a questionnaire, with its audit event (inside the caller's transaction). */
+export async function insertQuizItems(trx: Tx, ctx: Ctx, questionnaireId: string, items: readonly QuizItem[], input: { format: 'gift' | 'moodle_xml'; sectionTitle?: string | undefined; skills?: string[] | undefined }) {
+  const last = await trx.selectFrom('questionnaire_sections').select((eb) => eb.fn.max('position').as('p')).where('questionnaire_id', '=', questionnaireId).executeTakeFirst();
+  const section = await trx.insertInto('questionnaire_sections').values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, title: input.sectionTitle ?? '', position: (last?.p ?? -1) + 1 }).returning('id').executeTakeFirstOrThrow();
+  for (const [i, item] of items.entries()) {
+    await trx
+      .insertInto('questions')
+      .values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, section_id: section.id, bank_id: null, type: item.type, prompt: item.prompt.slice(0, 5000), help: '', required: item.type !== 'long_text', position: i, options: JSON.stringify(item.options), settings: JSON.stringify(item.settings), display_if: null, points: item.type === 'long_text' ? 0 : item.points, skills: input.skills ?? [] })
+      .execute();
+  }
+  await recordAuditEvent(trx, ctx, { type: 'questionnaire.imported', subjectType: 'questionnaire', subjectId: questionnaireId, payload: { format: input.format, questions: items.length } });
 }
 
 /** A questionnaire's quiz questions as GIFT, Moodle XML or a QTI 3.0 package (choice items). */

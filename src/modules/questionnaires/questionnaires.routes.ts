@@ -4,6 +4,7 @@ import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
 import { createDistribution, listDistributions } from './create-distribution.ts';
 import { createFromTemplate } from './create-from-template.ts';
+import { createFromQuizFile } from './create-from-quiz-file.ts';
 import { createQuestionnaire } from './create-questionnaire.ts';
 import { duplicateQuestionnaire } from './duplicate-questionnaire.ts';
 import { getRespondentView } from './get-respondent-view.ts';
@@ -33,6 +34,7 @@ import {
   bankSchema,
   exportQuizQuerySchema,
   importQuizSchema,
+  importNewQuizSchema,
   improvementActionCreateSchema,
   improvementActionListQuerySchema,
   improvementActionListSchema,
@@ -145,6 +147,9 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
 
   app.post('/questionnaires/:id/import', { schema: { tags, summary: 'Import quiz questions from GIFT or Moodle XML into a draft, as a new section (a syntax error gives line and column)', params: idParamsSchema, body: importQuizSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await importQuiz(db, requireCtx(req), req.params.id, req.body)),
+  );
+  app.post('/questionnaires/import', { schema: { tags, summary: 'Create a draft quiz from a GIFT or Moodle XML file in one step (a syntax error gives line and column, and creates nothing)', body: importNewQuizSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
+    reply.code(201).send(await createFromQuizFile(db, requireCtx(req), req.body)),
   );
   app.get('/questionnaires/:id/export', { schema: { tags, summary: 'Export the quiz questions: GIFT (default), Moodle XML, or a QTI 3.0 package of the choice items (zip)', params: idParamsSchema, querystring: exportQuizQuerySchema, response: { 200: z.any(), ...problemResponses } } }, async (req, reply) => {
     const file = await exportQuiz(db, requireCtx(req), req.params.id, req.query.format ?? 'gift');

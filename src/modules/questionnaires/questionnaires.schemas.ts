@@ -341,3 +341,13 @@ export const exportQuizQuerySchema = z.object({ format: z.enum(['gift', 'moodle_
 export const bankCreateSchema = z.strictObject({ title: text(300) });
 export const bankSchema = z.object({ id: z.uuid(), title: z.string(), createdAt: z.iso.datetime(), questions: z.array(questionSchema) }).meta({ id: 'QuestionBank' });
 export const bankListSchema = z.object({ items: z.array(z.object({ id: z.uuid(), title: z.string(), createdAt: z.iso.datetime(), questionCount: z.number().int() })) });
+
+/** A new draft quiz made from a GIFT or Moodle XML file, in one step (nothing is created when the file is refused). */
+export const importNewQuizSchema = z.strictObject({
+  kind: z.enum(['quiz', 'positioning']),
+  title: text(300),
+  locale: z.enum(['fr', 'en']).optional(),
+  format: z.enum(['gift', 'moodle_xml']),
+  content: z.string().min(1).max(2_000_000),
+  skills: z.array(text(100)).max(20).optional(),
+});
