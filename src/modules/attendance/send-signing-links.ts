@@ -7,7 +7,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { enqueueMail } from '../../platform/mail/enqueue-mail.ts';
 import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
-import { createSigningLink } from './create-signing-link.ts';
+import { createSigningLink, signingLinkExpiry } from './create-signing-link.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { renderSigningLinkMail } from './signing-link-mail.ts';
 
@@ -19,7 +19,7 @@ import { renderSigningLinkMail } from './signing-link-mail.ts';
 export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pick<Config, 'publicUrl'> }, ctx: Ctx, sessionId: string, input: { personIds?: string[] | undefined }) {
   return withTenant(deps.db, ctx.actor.organisationId, async (trx) => {
     const loaded = await getSessionForActor(trx, ctx.actor, sessionId, 'manage', 'send its signing links');
-    const { session, organisation, settings } = loaded;
+    const { session, organisation, settings, window } = loaded;
     assertNotCancelled(session);
     if (!settings.methods.link) throw new AppError('signing_method_disabled', 'Signing by personal link is disabled for this program.');
     await ensureSheet(trx, sessionId);
@@ -38,7 +38,7 @@ export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pic
     }
     const targets = (input.personIds ? [...new Set(input.personIds)].map((id) => byId.get(id)!) : rows).filter((r) => r.signature_id === null && !r.archived_at);
     const now = deps.clock.now();
-    const expiresAt = new Date(now.getTime() + settings.signingLinkTtlHours * 3_600_000);
+    const expiresAt = signingLinkExpiry(now, window, settings.signingLinkTtlHours);
     const title = [session.program_title, session.module_title].filter(Boolean).join(' — ');
     const sent: { personId: string; email: string; expiresAt: string }[] = [];
     for (const target of targets) {

@@ -74,16 +74,17 @@ describe('reminders and absence requests, driven by the scheduler', () => {
     const fr = mails.find((m) => m.to_address === f.learner.email)!;
     assert.equal(fr.subject, 'Votre session commence à 09:00 (Europe/Paris)');
     assert.match(fr.text_body, /lundi 2 mars 2026, 09:00–12:30 \(Europe\/Paris\) · Gestes de premiers secours · Programme Sécurité · Salle 2/);
-    assert.match(fr.text_body, /expire le lundi 2 mars 2026 à 12:45 \(Europe\/Paris\)/);
+    // now + 4 h is 12:45 Paris, before the window closes (12:30 + 30 min): the link lives until then.
+    assert.match(fr.text_body, /expire le lundi 2 mars 2026 à 13:00 \(Europe\/Paris\)/);
     const en = mails.find((m) => m.to_address === f.learners[2]!.email)!;
     assert.equal(en.subject, 'Your session starts at 09:00 (Europe/Paris)');
-    // Each link is personal and stored as a hash that expires after the 4 h TTL.
+    // Each link is personal and stored as a hash that expires when the signing window closes (later than the 4 h TTL).
     const tokens = mails.map((m) => tokenIn(m.text_body));
     assert.equal(new Set(tokens).size, 3);
     for (const [i, m] of mails.entries()) {
       const link = await t.db.selectFrom('signing_links').selectAll().where('token_hash', '=', hashToken(tokens[i]!)).executeTakeFirstOrThrow();
       assert.equal(link.person_id, f.learners.find((l) => l.email === m.to_address)!.id);
-      assert.equal(link.expires_at.toISOString(), '2026-03-02T11:45:00.000Z');
+      assert.equal(link.expires_at.toISOString(), '2026-03-02T12:00:00.000Z');
     }
 
     const report = await t.app.mail.flush();

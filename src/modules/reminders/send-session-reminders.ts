@@ -4,7 +4,8 @@ import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { enqueueMail } from '../../platform/mail/enqueue-mail.ts';
 import type { MailLocale } from '../../platform/mail/magic-link-mail.ts';
-import { createSigningLink } from '../attendance/create-signing-link.ts';
+import { createSigningLink, signingLinkExpiry } from '../attendance/create-signing-link.ts';
+import { signingWindowOf } from '../attendance/signing-window.ts';
 import { ensureSheet } from '../attendance/ensure-sheet.ts';
 import { claimReminder, findSessionsBetween, findSheetPeople, getOrganisationForJob, type ReminderSession } from './reminder.repository.ts';
 import { renderBeforeStartMail, renderNonSignerMail, renderTrainerLockMail } from './reminder-mails.ts';
@@ -82,10 +83,10 @@ export async function sendSessionReminders(deps: { db: Db; clock: Clock; config:
   return report;
 }
 
-/** A fresh personal signing link when signing by link is enabled; it expires after `signingLinkTtlHours`. */
+/** A fresh personal signing link when signing by link is enabled; valid `signingLinkTtlHours` and at least until the signing window closes. */
 async function linkFor(trx: Parameters<typeof createSigningLink>[0], publicUrl: string, organisationId: string, s: ReminderSession, personId: string, now: Date) {
   if (!s.settings.methods.link) return null;
-  const expiresAt = new Date(now.getTime() + s.settings.signingLinkTtlHours * 3600_000);
+  const expiresAt = signingLinkExpiry(now, signingWindowOf(s, s.settings), s.settings.signingLinkTtlHours);
   const { url } = await createSigningLink(trx, { organisationId, sessionId: s.id, personId, expiresAt, publicUrl });
   return { url, expiresAt };
 }
