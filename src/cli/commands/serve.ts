@@ -9,6 +9,7 @@ import { seedQuestionnaireDemo } from '../../modules/questionnaires/seed-questio
 import { notifyJobHandlers, startNotifySchedules } from '../../modules/reminders/notify-jobs.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import { analyticsJobHandlers, scheduleAnalytics } from '../../modules/analytics/analytics-jobs.ts';
+import { cancelAllTrainings } from '../../modules/analytics/train-in-worker.ts';
 import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
 import { attendanceJobHandlers, scheduleEvidenceSealing } from '../../modules/attendance/seal-evidence.ts';
 import { questionnairesJobHandlers, scheduleDistribution } from '../../modules/questionnaires/distribute-due.ts';
@@ -33,6 +34,8 @@ export async function run(): Promise<number> {
   });
   const shutdown = async (signal: string) => {
     app.log.info(`${signal} received, shutting down`);
+    // A training in its worker thread would hold the shutdown: it fails now, with the reason (start it again later).
+    cancelAllTrainings('the server is shutting down');
     await jobs.stop();
     await app.close();
     await mailTransport?.close();

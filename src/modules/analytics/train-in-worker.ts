@@ -1,0 +1,124 @@
+/**
+ * Runs a training in a worker thread, so that TensorFlow.js never blocks the
+ * server's event loop (HTTP requests keep being answered while a model
+ * trains). The feature tensors go in as transferred typed arrays; progress
+ * (one message per epoch), then the artifact and validation metrics, come
+ * back. One training at a time per process: a second request waits for the
+ * first to end. A failure in the worker (an AppError keeps its code), a crash,
+ * or a cancellation (AbortSignal, e.g. the server shutting down) rejects with
+ * a message saying what happened; the worker is always terminated.
+ */
+import { Worker } from 'node:worker_threads';
+import { ERROR_CODES, type ErrorCode } from '../../platform/errors/error-codes.ts';
+import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
+import type { TrainInput } from './engine/train-risk-model.ts';
+import type { EpochReport, TrainingOutcome, TrainingSettings } from './train-and-evaluate.ts';
+
+export interface WorkerRequest {
+  input: TrainInput;
+  settings: TrainingSettings;
+}
+
+export type WorkerReply =
+  | { type: 'started'; backend: string }
+  | ({ type: 'epoch' } & EpochReport)
+  | { type: 'phase'; phase: 'evaluating'; epoch: number }
+  | { type: 'done'; outcome: TrainingOutcome }
+  | { type: 'error'; error: { message: string; name: string; code?: string; extra?: Record<string, unknown>; errors?: ProblemItem[] } };
+
+export interface TrainInWorkerHooks {
+  /** The worker has loaded TensorFlow.js and starts training. */
+  onStarted?: (backend: string) => void | Promise<void>;
+  onEpoch?: (e: EpochReport) => void | Promise<void>;
+  onPhase?: (phase: 'evaluating', epoch: number) => void | Promise<void>;
+  /** Aborting terminates the worker; the promise rejects with "Training cancelled: <reason>". */
+  signal?: AbortSignal;
+}
+
+const WORKER_URL = new URL('./training-worker.ts', import.meta.url);
+
+let queue: Promise<unknown> = Promise.resolve();
+const running = new Set<AbortController>();
+
+/** How many trainings this process is running or waiting to run (tests, health). */
+export function pendingTrainings(): number {
+  return running.size;
+}
+
+/** Cancels every training of this process (server shutdown): each one's job fails with the reason. */
+export function cancelAllTrainings(reason: string): void {
+  for (const controller of running) controller.abort(new Error(reason));
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'cancelled';
+}
+
+function toError(e: Extract<WorkerReply, { type: 'error' }>['error']): Error {
+  if (e.code && e.code in ERROR_CODES) return new AppError(e.code as ErrorCode, e.message, { ...(e.errors ? { errors: e.errors } : {}), ...(e.extra ? { extra: e.extra } : {}) });
+  return new Error(`Training failed in the worker thread: ${e.message}`);
+}
+
+/** The typed arrays' buffers, once each (a buffer listed twice cannot be transferred). */
+function buffersOf(input: TrainInput): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const d of [input.train, input.validation]) for (const a of [d.x, d.y, d.mask]) if (a.buffer instanceof ArrayBuffer) set.add(a.buffer);
+  return [...set];
+}
+
+/**
+ * Trains `input` in a fresh worker thread. The typed arrays of `input` are
+ * transferred (they are unusable by the caller afterwards).
+ */
+export function trainInWorker(input: TrainInput, settings: TrainingSettings, hooks: TrainInWorkerHooks = {}): Promise<TrainingOutcome> {
+  const controller = new AbortController();
+  const forward = () => controller.abort(hooks.signal!.reason);
+  if (hooks.signal?.aborted) forward();
+  else hooks.signal?.addEventListener('abort', forward, { once: true });
+  running.add(controller);
+  const turn = queue.then(() => runOne(input, settings, hooks, controller.signal));
+  queue = turn.catch(() => undefined);
+  return turn.finally(() => {
+    running.delete(controller);
+    hooks.signal?.removeEventListener('abort', forward);
+  });
+}
+
+function runOne(input: TrainInput, settings: TrainingSettings, hooks: TrainInWorkerHooks, signal: AbortSignal): Promise<TrainingOutcome> {
+  if (signal.aborted) return Promise.reject(new Error(`Training cancelled before it started: ${reasonOf(signal)}`));
+  return new Promise<TrainingOutcome>((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { name: 'emarge-training' });
+    let settled = false;
+    // Progress writes run in order; the outcome waits for the last of them.
+    let hooksDone: Promise<unknown> = Promise.resolve();
+    const finish = (error: Error | null, outcome?: TrainingOutcome) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(outcome!);
+    };
+    const then = (fn: () => void | Promise<void>) => {
+      hooksDone = hooksDone.then(fn).catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+    };
+    const onAbort = () => finish(new Error(`Training cancelled: ${reasonOf(signal)}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: WorkerReply) => {
+      if (settled) return;
+      if (m.type === 'started') then(() => hooks.onStarted?.(m.backend));
+      else if (m.type === 'epoch') then(() => hooks.onEpoch?.({ epoch: m.epoch, loss: m.loss, validationAuc: m.validationAuc, seconds: m.seconds }));
+      else if (m.type === 'phase') then(() => hooks.onPhase?.(m.phase, m.epoch));
+      else if (m.type === 'done') then(() => finish(null, m.outcome));
+      else if (m.type === 'error') finish(toError(m.error));
+    });
+    worker.on('error', (error) => finish(new Error(`The training worker thread crashed: ${error.message}`)));
+    worker.on('exit', (code) => finish(new Error(`The training worker thread stopped before the end of the training (exit code ${code}).`)));
+    try {
+      worker.postMessage({ input, settings } satisfies WorkerRequest, buffersOf(input));
+    } catch (error) {
+      finish(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+}
