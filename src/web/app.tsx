@@ -20,6 +20,7 @@ import { OutboxMailPage, OutboxPage } from './pages/outbox.tsx';
 import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
+import { StrugglingPage } from './pages/questionnaires/struggling.tsx';
 import { SignLinkPage, SignQrPage } from './pages/sign.tsx';
 import { VerifyPage } from './pages/verify.tsx';
 import { MagicLinkPage, SignInPage } from './pages/sign-in.tsx';
@@ -103,6 +104,7 @@ export function App() {
             <Route path="analytics/models/:id" element={<Only when={isStaff}><ModelCardPage /></Only>} />
             <Route path="analytics/objections" element={<Only when={isStaff}><ObjectionsPage /></Only>} />
             <Route path="my/risk" element={<MyRiskPage />} />
+            <Route path="questionnaires/struggling" element={<Only when={isStaff}><StrugglingPage /></Only>} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

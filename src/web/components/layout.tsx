@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { to: '/analytics/risk', label: 'nav.risk', roles: (r) => isStaff(r) || r.includes('trainer') },
   { to: '/analytics/models', label: 'nav.models', roles: isStaff },
   { to: '/analytics/objections', label: 'nav.objections', roles: isStaff },
+  { to: '/questionnaires/struggling', label: 'nav.struggling', roles: isStaff },
   { to: '/my/calendar', label: 'nav.myCalendar', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/cohorts', label: 'nav.myCohorts', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/live', label: 'nav.myLive', roles: (r) => !isStaff(r) && r.includes('trainer') },
