@@ -22,6 +22,8 @@ import {
   rosterSchema,
   sessionIdParamsSchema,
   sessionPersonParamsSchema,
+  sheetListPageSchema,
+  sheetListQuerySchema,
   signatureProofSchema,
   signingLinksRequestSchema,
   signingLinksResultSchema,
@@ -34,6 +36,7 @@ import {
 } from './attendance.schemas.ts';
 import { getAttendanceSheet, getRoster } from './get-attendance-sheet.ts';
 import { getQrCode } from './get-qr-code.ts';
+import { listAttendanceSheets } from './list-attendance-sheets.ts';
 import { getSignaturePng } from './get-signature-png.ts';
 import { getSigningLink } from './get-signing-link.ts';
 import { lockSheet } from './lock-sheet.ts';
@@ -112,6 +115,11 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
   );
   app.get('/sessions/:id/roster', { schema: { tags, summary: 'Names to pick at the kiosk, with who has signed (trainer of the session or staff)', params: sessionIdParamsSchema, response: { 200: rosterSchema, ...problemResponses } } }, (req) =>
     getRoster(deps, requireCtx(req), req.params.id),
+  );
+  app.get(
+    '/attendance/sheets',
+    { schema: { tags, summary: "Managers' sheet list: sessions on local dates from..to (at most 62 days) with sheet state, counts and missing signatures (staff; a trainer sees the sessions they train)", querystring: sheetListQuerySchema, response: { 200: sheetListPageSchema, ...problemResponses } } },
+    (req) => listAttendanceSheets(deps, requireCtx(req), req.query),
   );
   app.get('/sessions/:id/attendance', { schema: { tags, summary: 'The attendance sheet of a session (trainer of the session or staff)', params: sessionIdParamsSchema, response: { 200: attendanceSheetSchema, ...problemResponses } } }, (req) =>
     getAttendanceSheet(deps, requireCtx(req), req.params.id),

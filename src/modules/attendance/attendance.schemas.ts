@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
+import { isoDateSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
 import { ATTENDANCE_STATUSES, SIGNING_METHODS } from './attendance.table.ts';
 import { signatureStrokesSchema } from './signature-strokes.ts';
 
@@ -168,3 +170,56 @@ export const evidenceVerificationSchema = z
   .meta({ id: 'EvidenceVerification' });
 
 export const evidenceSealResultSchema = z.object({ batches: z.number().int(), entries: z.number().int() });
+
+export const sheetListQuerySchema = pageQuerySchema
+  .extend({
+    from: isoDateSchema.meta({ description: 'first local date (YYYY-MM-DD, organisation time zone)' }),
+    to: isoDateSchema.meta({ description: `last local date, at most ${MAX_CALENDAR_DAYS} days after from` }),
+    cohortId: z.uuid().optional(),
+    programId: z.uuid().optional(),
+    status: z.enum(['open', 'locked']).optional().meta({ description: 'sheet state' }),
+  })
+  .superRefine((v, ctx) => {
+    const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000;
+    if (days < 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after from' });
+    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_CALENDAR_DAYS} days after from` });
+  });
+
+export const sheetListItemSchema = z
+  .object({
+    sessionId: z.uuid(),
+    date: z.string(),
+    halfDay: z.enum(['am', 'pm']),
+    cancelled: z.boolean(),
+    timezone: z.string(),
+    startsAt: timeSchema,
+    endsAt: timeSchema,
+    cohort: z.object({ id: z.uuid(), name: z.string() }),
+    program: z.object({ id: z.uuid(), title: z.string() }),
+    module: z.object({ id: z.uuid(), title: z.string() }).nullable(),
+    trainers: z.array(z.object({ personId: z.uuid(), name: z.string(), signed: z.boolean() })),
+    sheet: z.object({ status: z.enum(['open', 'locked']), version: z.number().int(), lockedAt: timeSchema.nullable() }).meta({ description: 'a sheet not created yet is shown open, version 1' }),
+    window: z.object({ state: z.enum(['not_open_yet', 'open', 'closed']), opensAt: timeSchema, closesAt: timeSchema }),
+    trainerSigned: z.boolean(),
+    counts: z.object({
+      expected: z.number().int().meta({ description: 'learners on the sheet (actively enrolled learners while it is open)' }),
+      attended: z.number().int().meta({ description: 'present, late or left early: signed + marked' }),
+      signed: z.number().int(),
+      marked: z.number().int().meta({ description: 'attended by a trainer mark or an amendment, without a signature' }),
+      pending: z.number().int(),
+      present: z.number().int(),
+      late: z.number().int(),
+      left_early: z.number().int(),
+      absent: z.number().int(),
+      excused: z.number().int(),
+    }),
+    missing: z.object({
+      learners: z.number().int().meta({ description: 'learners neither signed nor marked' }),
+      trainer: z.boolean().meta({ description: 'no trainer has signed (required to lock)' }),
+      signatures: z.number().int().meta({ description: "learners + 1 when the trainer's signature is missing" }),
+      any: z.boolean(),
+    }).meta({ description: 'nothing is missing on a cancelled session' }),
+  })
+  .meta({ id: 'SheetListItem' });
+
+export const sheetListPageSchema = pageSchema(sheetListItemSchema);

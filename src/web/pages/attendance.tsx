@@ -3,7 +3,9 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { API_BASE, api, getAll } from '../api/client.ts';
-import type { AmendmentInput, AttendanceRecord, AttendanceSheet, AttendanceStatus, ExportAccepted, Job, Session } from '../api/types.ts';
+import type { z } from 'zod';
+import type { sheetListItemSchema } from '../../modules/attendance/attendance.schemas.ts';
+import type { AmendmentInput, AttendanceRecord, AttendanceSheet, AttendanceStatus, ExportAccepted, Job } from '../api/types.ts';
 import { AttendanceStatusBadge, FULL_BADGE } from '../components/attendance.tsx';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
@@ -11,33 +13,10 @@ import { addDays, formatDate, formatDateTime, formatTime, formatTimeRange, isVal
 import { isStaff, useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
-interface SheetRow {
-  session: Session;
-  sheet: AttendanceSheet | null;
-  error: unknown;
-}
+type SheetListItem = z.infer<typeof sheetListItemSchema>;
+type SheetState = '' | 'open' | 'locked';
 
-/** Loads each session's sheet, a few at a time (there is no list endpoint of sheets). */
-async function loadSheets(sessions: Session[], signal: AbortSignal): Promise<SheetRow[]> {
-  const rows: SheetRow[] = sessions.map((session) => ({ session, sheet: null, error: null }));
-  let next = 0;
-  const worker = async () => {
-    while (next < rows.length) {
-      const row = rows[next++]!;
-      if (row.session.status === 'cancelled') continue;
-      try {
-        row.sheet = await api.get<AttendanceSheet>(`/sessions/${row.session.id}/attendance`, undefined, signal);
-      } catch (error) {
-        if ((error as Error).name === 'AbortError') throw error;
-        row.error = error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 6 }, worker));
-  return rows;
-}
-
-/** Managers' list of attendance sheets of a date range: status, counts, missing signatures highlighted, downloads, exports. */
+/** Managers' list of attendance sheets of a date range (GET /attendance/sheets): state, counts, missing signatures highlighted, downloads, exports. */
 export function AttendanceListPage() {
   const { t, i18n } = useTranslation();
   const me = useSignedIn();
@@ -47,21 +26,19 @@ export function AttendanceListPage() {
   const from = isValidDate(params.get('from') ?? '') ? params.get('from')! : monday;
   const to = isValidDate(params.get('to') ?? '') ? params.get('to')! : addDays(from, 6);
   const cohortId = params.get('cohortId') ?? '';
-  const [draft, setDraft] = useState({ from, to });
-  const state = useApi(
-    async (signal) => {
-      const sessions = await getAll<Session>('/sessions', { from, to, cohortId: cohortId || undefined }, 500, signal);
-      return loadSheets(sessions, signal);
-    },
-    [from, to, cohortId],
-  );
-  const cohorts = [...new Map((state.data ?? []).map((r) => [r.session.cohortId, r.session.cohortName])).entries()];
+  const status = (['open', 'locked'].includes(params.get('status') ?? '') ? params.get('status') : '') as SheetState;
+  const [draft, setDraft] = useState<{ from: string; to: string; status: SheetState }>({ from, to, status });
+  const state = useApi((signal) => getAll<SheetListItem>('/attendance/sheets', { from, to, cohortId: cohortId || undefined, status: status || undefined }, 1000, signal), [from, to, cohortId, status]);
+  const cohorts = [...new Map((state.data ?? []).map((r) => [r.cohort.id, r.cohort.name])).entries()];
+  const missingTotal = (state.data ?? []).filter((r) => r.missing.any && r.window.state !== 'not_open_yet').length;
 
   function apply(e: FormEvent) {
     e.preventDefault();
     const next = new URLSearchParams(params);
     next.set('from', draft.from);
     next.set('to', draft.to);
+    if (draft.status) next.set('status', draft.status);
+    else next.delete('status');
     setParams(next);
   }
 
@@ -71,6 +48,18 @@ export function AttendanceListPage() {
         <Group align="flex-end" wrap="wrap">
           <TextInput type="date" label={t('attendance.from')} value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value })} />
           <TextInput type="date" label={t('attendance.to')} value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value })} />
+          <Select
+            label={t('attendance.list.stateFilter')}
+            data={[
+              { value: '', label: t('attendance.list.allStates') },
+              { value: 'open', label: t('attendance.sheet.open') },
+              { value: 'locked', label: t('attendance.sheet.locked') },
+            ]}
+            value={draft.status}
+            onChange={(v) => setDraft({ ...draft, status: (v ?? '') as SheetState })}
+            allowDeselect={false}
+            w={180}
+          />
           <Button type="submit">{t('attendance.show')}</Button>
           <Text size="sm" c="gray.8">
             {t('attendance.timesIn', { zone: tz })}
@@ -80,13 +69,19 @@ export function AttendanceListPage() {
       <LoadState state={state} isEmpty={(rows) => rows.length === 0} empty={t('attendance.empty')}>
         {(rows) => (
           <Stack gap="md">
-            <Table.ScrollContainer minWidth={900}>
+            {missingTotal > 0 && (
+              <Alert color="red.9" variant="outline" data-testid="missing-summary">
+                {t('attendance.list.missingSummary', { count: missingTotal })}
+              </Alert>
+            )}
+            <Table.ScrollContainer minWidth={980}>
               <Table striped highlightOnHover data-testid="sheet-list">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>{t('sessions.fields.date')}</Table.Th>
                     <Table.Th>{t('attendance.cohort')}</Table.Th>
                     <Table.Th>{t('sessions.fields.program')}</Table.Th>
+                    <Table.Th>{t('attendance.list.trainer')}</Table.Th>
                     <Table.Th>{t('attendance.sheetStatus')}</Table.Th>
                     <Table.Th>{t('attendance.signatures')}</Table.Th>
                     <Table.Th>{t('attendance.missing')}</Table.Th>
@@ -94,58 +89,80 @@ export function AttendanceListPage() {
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {rows.map(({ session: s, sheet, error }) => {
-                    const missing = sheet ? sheet.counts.pending + (sheet.trainerSigned ? 0 : 1) : 0;
-                    const highlight = sheet !== null && missing > 0 && sheet.window.state !== 'not_open_yet';
+                  {rows.map((r) => {
+                    const highlight = r.missing.any && r.window.state !== 'not_open_yet';
                     return (
-                      <Table.Tr key={s.id} data-session-id={s.id} data-missing={highlight ? 'true' : 'false'} bg={highlight ? 'red.0' : undefined}>
+                      <Table.Tr key={r.sessionId} data-session-id={r.sessionId} data-missing={highlight ? 'true' : 'false'} bg={highlight ? 'red.0' : undefined}>
                         <Table.Td>
                           <Text size="sm" fw={600}>
-                            {formatDate(s.date, i18n.language)}
+                            {formatDate(r.date, i18n.language)}
                           </Text>
-                          <Text size="xs">{formatTimeRange(s.startsAt, s.endsAt, s.timezone, i18n.language)}</Text>
+                          <Text size="xs">{formatTimeRange(r.startsAt.at, r.endsAt.at, r.timezone, i18n.language)}</Text>
+                          <Text size="xs" c="gray.8">
+                            {r.timezone}
+                          </Text>
                         </Table.Td>
-                        <Table.Td>{s.cohortName}</Table.Td>
+                        <Table.Td>{r.cohort.name}</Table.Td>
                         <Table.Td>
-                          <Text size="sm">{s.moduleTitle ?? s.programTitle}</Text>
+                          <Text size="sm">{r.program.title}</Text>
+                          {r.module && <Text size="xs">{r.module.title}</Text>}
                         </Table.Td>
                         <Table.Td>
-                          {s.status === 'cancelled' ? (
+                          {r.trainers.length === 0 ? (
+                            <Text size="sm">—</Text>
+                          ) : (
+                            r.trainers.map((tr) => (
+                              <Text size="sm" key={tr.personId}>
+                                {tr.name}
+                              </Text>
+                            ))
+                          )}
+                        </Table.Td>
+                        <Table.Td>
+                          {r.cancelled ? (
                             <Badge color="gray.8" styles={FULL_BADGE}>{t('sessions.status.cancelled')}</Badge>
-                          ) : sheet ? (
-                            <Badge color={sheet.status === 'locked' ? 'teal.9' : 'blue.9'} styles={FULL_BADGE}>{t(`attendance.sheet.${sheet.status}`)}</Badge>
-                          ) : error ? (
-                            <Text size="xs" c="red.9">
-                              {t('common.errorTitle')}
-                            </Text>
-                          ) : null}
+                          ) : (
+                            <Badge color={r.sheet.status === 'locked' ? 'teal.9' : 'blue.9'} styles={FULL_BADGE}>{t(`attendance.sheet.${r.sheet.status}`)}</Badge>
+                          )}
                         </Table.Td>
-                        <Table.Td>{sheet ? `${sheet.counts.signed} / ${sheet.counts.learners}` : '—'}</Table.Td>
                         <Table.Td>
-                          {sheet && missing > 0 ? (
+                          {r.cancelled ? (
+                            '—'
+                          ) : (
+                            <Stack gap={0}>
+                              <Text size="sm" fw={600}>
+                                {t('attendance.list.attendedOf', { attended: r.counts.attended, expected: r.counts.expected })}
+                              </Text>
+                              <Text size="xs">{t('attendance.list.signedMarked', { signed: r.counts.signed, marked: r.counts.marked })}</Text>
+                              {(r.counts.absent > 0 || r.counts.excused > 0) && <Text size="xs">{t('attendance.list.absentExcused', { absent: r.counts.absent, excused: r.counts.excused })}</Text>}
+                            </Stack>
+                          )}
+                        </Table.Td>
+                        <Table.Td>
+                          {r.missing.any ? (
                             <Stack gap={2}>
-                              {sheet.counts.pending > 0 && (
+                              {r.missing.learners > 0 && (
                                 <Text size="sm" c={highlight ? 'red.9' : undefined} fw={highlight ? 700 : undefined}>
-                                  {t('attendance.missingLearners', { count: sheet.counts.pending })}
+                                  {t('attendance.missingLearners', { count: r.missing.learners })}
                                 </Text>
                               )}
-                              {!sheet.trainerSigned && (
+                              {r.missing.trainer && (
                                 <Text size="sm" c={highlight ? 'red.9' : undefined} fw={highlight ? 700 : undefined}>
                                   {t('attendance.missingTrainer')}
                                 </Text>
                               )}
                             </Stack>
-                          ) : sheet ? (
+                          ) : (
                             '—'
-                          ) : null}
+                          )}
                         </Table.Td>
                         <Table.Td>
-                          {sheet && (
+                          {!r.cancelled && (
                             <Group gap="xs" wrap="nowrap">
-                              <Anchor component={Link} to={`/attendance/sessions/${s.id}`} size="sm">
+                              <Anchor component={Link} to={`/attendance/sessions/${r.sessionId}`} size="sm">
                                 {t('attendance.openSheet')}
                               </Anchor>
-                              <Anchor href={`${API_BASE}/sessions/${s.id}/sheet.pdf`} size="sm" download>
+                              <Anchor href={`${API_BASE}/sessions/${r.sessionId}/sheet.pdf`} size="sm" download>
                                 {t('attendance.pdf')}
                               </Anchor>
                             </Group>
