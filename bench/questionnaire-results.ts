@@ -13,11 +13,13 @@
  *     BH correction and wording are not in the SQL).
  * p50/p95 over --runs calls each (a different questionnaire per results call).
  *
- *   npm run bench:results -- --json FILE [--db pglite|postgres] [--answers 1000000] [--runs 30]
+ * Both databases by default (PostgreSQL: a database created and dropped for the run).
+ *
+ *   npm run bench:results -- --json FILE [--db pglite|postgres|both] [--answers 1000000] [--runs 30]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -28,8 +30,10 @@ import { generateApiKey } from '../src/platform/auth/api-key-format.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import { createDatabase, type Db } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
+import { withTenant } from '../src/platform/db/tenant.ts';
+import { metricAggregateQuery } from '../src/modules/questionnaires/find-struggling-units.ts';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, db: { type: 'string', default: 'pglite' }, answers: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' } } });
+const { values: args } = parseArgs({ options: { json: { type: 'string' }, db: { type: 'string', default: 'both' }, answers: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, explain: { type: 'boolean', default: false } } });
 const ANSWERS = Number(args.answers);
 const RUNS = Math.max(3, Number(args.runs));
 const QUESTIONNAIRES = 500;
@@ -164,8 +168,7 @@ async function time(n: number, fn: (i: number) => Promise<void>) {
   return { p50_ms: pct(ms, 50), p95_ms: pct(ms, 95), runs: n };
 }
 
-async function main() {
-  const kind = args.db === 'postgres' ? 'postgres' : 'pglite';
+async function benchDatabase(kind: 'pglite' | 'postgres') {
   let dataDir: string | null = null;
   let pgName: string | null = null;
   let db: Db;
@@ -187,6 +190,15 @@ async function main() {
     const t0 = performance.now();
     const data = await seed(db);
     const seedMs = Math.round(performance.now() - t0);
+    if (args.explain) {
+      // The plans, as the tenant role sees them (RLS) for the endpoint's aggregates, as the owner for the hand-written SQL.
+      const show = async (label: string, rows: Array<Record<string, unknown>>) => console.error(`--- ${kind}: ${label}\n${rows.map((r) => Object.values(r)[0]).join('\n')}`);
+      for (const metric of ['success', 'satisfaction'] as const) {
+        await show(`endpoint aggregate (${metric})`, await withTenant(db, data.organisationId, async (trx) => (await sql`SET LOCAL jit = off`.execute(trx), await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${metricAggregateQuery(metric, null, null)}`.execute(trx)).rows));
+      }
+      await show('hand-written struggling SQL', (await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${STRUGGLING_SQL(data.organisationId)}`.execute(db)).rows);
+      await show('hand-written results SQL', (await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${RESULTS_SQL(data.organisationId, data.questionnaires[0]!.id)}`.execute(db)).rows);
+    }
     const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', SEED_DEMO: 'false', PORT: '0' });
     const app = await createApp({ config, db, clock: systemClock, mailTransport: null });
     const headers = { authorization: `Bearer ${data.apiKey}` };
@@ -211,17 +223,13 @@ async function main() {
     });
     const flagged = (await app.inject({ method: 'GET', url: '/api/v1/questionnaires/insights/struggling?locale=en', headers })).json().units.filter((u: { flagged: boolean }) => u.flagged).map((u: { reason: string }) => u.reason);
     await app.close();
-    const out = {
-      bench: 'results',
+    return {
       db: kind,
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null },
+      load_average_1_5_15: loadavg().map((x) => Math.round(x * 100) / 100),
       data: { answers: data.answers, questionnaires: QUESTIONNAIRES, quizzes: quizzes.length, respondents: RESPONDENTS, responses: RESPONDENTS * PER_RESPONDENT, seed_ms: seedMs },
       results: { endpoint: results, sql: resultsSql },
       struggling: { endpoint: struggling, sql: strugglingSql, flagged },
     };
-    const json = JSON.stringify(out, null, 2);
-    console.log(json);
-    if (args.json) writeFileSync(args.json, json);
   } finally {
     await db.destroy();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -232,6 +240,21 @@ async function main() {
       await admin.end();
     }
   }
+}
+
+async function main() {
+  if (!['pglite', 'postgres', 'both'].includes(args.db!)) throw new Error('--db must be pglite, postgres or both');
+  const kinds = args.db === 'both' ? (['postgres', 'pglite'] as const) : [args.db as 'pglite' | 'postgres'];
+  const runs = [];
+  for (const kind of kinds) {
+    const run = await benchDatabase(kind);
+    console.error(JSON.stringify(run));
+    runs.push(run);
+  }
+  const out = { bench: 'results', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model ?? null }, runs };
+  const json = JSON.stringify(out, null, 2);
+  console.log(json);
+  if (args.json) writeFileSync(args.json, json);
 }
 
 await main();

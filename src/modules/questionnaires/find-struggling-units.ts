@@ -2,8 +2,6 @@ import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { sql } from 'kysely';
-import { satisfactionOf } from './aggregate-answers.ts';
-import { toQuestionDef } from './questionnaire.repository.ts';
 import { benjaminiHochberg, compareProportions, momentsOf, type TestResult, welchFromMoments } from './statistics.ts';
 
 /** Units with fewer respondents are not tested (and never flagged). */
@@ -13,12 +11,6 @@ export const FDR = 0.05;
 
 type Metric = 'success' | 'satisfaction';
 type UnitType = 'cohort' | 'module';
-interface Observation {
-  cohortId: string | null;
-  moduleId: string | null;
-  /** success: 0/1; satisfaction: 0–1 */
-  value: number;
-}
 
 const TEST_NAMES = {
   fr: { two_proportion_z: 'test z de deux proportions', fisher_exact: 'test exact de Fisher', welch_t: 'test t de Welch' },
@@ -48,64 +40,86 @@ export function describeFinding(o: { unitType: UnitType; label: string; metric: 
   return `${o.unitType} ${o.label}: ${what}, n=${o.n}, ${formatP('p', o.p, 'en')} (${TEST_NAMES.en[o.test]}; ${formatP('q', o.q, 'en')} after Benjamini-Hochberg)`;
 }
 
-async function observations(trx: Tx, metric: Metric, from: Date | null, to: Date | null): Promise<Observation[]> {
-  const kinds = metric === 'success' ? (['quiz', 'positioning'] as const) : (['satisfaction_hot', 'satisfaction_cold'] as const);
-  let q = trx
-    .selectFrom('questionnaire_responses as r')
-    .innerJoin('questionnaires as q', (j) => j.onRef('q.organisation_id', '=', 'r.organisation_id').onRef('q.id', '=', 'r.questionnaire_id'))
-    .select(['r.id', 'r.questionnaire_id', 'r.cohort_id', 'r.module_id', 'r.score', 'r.max_score', 'r.passed'])
-    .where('r.status', '=', 'submitted')
-    .where('q.kind', 'in', [...kinds]);
-  if (from) q = q.where('r.submitted_at', '>=', from);
-  if (to) q = q.where('r.submitted_at', '<', to);
-  const rows = await q.execute();
-  if (metric === 'success') {
-    return rows
-      .filter((r) => r.max_score !== null && Number(r.max_score) > 0)
-      .map((r) => ({ cohortId: r.cohort_id, moduleId: r.module_id, value: (r.passed ?? Number(r.score) / Number(r.max_score) >= 0.5) ? 1 : 0 }));
-  }
-  if (rows.length === 0) return [];
-  // Per response: the sum and count of 0–1 satisfaction values. Rating and NPS answers are summed in SQL; Likert ones (rarer) here.
-  const acc = new Map<string, { sum: number; n: number }>();
-  const numeric = await sql<{ response_id: string; total: string | null; n: string }>`
-    SELECT a.response_id,
-      sum(CASE WHEN qu.type = 'nps' THEN (a.value #>> '{}')::numeric / 10
-               ELSE ((a.value #>> '{}')::numeric - coalesce((qu.settings->>'min')::numeric, 1))
-                    / nullif(coalesce((qu.settings->>'max')::numeric, 5) - coalesce((qu.settings->>'min')::numeric, 1), 0) END) AS total,
-      count(*) AS n
-    FROM questionnaire_answers a
-    JOIN questions qu ON qu.organisation_id = a.organisation_id AND qu.id = a.question_id
-    JOIN questionnaire_responses r ON r.organisation_id = a.organisation_id AND r.id = a.response_id
-    JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
-    WHERE qu.type IN ('rating', 'nps') AND jsonb_typeof(a.value) = 'number' AND r.status = 'submitted'
-      AND q.kind IN ('satisfaction_hot', 'satisfaction_cold')
-      ${from ? sql`AND r.submitted_at >= ${from}` : sql``} ${to ? sql`AND r.submitted_at < ${to}` : sql``}
-    GROUP BY a.response_id`.execute(trx);
-  for (const row of numeric.rows) if (row.total !== null) acc.set(row.response_id, { sum: Number(row.total), n: Number(row.n) });
-  const qids = [...new Set(rows.map((r) => r.questionnaire_id))];
-  const likert = (await trx.selectFrom('questions').selectAll().where('questionnaire_id', 'in', qids).where('type', '=', 'likert').execute()).map(toQuestionDef);
-  if (likert.length) {
-    const byId = new Map(likert.map((q) => [q.id, q]));
-    const answers = await trx
-      .selectFrom('questionnaire_answers as a')
-      .innerJoin('questionnaire_responses as r', (j) => j.onRef('r.organisation_id', '=', 'a.organisation_id').onRef('r.id', '=', 'a.response_id'))
-      .select(['a.response_id', 'a.question_id', 'a.value'])
-      .where('a.question_id', 'in', likert.map((q) => q.id))
-      .where('r.status', '=', 'submitted')
-      .execute();
-    for (const a of answers) {
-      const v = satisfactionOf(byId.get(a.question_id)!, a.value);
-      if (v === null) continue;
-      const cur = acc.get(a.response_id) ?? { sum: 0, n: 0 };
-      acc.set(a.response_id, { sum: cur.sum + v, n: cur.n + 1 });
-    }
-  }
-  const out: Observation[] = [];
-  for (const r of rows) {
-    const a = acc.get(r.id);
-    if (a && a.n > 0) out.push({ cohortId: r.cohort_id, moduleId: r.module_id, value: a.sum / a.n });
+/** Count, sum and sum of squares of the per-response values (success 0/1, satisfaction 0–1) of one unit, or of all responses. */
+export interface UnitMoments {
+  n: number;
+  sum: number;
+  sumSquares: number;
+}
+export interface MetricAggregate {
+  total: UnitMoments;
+  cohort: Map<string, UnitMoments>;
+  module: Map<string, UnitMoments>;
+}
+
+const SUCCESS_KINDS = ['quiz', 'positioning'] as const;
+const SATISFACTION_KINDS = ['satisfaction_hot', 'satisfaction_cold'] as const;
+
+/**
+ * The per-response values of one metric, aggregated in the database: one
+ * grouped query (GROUPING SETS: per cohort, per module, and the organisation's
+ * total) returning count, sum and sum of squares, from which the tests work.
+ *   success: a submitted quiz/positioning response with a maximum score counts
+ *     1 when passed (or, without a passing score, when it scored at least half);
+ *   satisfaction: a submitted satisfaction response's value is the mean of its
+ *     rating ((v − min)/(max − min)), NPS (v/10) and Likert (mean position of
+ *     the options chosen, over the scale's length − 1) answers, 0–1; a response
+ *     without any is left out.
+ */
+export async function aggregateMetric(trx: Tx, metric: Metric, from: Date | null, to: Date | null): Promise<MetricAggregate> {
+  // The Likert sub-select makes the planner's cost estimate large enough to start JIT compilation, which takes longer than the query.
+  await sql`SET LOCAL jit = off`.execute(trx);
+  const rows = await metricAggregateQuery(metric, from, to).execute(trx);
+  const out: MetricAggregate = { total: { n: 0, sum: 0, sumSquares: 0 }, cohort: new Map(), module: new Map() };
+  for (const row of rows.rows) {
+    const m = { n: Number(row.n), sum: Number(row.total ?? 0), sumSquares: Number(row.squares ?? 0) };
+    const byCohort = Number(row.g_cohort) === 0;
+    const byModule = Number(row.g_module) === 0;
+    if (byCohort && !byModule) {
+      if (row.cohort_id) out.cohort.set(row.cohort_id, m);
+    } else if (byModule && !byCohort) {
+      if (row.module_id) out.module.set(row.module_id, m);
+    } else out.total = m;
   }
   return out;
+}
+
+/** The SQL of aggregateMetric (exported for the benchmark's query plans). */
+export function metricAggregateQuery(metric: Metric, from: Date | null, to: Date | null) {
+  const period = sql`${from ? sql`AND r.submitted_at >= ${from}` : sql``} ${to ? sql`AND r.submitted_at < ${to}` : sql``}`;
+  const values =
+    metric === 'success'
+      ? sql`
+        SELECT r.cohort_id, r.module_id,
+          CASE WHEN coalesce(r.passed, r.score / r.max_score >= 0.5) THEN 1.0::float8 ELSE 0.0::float8 END AS v
+        FROM questionnaire_responses r
+        JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
+        WHERE r.status = 'submitted' AND q.kind IN (${sql.join([...SUCCESS_KINDS])}) AND r.max_score > 0 ${period}`
+      : sql`
+        SELECT cohort_id, module_id, avg(v) AS v
+        FROM (
+          SELECT r.id, r.cohort_id, r.module_id, CASE
+            WHEN qu.type = 'nps' AND jsonb_typeof(a.value) = 'number' THEN (a.value #>> '{}')::float8 / 10
+            WHEN qu.type = 'rating' AND jsonb_typeof(a.value) = 'number' THEN ((a.value #>> '{}')::float8 - coalesce((qu.settings->>'min')::float8, 1))
+              / nullif(coalesce((qu.settings->>'max')::float8, 5) - coalesce((qu.settings->>'min')::float8, 1), 0)
+            WHEN qu.type = 'likert' AND jsonb_typeof(a.value) = 'object' AND jsonb_array_length(qu.options) >= 2 THEN
+              (SELECT avg(o.position - 1)::float8 FROM jsonb_each_text(a.value) e
+               JOIN LATERAL (SELECT min(k.position) AS position FROM jsonb_array_elements(qu.options) WITH ORDINALITY k(option, position) WHERE k.option->>'id' = e.value) o ON o.position IS NOT NULL)
+              / (jsonb_array_length(qu.options) - 1)
+            END AS v
+          FROM questionnaire_responses r
+          JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
+          JOIN questionnaire_answers a ON a.organisation_id = r.organisation_id AND a.response_id = r.id
+          JOIN questions qu ON qu.organisation_id = a.organisation_id AND qu.id = a.question_id
+          WHERE r.status = 'submitted' AND q.kind IN (${sql.join([...SATISFACTION_KINDS])}) AND qu.type IN ('rating', 'nps', 'likert') ${period}
+        ) per_answer
+        GROUP BY id, cohort_id, module_id
+        HAVING count(v) > 0`;
+  return sql<{ cohort_id: string | null; module_id: string | null; g_cohort: number; g_module: number; n: string; total: number | null; squares: number | null }>`
+    SELECT cohort_id, module_id, GROUPING(cohort_id) AS g_cohort, GROUPING(module_id) AS g_module,
+      count(*) AS n, sum(v) AS total, sum(v * v) AS squares
+    FROM (${values}) per_response
+    GROUP BY GROUPING SETS ((cohort_id), (module_id), ())`;
 }
 
 /**
@@ -126,36 +140,19 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
     const tested: Array<{ unitType: UnitType; unitId: string; metric: Metric; n: number; rate: number; baseline: number; baselineN: number; result: TestResult }> = [];
     const belowMinimum: Array<{ unitType: UnitType; unitId: string; metric: Metric; n: number }> = [];
     for (const metric of ['success', 'satisfaction'] as const) {
-      const obs = await observations(trx, metric, from, to);
+      const agg = await aggregateMetric(trx, metric, from, to);
       for (const unitType of ['cohort', 'module'] as const) {
-        const keyOf = (o: Observation) => (unitType === 'cohort' ? o.cohortId : o.moduleId);
-        const byUnit = new Map<string, number[]>();
-        for (const o of obs) {
-          const k = keyOf(o);
-          if (!k) continue;
-          const list = byUnit.get(k);
-          if (list) list.push(o.value);
-          else byUnit.set(k, [o.value]);
-        }
-        // "Everything else" = the totals minus the unit (no copy of the other observations per unit).
-        const total = { n: obs.length, sum: 0, sumSquares: 0 };
-        for (const o of obs) {
-          total.sum += o.value;
-          total.sumSquares += o.value * o.value;
-        }
-        for (const [unitId, inside] of byUnit) {
-          const n1 = inside.length;
+        // "Everything else" = the organisation's totals minus the unit.
+        const total = agg.total;
+        for (const [unitId, inside] of agg[unitType]) {
+          const n1 = inside.n;
           const n2 = total.n - n1;
           if (n1 < MIN_RESPONDENTS || n2 < 2) {
             belowMinimum.push({ unitType, unitId, metric, n: n1 });
             continue;
           }
-          let sum1 = 0;
-          let sq1 = 0;
-          for (const v of inside) {
-            sum1 += v;
-            sq1 += v * v;
-          }
+          const sum1 = inside.sum;
+          const sq1 = inside.sumSquares;
           const sum2 = total.sum - sum1;
           const result = metric === 'success' ? compareProportions(Math.round(sum1), n1, Math.round(sum2), n2) : welchFromMoments(momentsOf(n1, sum1, sq1), momentsOf(n2, sum2, total.sumSquares - sq1));
           tested.push({ unitType, unitId, metric, n: n1, rate: sum1 / n1, baseline: sum2 / n2, baselineN: n2, result });
@@ -189,7 +186,7 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
           actions: actionCount(x.unitType, x.unitId, x.metric),
         };
       })
-      .sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.q - b.q || a.p - b.p);
+      .sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.q - b.q || a.p - b.p || a.unitType.localeCompare(b.unitType) || a.label.localeCompare(b.label));
     return {
       method:
         locale === 'fr'
@@ -197,7 +194,7 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
           : `Each cohort and module with at least ${MIN_RESPONDENTS} responses is compared with the rest of the organisation (success: Fisher's exact test when an expected count is below 5, else the two-proportion z-test; satisfaction: Welch's t-test; one-sided). P-values are adjusted with Benjamini-Hochberg; a unit is flagged when q ≤ ${FDR}.`,
       minimumRespondents: MIN_RESPONDENTS,
       units,
-      belowMinimum: belowMinimum.map((b) => ({ ...b, label: labels.get(b.unitId) ?? b.unitId })),
+      belowMinimum: belowMinimum.map((b) => ({ ...b, label: labels.get(b.unitId) ?? b.unitId })).sort((a, b) => a.metric.localeCompare(b.metric) || a.unitType.localeCompare(b.unitType) || a.label.localeCompare(b.label)),
     };
   });
 }
