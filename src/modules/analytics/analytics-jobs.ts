@@ -31,7 +31,10 @@ export async function runAnalyticsTick(db: Db, clock: Clock): Promise<Record<str
       latest: await findLatestReadyModel(trx),
       training: await trx.selectFrom('model_versions').select('id').where('status', '=', 'training').executeTakeFirst(),
     }));
-    if (state.training) continue;
+    if (state.training) {
+      outcome[id] = 'training already in progress';
+      continue;
+    }
     const retrain = state.facts.analytics.retrain;
     const due = retrain !== 'off' && (!state.latest?.trained_at || clock.now().getTime() - new Date(state.latest.trained_at).getTime() >= RETRAIN_EVERY_DAYS[retrain] * DAY);
     try {

@@ -242,5 +242,21 @@ describe('risk analytics through the API', () => {
     assert.match(later[demoOrgId]!, /^training queued \(job \d+\)/);
     const training = await t.db.selectFrom('model_versions').select(['version', 'status']).where('organisation_id', '=', demoOrgId).where('status', '=', 'training').execute();
     assert.equal(training.length, 1);
+    // Not twice: the next tick (and a manual request) see the training under way.
+    const again = (await runAnalyticsTick(t.db, t.clock)).outcome as Record<string, string>;
+    assert.equal(again[demoOrgId], 'training already in progress');
+    assert.equal((await post('/analytics/models/train', as.manager)).statusCode, 409);
+    const still = await t.db.selectFrom('model_versions').select('id').where('organisation_id', '=', demoOrgId).where('status', '=', 'training').execute();
+    assert.equal(still.length, 1);
+  });
+
+  test('two training requests at the same moment start one training only', async () => {
+    await runner.runDue();
+    const both = await Promise.all([post('/analytics/models/train', as.manager, { epochs: 1 }), post('/analytics/models/train', as.admin, { epochs: 1 })]);
+    assert.deepEqual(both.map((r) => r.statusCode).sort(), [202, 409], both.map((r) => r.body).join('\n'));
+    assert.equal(both.find((r) => r.statusCode === 409)!.json().code, 'conflict');
+    const training = await t.db.selectFrom('model_versions').select('id').where('organisation_id', '=', demoOrgId).where('status', '=', 'training').execute();
+    assert.equal(training.length, 1);
+    await runner.runDue();
   });
 });

@@ -31,6 +31,8 @@ export async function requestTraining(db: Db, ctx: Ctx, deps: { clock: Clock }, 
   const organisationId = ctx.actor.organisationId;
   const now = deps.clock.now();
   return withTenant(db, organisationId, async (trx) => {
+    // Serialise requests of one organisation (a click and the schedule at the same moment): the second sees the first's training.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`analytics.train:${organisationId}`}))`.execute(trx);
     const running = await trx.selectFrom('model_versions').select(['version', 'training_job_id']).where('status', '=', 'training').executeTakeFirst();
     if (running) throw new AppError('conflict', `Model version ${running.version} is already training (job ${running.training_job_id}); wait for it to finish.`);
     const facts = await getOrganisationFacts(trx, organisationId, now);
