@@ -21,6 +21,9 @@ import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
 import { StrugglingPage } from './pages/questionnaires/struggling.tsx';
+import { QuestionnaireBuilderPage } from './pages/questionnaires/builder.tsx';
+import { QuestionnairesListPage } from './pages/questionnaires/list.tsx';
+import { QuestionnairePreviewPage } from './pages/questionnaires/preview.tsx';
 import { SignLinkPage, SignQrPage } from './pages/sign.tsx';
 import { VerifyPage } from './pages/verify.tsx';
 import { MagicLinkPage, SignInPage } from './pages/sign-in.tsx';
@@ -104,7 +107,10 @@ export function App() {
             <Route path="analytics/models/:id" element={<Only when={isStaff}><ModelCardPage /></Only>} />
             <Route path="analytics/objections" element={<Only when={isStaff}><ObjectionsPage /></Only>} />
             <Route path="my/risk" element={<MyRiskPage />} />
+            <Route path="questionnaires" element={<Only when={isStaff}><QuestionnairesListPage /></Only>} />
             <Route path="questionnaires/struggling" element={<Only when={isStaff}><StrugglingPage /></Only>} />
+            <Route path="questionnaires/:id/edit" element={<Only when={isStaff}><QuestionnaireBuilderPage /></Only>} />
+            <Route path="questionnaires/:id/preview" element={<Only when={isStaff}><QuestionnairePreviewPage /></Only>} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>
         </Routes>

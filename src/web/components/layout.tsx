@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { to: '/analytics/risk', label: 'nav.risk', roles: (r) => isStaff(r) || r.includes('trainer') },
   { to: '/analytics/models', label: 'nav.models', roles: isStaff },
   { to: '/analytics/objections', label: 'nav.objections', roles: isStaff },
+  { to: '/questionnaires', label: 'nav.questionnaires', roles: isStaff },
   { to: '/questionnaires/struggling', label: 'nav.struggling', roles: isStaff },
   { to: '/my/calendar', label: 'nav.myCalendar', roles: (r) => !isStaff(r) && r.includes('trainer') },
   { to: '/my/cohorts', label: 'nav.myCohorts', roles: (r) => !isStaff(r) && r.includes('trainer') },
@@ -72,7 +73,10 @@ export function AppLayout() {
 
   useEffect(() => close(), [location.pathname, close]);
 
-  const isActive = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname === to || location.pathname.startsWith(`${to}/`));
+  const matches = (to: string) => (to === '/' ? location.pathname === '/' : location.pathname === to || location.pathname.startsWith(`${to}/`));
+  // The most specific entry is the current one (/questionnaires/struggling, not /questionnaires too).
+  const current = items.filter((item) => matches(item.to)).sort((a, b) => b.to.length - a.to.length)[0]?.to;
+  const isActive = (to: string) => to === current;
 
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
