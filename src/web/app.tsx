@@ -21,6 +21,7 @@ import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
 import { StrugglingPage } from './pages/questionnaires/struggling.tsx';
+import { RespondPage } from './pages/questionnaires/respond.tsx';
 import { QuestionnaireBuilderPage } from './pages/questionnaires/builder.tsx';
 import { QuestionnairesListPage } from './pages/questionnaires/list.tsx';
 import { QuestionnairePreviewPage } from './pages/questionnaires/preview.tsx';
@@ -78,6 +79,7 @@ export function App() {
           <Route path="/sign/link" element={<SignLinkPage />} />
           <Route path="/verify" element={<VerifyPage />} />
           <Route path="/verify/:code" element={<VerifyPage />} />
+          <Route path="/respond/:token" element={<RespondPage />} />
           <Route element={<RequireSession />}>
             <Route index element={<Only when={isStaff}><DashboardPage /></Only>} />
             <Route path="programs" element={<Only when={isStaff}><ProgramsPage /></Only>} />

@@ -13,8 +13,8 @@ const theme = createTheme({
   other: {},
 });
 
-/** Dimmed text (input descriptions, placeholders) dark enough for WCAG AA on white. */
-const cssVariablesResolver: CSSVariablesResolver = () => ({ variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)' }, dark: {} });
+/** Dimmed text (input descriptions, placeholders) and field error messages dark enough for WCAG AA on white. */
+const cssVariablesResolver: CSSVariablesResolver = () => ({ variables: {}, light: { '--mantine-color-dimmed': 'var(--mantine-color-gray-7)', '--mantine-color-error': 'var(--mantine-color-red-9)' }, dark: {} });
 
 createRoot(document.getElementById('root')!).render(
   <MantineProvider theme={theme} defaultColorScheme="light" cssVariablesResolver={cssVariablesResolver}>

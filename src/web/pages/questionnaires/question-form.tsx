@@ -128,7 +128,7 @@ function Group_({ question, number, error, children, hint }: { question: FormQue
   const errorId = `q-${question.id}-error`;
   const described = [question.help ? helpId : null, hint ? `${helpId}-hint` : null, error ? errorId : null].filter(Boolean).join(' ') || undefined;
   return (
-    <fieldset style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }} aria-describedby={described} aria-invalid={error ? true : undefined} aria-required={question.required || undefined}>
+    <fieldset style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }} aria-describedby={described} aria-invalid={error ? true : undefined}>
       <legend style={{ padding: 0, marginBottom: 'var(--mantine-spacing-xs)', fontWeight: 600 }}>
         <Prompt question={question} number={number} />
       </legend>
