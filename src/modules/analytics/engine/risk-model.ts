@@ -10,6 +10,7 @@ import { decodeFloat32, parseRiskModelArtifact, type RiskModelArtifact } from '.
 import { applyCalibration } from './calibration.ts';
 import type { ModelRuntime } from './model-runtime.ts';
 import { assertFiniteInputs, normalise } from './sequence-dataset.ts';
+import { gruLogitsTimeMajor, toTimeMajor } from './fast-gru.ts';
 import { forwardSequence, type Params, type SequenceModelConfig } from './sequence-model.ts';
 
 export interface RiskModel {
@@ -43,6 +44,20 @@ export function runLogits(runtime: ModelRuntime, config: SequenceModelConfig, pa
   const { tf } = runtime;
   const { steps, inputSize: f } = config;
   const out = new Float32Array(n * steps);
+  if (config.architecture === 'gru') {
+    // Time-major batches through the fast GRU (same arithmetic as forwardSequence).
+    const xt = new Float32Array(Math.min(batchSize, n) * steps * f);
+    for (let start = 0; start < n; start += batchSize) {
+      const b = Math.min(batchSize, n - start);
+      const rows = Array.from({ length: b }, (_, r) => start + r);
+      toTimeMajor(xNorm, rows, b, steps, f, { x: xt });
+      const logits = tf.tidy(() => gruLogitsTimeMajor(tf, config, params, xt, b));
+      const z = logits.dataSync() as Float32Array;
+      logits.dispose();
+      for (let t = 0; t < steps; t++) for (let r = 0; r < b; r++) out[(start + r) * steps + t] = z[t * b + r]!;
+    }
+    return out;
+  }
   for (let start = 0; start < n; start += batchSize) {
     const b = Math.min(batchSize, n - start);
     const logits = tf.tidy(() => {

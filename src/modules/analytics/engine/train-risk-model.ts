@@ -19,6 +19,7 @@ import {
   assertDatasetShape, assertFiniteInputs, countLearners, fitNormalisation, normalise,
   MIN_LEARNERS_PER_CLASS, MIN_TRAINING_LEARNERS, MIN_VALIDATION_LEARNERS, type SequenceDataset,
 } from './sequence-dataset.ts';
+import { gruLossAndGradients, toTimeMajor } from './fast-gru.ts';
 import { defaultConfig, forwardSequence, initialWeights, weightSpecs, type Architecture, type SequenceModelConfig } from './sequence-model.ts';
 
 export interface TrainOptions {
@@ -127,7 +128,10 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const { steps, features } = train;
   const rowX = steps * features;
   const xb = new Float32Array(batchSize * rowX), yb = new Float32Array(batchSize * steps), wb = new Float32Array(batchSize * steps);
-
+  // The GRU trains through its hand-written backward pass on time-major batches (fast-gru.ts).
+  const fastGru = config.architecture === 'gru';
+  const xbT = fastGru ? new Float32Array(batchSize * rowX) : xb;
+  const nameOf = new Map([...variables].map(([n, v]) => [n, v.name]));
   const epochSeconds: number[] = [], trainLoss: number[] = [], validationAuc: number[] = [];
   let best = { auc: -Infinity, epoch: 0, weights: new Map<string, Float32Array>() };
   const snapshot = (): Map<string, Float32Array> => new Map([...variables].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
@@ -138,24 +142,35 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
     let lossSum = 0, batches = 0;
     for (let start = 0; start < order.length; start += batchSize) {
       const b = Math.min(batchSize, order.length - start);
-      for (let r = 0; r < b; r++) {
-        const i = order[start + r]!;
-        xb.set(xTrain.subarray(i * rowX, (i + 1) * rowX), r * rowX);
-        yb.set(train.y.subarray(i * steps, (i + 1) * steps), r * steps);
-        wb.set(weight.subarray(i * steps, (i + 1) * steps), r * steps);
+      let cost: TF.Scalar;
+      if (fastGru) {
+        const rows = order.slice(start, start + b);
+        toTimeMajor(xTrain, rows, b, steps, features, { x: xb, xT: xbT }, { y: yb, w: wb, srcY: train.y, srcW: weight });
+        cost = tf.tidy(() => {
+          const { loss, grads } = gruLossAndGradients(tf, config, variables, { batch: b, x: xb, xT: xbT, y: yb, w: wb });
+          optimizer.applyGradients([...grads].map(([n, g]) => ({ name: nameOf.get(n)!, tensor: g })));
+          return loss;
+        });
+      } else {
+        for (let r = 0; r < b; r++) {
+          const i = order[start + r]!;
+          xb.set(xTrain.subarray(i * rowX, (i + 1) * rowX), r * rowX);
+          yb.set(train.y.subarray(i * steps, (i + 1) * steps), r * steps);
+          wb.set(weight.subarray(i * steps, (i + 1) * steps), r * steps);
+        }
+        cost = tf.tidy(() => {
+          const x = tf.tensor3d(xb.subarray(0, b * rowX), [b, steps, features]);
+          const y = tf.tensor2d(yb.subarray(0, b * steps), [b, steps]);
+          const w = tf.tensor2d(wb.subarray(0, b * steps), [b, steps]);
+          const total = tf.sum(w);
+          return optimizer.minimize((): TF.Scalar => {
+            const z = forwardSequence(tf, config, variables, x);
+            // Numerically stable binary cross-entropy on logits.
+            const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+            return tf.div(tf.sum(tf.mul(bce, w)), tf.maximum(total, 1e-6)) as TF.Scalar;
+          }, true, varList)!;
+        }) as TF.Scalar;
       }
-      const cost = tf.tidy(() => {
-        const x = tf.tensor3d(xb.subarray(0, b * rowX), [b, steps, features]);
-        const y = tf.tensor2d(yb.subarray(0, b * steps), [b, steps]);
-        const w = tf.tensor2d(wb.subarray(0, b * steps), [b, steps]);
-        const total = tf.sum(w);
-        return optimizer.minimize((): TF.Scalar => {
-          const z = forwardSequence(tf, config, variables, x);
-          // Numerically stable binary cross-entropy on logits.
-          const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-          return tf.div(tf.sum(tf.mul(bce, w)), tf.maximum(total, 1e-6)) as TF.Scalar;
-        }, true, varList)!;
-      }) as TF.Scalar;
       lossSum += (cost.dataSync() as Float32Array)[0]!;
       cost.dispose();
       batches++;
