@@ -60,6 +60,6 @@ export async function assertSheetOpen(trx: Tx, sessionId: string): Promise<{ ver
   return sheet;
 }
 
-export function assertNotCancelled(session: SessionRow): void {
+export function assertNotCancelled(session: Pick<SessionRow, 'status'>): void {
   if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled: there is nothing to sign.');
 }

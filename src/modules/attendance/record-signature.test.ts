@@ -84,3 +84,86 @@ describe('recordSignature: one locked read, one gated write', () => {
     assert.equal(spent.used_at, null);
   });
 });
+
+/**
+ * A link signing reads without a lock and writes in one statement (migration 0016); whatever changed
+ * in between makes the write refuse and the locking path answer. These are the cases where that matters.
+ */
+describe('signing with a link: the unlocked read, the all-or-nothing write', () => {
+  let t: TestContext;
+  let f: Fixture;
+  const link = (personId: string) =>
+    withTenant(t.db, f.organisation.id, (trx) => createSigningLink(trx, { organisationId: f.organisation.id, sessionId: f.session.id, personId, expiresAt: new Date('2026-03-02T13:00:00Z'), publicUrl: 'http://localhost:3000' }));
+  const signLink = (token: string, seed = 0) => t.request({ method: 'POST', url: '/api/v1/sign/link', payload: { token, strokes: sampleStrokes(seed) } as never });
+  const count = async (table: 'signatures' | 'evidence_entries' | 'audit_events' | 'webhook_deliveries') =>
+    Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  before(async () => {
+    t = await createTestContext();
+    f = await makeAttendanceFixture(t.db, { learners: 4 });
+    t.clock.set('2026-03-02T08:01:00Z');
+    await withTenant(t.db, f.organisation.id, (trx) => ensureSheet(trx, f.session.id));
+  });
+  after(() => t.close());
+
+  test('the same link sent twice at once: one signature, one evidence entry, and both answers carry the first proof', async () => {
+    const learner = f.learners[0]!;
+    const { token } = await link(learner.id);
+    const before = { signatures: await count('signatures'), evidence: await count('evidence_entries'), audits: await count('audit_events') };
+    const [a, b] = await Promise.all([signLink(token, 1), signLink(token, 2)]);
+    assert.deepEqual([a.statusCode, b.statusCode].sort(), [200, 201], `${a.body} ${b.body}`);
+    const first = a.statusCode === 201 ? a.json() : b.json();
+    const replay = a.statusCode === 201 ? b.json() : a.json();
+    assert.equal(replay.replayed, true);
+    for (const key of ['signatureId', 'status', 'signedAt', 'method', 'strokesSha256', 'pngSha256'] as const) assert.equal(replay[key], first[key], key);
+    assert.equal(await count('signatures'), before.signatures + 1);
+    assert.equal(await count('evidence_entries'), before.evidence + 1);
+    assert.equal(await count('audit_events'), before.audits + 1);
+    const record = await t.db.selectFrom('attendance_records').select(['signature_id', 'method']).where('session_id', '=', f.session.id).where('person_id', '=', learner.id).executeTakeFirstOrThrow();
+    assert.deepEqual(record, { signature_id: first.signatureId, method: 'link' });
+  });
+
+  test('a second link of a person who already signed: the first proof, the second link not spent', async () => {
+    const learner = f.learners[1]!;
+    const first = await signLink((await link(learner.id)).token, 3);
+    assert.equal(first.statusCode, 201, first.body);
+    const { token } = await link(learner.id);
+    const again = await signLink(token, 4);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json().signatureId, first.json().signatureId);
+    const spent = await t.db.selectFrom('signing_links').select('used_at').where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
+    assert.equal(spent.used_at, null);
+  });
+
+  test('with an endpoint subscribed to signature.created, the delivery is written with the signature', async () => {
+    const learner = f.learners[2]!;
+    const endpoint = await t.db.insertInto('webhook_endpoints').values({ organisation_id: f.organisation.id, url: 'http://127.0.0.1:9/hook', secret: 'whsec_test', events: ['signature.created'] }).returning('id').executeTakeFirstOrThrow();
+    try {
+      const res = await signLink((await link(learner.id)).token, 5);
+      assert.equal(res.statusCode, 201, res.body);
+      const deliveries = await t.db.selectFrom('webhook_deliveries').select(['event_type', 'payload']).where('endpoint_id', '=', endpoint.id).execute();
+      assert.equal(deliveries.length, 1);
+      assert.equal(deliveries[0]!.event_type, 'signature.created');
+      const payload = (typeof deliveries[0]!.payload === 'string' ? JSON.parse(deliveries[0]!.payload) : deliveries[0]!.payload) as { data: { signatureId: string; personId: string } };
+      assert.equal(payload.data.signatureId, res.json().signatureId);
+      assert.equal(payload.data.personId, learner.id);
+    } finally {
+      await t.db.updateTable('webhook_endpoints').set({ active: false }).where('id', '=', endpoint.id).execute();
+    }
+  });
+
+  test('the stored signature matches the proof: strokes, PNG and both SHA-256, and the evidence entry names them', async () => {
+    const learner = f.learners[3]!;
+    const res = await signLink((await link(learner.id)).token, 6);
+    assert.equal(res.statusCode, 201, res.body);
+    const proof = res.json();
+    const rendered = renderSignaturePng(signatureStrokesSchema.parse(sampleStrokes(6)));
+    const stored = await t.db.selectFrom('signatures').select(['png', 'png_sha256', 'strokes_sha256']).where('id', '=', proof.signatureId).executeTakeFirstOrThrow();
+    assert.ok(Buffer.from(stored.png).equals(rendered.png));
+    assert.deepEqual([stored.png_sha256, stored.strokes_sha256, proof.pngSha256, proof.strokesSha256], [rendered.pngSha256, rendered.strokesSha256, rendered.pngSha256, rendered.strokesSha256]);
+    const entries = await t.db.selectFrom('evidence_entries').select(['payload']).where('type', '=', 'attendance.signed').execute();
+    const mine = entries.map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload) as { signatureId: string; pngSha256: string; strokesSha256: string }).find((p) => p.signatureId === proof.signatureId);
+    assert.ok(mine);
+    assert.deepEqual([mine.pngSha256, mine.strokesSha256], [rendered.pngSha256, rendered.strokesSha256]);
+  });
+});

@@ -2,16 +2,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { auditActor } from '../../platform/auth/actor.ts';
-import type { Tx } from '../../platform/db/tenant.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
-import { type EvidencePayload, prepareEvidence } from './append-evidence.ts';
+import { type EvidencePayload, type PreparedEvidence, prepareEvidence } from './append-evidence.ts';
 import type { AttendanceEvent } from './attendance-events.ts';
 import { type AttendanceSession, assertNotCancelled } from './attendance-session.ts';
 import type { AttendanceStatus, SigningMethod } from './attendance.table.ts';
 import { ensureSheet } from './ensure-sheet.ts';
+import type { SessionRow } from '../catalogue/session.repository.ts';
 import type { RenderedSignature } from './signature-strokes.ts';
 import { assertWindowOpen } from './signing-window.ts';
+
+/** A signing's outcome: the proof, and the live-roster event to publish after commit (none on a replay). */
+export type SignResult = { proof: SignatureProof; event: AttendanceEvent | null };
 
 /** What a signer gets back: the proof of their signature (the first one, when they sign again). */
 export interface SignatureProof {
@@ -36,7 +41,7 @@ export interface Geolocation {
 }
 
 export interface SignInput {
-  loaded: AttendanceSession;
+  loaded: SigningSession;
   personId: string;
   method: 'qr' | 'link' | 'kiosk' | 'sign_in';
   role: 'learner' | 'trainer';
@@ -131,40 +136,44 @@ const linkUsed = () => new AppError('signing_link_invalid', 'This signing link w
 const linkInvalid = () => new AppError('signing_link_invalid', 'This signing link is not valid (mistyped or cut?): open the link from your latest mail, or ask the trainer.');
 const sheetLocked = () => new AppError('sheet_locked', 'The attendance sheet of this session is locked: signing is over. Ask a manager if your attendance is missing.');
 
+/** The session facts signing needs (an AttendanceSession, or the columns the fast read returns). */
+export interface SigningSession {
+  session: Pick<SessionRow, 'id' | 'status' | 'starts_at' | 'ends_at'>;
+  organisation: AttendanceSession['organisation'];
+  settings: AttendanceSession['settings'];
+  window: AttendanceSession['window'];
+}
+
+/** Everything a new signature writes, computed before the write (ids, status, evidence entry hashed, audit). */
+interface PreparedSignature {
+  signatureId: string;
+  status: 'present' | 'late';
+  lateMinutes: number | null;
+  type: 'attendance.signed' | 'attendance.trainer_signed';
+  evidence: PreparedEvidence;
+  actor: ReturnType<typeof auditActor>;
+  auditPayload: string;
+  nowIso: string;
+}
+
+type CheckedInput = Omit<SignInput, 'loaded' | 'state'> & { loaded: SigningSession; state: SigningState };
+
 /**
- * Records one signature on a session's sheet in the caller's tenant
- * transaction: checks (cancelled, on the sheet, already signed → the first
- * proof, locked, window, link), then ONE statement writes the spent link, the
- * signature (strokes, server-rendered PNG, hashes), the record, the evidence
- * entry and the audit event, all conditioned on the sheet still being open at
- * that statement's snapshot; the webhook deliveries follow in the same
- * transaction when the organisation has a subscribed endpoint. The record row
- * is locked first, so two concurrent signings of one person give one signature.
+ * The checks before writing, in order (cancelled, on the sheet, already signed → the first proof, locked,
+ * window, link), then what the write needs. Returns the first proof when the person already signed and it
+ * is known; `null` first when it is not (the caller reads it).
  */
-export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proof: SignatureProof; event: AttendanceEvent | null }> {
-  const { loaded, personId, now } = input;
+function checkAndPrepare(input: CheckedInput): { replay: SignatureProof } | { replay: null; firstUnknown: true } | { replay: null; firstUnknown: false; prepared: PreparedSignature } {
+  const { loaded, personId, now, state } = input;
   const { session, organisation, settings, window } = loaded;
   const organisationId = organisation.id;
-  assertNotCancelled(session);
-
-  let state = input.state ?? (await lockSigningState(trx, session.id, personId));
-  if (!state) {
-    await ensureSheet(trx, session.id);
-    state = await lockSigningState(trx, session.id, personId);
-  }
-  if (!state || state.record.role !== input.role) {
+  if (state.record.role !== input.role) {
     throw new AppError('not_on_sheet', input.role === 'trainer' ? 'You are not a trainer of this session.' : 'This person is not on the attendance sheet of this session (not enrolled in its cohort): a trainer can add them as a walk-in.');
   }
   const { record } = state;
   if (record.signature_id) {
-    const first = state.first ?? (await trx.selectFrom('signatures').select(['strokes_sha256', 'png_sha256']).where('id', '=', record.signature_id).executeTakeFirstOrThrow());
-    return {
-      proof: {
-        signatureId: record.signature_id, sessionId: session.id, personId, status: record.status, lateMinutes: record.late_minutes,
-        signedAt: (record.signed_at ?? now).toISOString(), method: record.method ?? input.method, strokesSha256: first.strokes_sha256, pngSha256: first.png_sha256, replayed: true,
-      },
-      event: null,
-    };
+    if (!state.first) return { replay: null, firstUnknown: true };
+    return { replay: replayProof(input, record, state.first) };
   }
   if (state.sheet.status === 'locked') throw sheetLocked();
   if (input.window === 'enforce') assertWindowOpen(window, now, organisation.timezone);
@@ -182,7 +191,7 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proo
   const geo = input.geolocation && input.geolocation.consent && settings.geolocation.enabled && settings.geolocation.purpose
     ? { latitude: input.geolocation.latitude, longitude: input.geolocation.longitude, accuracy: input.geolocation.accuracy ?? null, purpose: settings.geolocation.purpose, consent: true }
     : null;
-  const type = input.role === 'trainer' ? 'attendance.trainer_signed' : 'attendance.signed';
+  const type = input.role === 'trainer' ? 'attendance.trainer_signed' as const : 'attendance.signed' as const;
   const evidence = prepareEvidence(organisationId, {
     type,
     recordedAt: now,
@@ -208,7 +217,117 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proo
   });
   const actor = auditActor({ kind: 'person', organisationId, personId: input.auditAs.personId, roles: [], method: 'password', csrfToken: '' });
   const auditPayload = JSON.stringify({ sessionId: session.id, personId, method: input.method, signatureId, status });
-  const nowIso = now.toISOString();
+  return { replay: null, firstUnknown: false, prepared: { signatureId, status, lateMinutes, type, evidence, actor, auditPayload, nowIso: now.toISOString() } };
+}
+
+/** The first proof of a person who already signed (record.signature_id set). */
+function replayProof(input: { loaded: SigningSession; personId: string; now: Date; method: SignInput['method'] }, record: SigningState['record'], first: { strokes_sha256: string; png_sha256: string }): SignatureProof {
+  return {
+    signatureId: record.signature_id!, sessionId: input.loaded.session.id, personId: input.personId, status: record.status, lateMinutes: record.late_minutes,
+    signedAt: (record.signed_at ?? input.now).toISOString(), method: record.method ?? input.method, strokesSha256: first.strokes_sha256, pngSha256: first.png_sha256, replayed: true,
+  };
+}
+
+function signedResult(input: CheckedInput, prepared: PreparedSignature): { proof: SignatureProof; event: AttendanceEvent } {
+  const { signatureId, status, lateMinutes, nowIso } = prepared;
+  const proof: SignatureProof = {
+    signatureId, sessionId: input.loaded.session.id, personId: input.personId, status, lateMinutes, signedAt: nowIso, method: input.method,
+    strokesSha256: input.rendered.strokesSha256, pngSha256: input.rendered.pngSha256, replayed: false,
+  };
+  return {
+    proof,
+    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', sessionId: proof.sessionId, personId: proof.personId, status, method: input.method, signedAt: proof.signedAt, at: nowIso },
+  };
+}
+
+async function emitSignatureWebhook(trx: Tx, input: CheckedInput, prepared: PreparedSignature): Promise<void> {
+  if (input.role !== 'learner' || !input.state.hasWebhooks) return;
+  await emitWebhookEvent(trx, input.loaded.organisation.id, 'signature.created', {
+    sessionId: input.loaded.session.id, personId: input.personId, signatureId: prepared.signatureId, method: input.method, status: prepared.status, lateMinutes: prepared.lateMinutes, signedAt: prepared.nowIso,
+  }, { occurredAt: input.now });
+}
+
+/** The SQLSTATE emarge_write_signature raises when a condition no longer holds (nothing was written). */
+const WRITE_CONFLICT = 'EM409';
+
+/**
+ * The burst path: records a signature from state read WITHOUT a lock
+ * (emarge_link_signing_state), in one statement that is its own transaction
+ * (emarge_write_signature, migration 0016): it writes the signature, the
+ * record (only if still unsigned and the sheet still open at the version
+ * read), spends the link (only if unused), and inserts the evidence entry
+ * (hashed here, as in recordSignature) and the audit event — or writes nothing.
+ * With a subscribed webhook endpoint the deliveries join the same transaction.
+ *
+ * Same checks and errors as recordSignature. Returns null when the caller must
+ * take the locking path instead (the write found the state changed — a
+ * concurrent signing, a link spent, a sheet locked — or the first proof of a
+ * signed record is unknown): that path re-reads under lock and answers.
+ */
+export async function recordSignatureUnlocked(db: Db, input: CheckedInput): Promise<SignResult | null> {
+  assertNotCancelled(input.loaded.session);
+  const checked = checkAndPrepare(input);
+  if (checked.replay) return { proof: checked.replay, event: null };
+  if (checked.firstUnknown) return null;
+  const { prepared } = checked;
+  const write = sql`SELECT emarge_write_signature(
+    ${input.loaded.organisation.id}::uuid, ${input.loaded.session.id}::uuid, ${input.personId}::uuid, ${input.state.record.id}::uuid, ${input.state.sheet.version}::int, ${input.spendLink?.tokenHash ?? null}::text,
+    ${prepared.nowIso}::timestamptz, ${prepared.status}::text, ${prepared.lateMinutes}::int, ${input.method}::text,
+    ${prepared.signatureId}::uuid, ${input.rendered.strokesJson}::jsonb, ${input.rendered.strokesSha256}::text, ${input.rendered.png}::bytea, ${input.rendered.pngSha256}::text,
+    ${prepared.evidence.id}::uuid, ${prepared.type}::text, ${prepared.evidence.recordedAt}::text, ${prepared.evidence.payloadJson}::jsonb, ${prepared.evidence.contentHash}::text,
+    ${prepared.actor.actor_type}::text, ${prepared.actor.actor_id}::uuid, ${prepared.auditPayload}::jsonb, ${input.meta.ip ?? null}::text, ${input.meta.userAgent ?? null}::text)`;
+  try {
+    if (input.role === 'learner' && input.state.hasWebhooks) {
+      await withTenant(db, input.loaded.organisation.id, async (trx) => {
+        await write.execute(trx);
+        await emitSignatureWebhook(trx, input, prepared);
+      });
+    } else {
+      await write.execute(db);
+    }
+  } catch (error) {
+    if ((error as { code?: unknown }).code === WRITE_CONFLICT) return null;
+    throw error;
+  }
+  return signedResult(input, prepared);
+}
+
+/**
+ * Records one signature on a session's sheet in the caller's tenant
+ * transaction: checks (cancelled, on the sheet, already signed → the first
+ * proof, locked, window, link), then ONE statement writes the spent link, the
+ * signature (strokes, server-rendered PNG, hashes), the record, the evidence
+ * entry and the audit event, all conditioned on the sheet still being open at
+ * that statement's snapshot; the webhook deliveries follow in the same
+ * transaction when the organisation has a subscribed endpoint. The record row
+ * is locked first, so two concurrent signings of one person give one signature.
+ */
+export async function recordSignature(trx: Tx, input: SignInput): Promise<SignResult> {
+  const { loaded, personId } = input;
+  const { session } = loaded;
+  const organisationId = loaded.organisation.id;
+  assertNotCancelled(session);
+
+  let state = input.state ?? (await lockSigningState(trx, session.id, personId));
+  if (!state) {
+    await ensureSheet(trx, session.id);
+    state = await lockSigningState(trx, session.id, personId);
+  }
+  if (!state) {
+    throw new AppError('not_on_sheet', input.role === 'trainer' ? 'You are not a trainer of this session.' : 'This person is not on the attendance sheet of this session (not enrolled in its cohort): a trainer can add them as a walk-in.');
+  }
+  const checkedInput: CheckedInput = { ...input, state };
+  const checked = checkAndPrepare(checkedInput);
+  if (checked.replay || checked.firstUnknown) {
+    const { record } = state;
+    const first = state.first ?? (await trx.selectFrom('signatures').select(['strokes_sha256', 'png_sha256']).where('id', '=', record.signature_id!).executeTakeFirstOrThrow());
+    return { proof: replayProof(input, record, first), event: null };
+  }
+  const { prepared } = checked;
+  const { signatureId, status, lateMinutes, type, evidence, actor, auditPayload, nowIso } = prepared;
+  const { record } = state;
+  const { rendered } = input;
+  const link = input.spendLink;
 
   // One round trip: every write below happens only if the sheet is still open (and unchanged) at this
   // statement's snapshot and, for a link, only if this statement is the one that spends it.
@@ -249,17 +368,6 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<{ proo
     // Cannot happen while the record row is locked by this transaction; refuse rather than commit a partial proof.
     throw new Error(`recordSignature: partial write (${JSON.stringify(written)})`);
   }
-  if (input.role === 'learner' && state.hasWebhooks) {
-    await emitWebhookEvent(trx, organisationId, 'signature.created', {
-      sessionId: session.id, personId, signatureId, method: input.method, status, lateMinutes, signedAt: nowIso,
-    }, { occurredAt: now });
-  }
-  const proof: SignatureProof = {
-    signatureId, sessionId: session.id, personId, status, lateMinutes, signedAt: nowIso, method: input.method,
-    strokesSha256: rendered.strokesSha256, pngSha256: rendered.pngSha256, replayed: false,
-  };
-  return {
-    proof,
-    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', sessionId: session.id, personId, status, method: input.method, signedAt: proof.signedAt, at: nowIso },
-  };
+  await emitSignatureWebhook(trx, checkedInput, prepared);
+  return signedResult(checkedInput, prepared);
 }

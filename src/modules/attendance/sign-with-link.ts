@@ -11,7 +11,7 @@ import { type AttendanceSession, loadAttendanceSession } from './attendance-sess
 import { resolveAttendanceSettings } from './attendance-settings.ts';
 import { signingWindowOf } from './signing-window.ts';
 import type { SessionRow } from '../catalogue/session.repository.ts';
-import { type Geolocation, recordSignature, SIGNING_STATE_COLUMNS, SIGNING_STATE_JOINS, type SignatureProof, type SigningState, type SigningStateColumns, toSigningState } from './record-signature.ts';
+import { type Geolocation, recordSignature, recordSignatureUnlocked, type SignResult, SIGNING_STATE_COLUMNS, SIGNING_STATE_JOINS, type SignatureProof, type SigningState, type SigningStateColumns, toSigningState } from './record-signature.ts';
 import { renderSignaturePng, type SignatureStrokes } from './signature-strokes.ts';
 
 type Deps = { db: Db; clock: Clock; config?: Pick<Config, 'publicUrl'> };
@@ -63,13 +63,79 @@ export async function signWithLink(
 ): Promise<SignatureProof> {
   const { db, clock } = deps;
   const tokenHash = hashToken(input.token);
+  // The usual case in two statements, no lock held across round trips (see recordSignatureUnlocked);
+  // anything unusual (no record yet, a concurrent signing, a link spent meanwhile) takes the locking path.
+  const fast = await signWithLinkUnlocked(deps, input, meta, cookieToken, tokenHash);
+  if (fast) {
+    if (fast.result.event) publishAttendanceEvent(fast.result.event);
+    return fast.result.proof;
+  }
+  return signWithLinkLocked(deps, input, meta, cookieToken, tokenHash);
+}
+
+/** A row of emarge_link_signing_state (migration 0016). */
+interface LinkStateRow extends SigningStateColumns {
+  link_organisation_id: string; link_session_id: string; link_person_id: string; link_created_at: Date; link_expires_at: Date; link_used_at: Date | null;
+  ses_status: SessionRow['status']; ses_starts_at: Date; ses_ends_at: Date;
+  org_name: string; org_timezone: string; org_locale: 'fr' | 'en'; org_settings: unknown; program_settings: unknown;
+}
+
+function assertSameSigner(browser: Awaited<ReturnType<typeof cookiePerson>>, now: Date, link: { organisation_id: string; person_id: string }): void {
+  if (browser && browser.expires_at > now && (browser.organisation_id !== link.organisation_id || browser.person_id !== link.person_id)) {
+    throw new AppError('signer_mismatch', 'This signing link was sent to someone else; you are signed in as another person. Each person signs with their own link.');
+  }
+}
+
+/**
+ * Reads the link's state in one statement (emarge_link_signing_state: tenant role set from the link's
+ * organisation, no lock), renders, then writes in one statement; null when the locking path must answer.
+ */
+async function signWithLinkUnlocked(
+  deps: Deps,
+  input: { token: string; strokes: SignatureStrokes; geolocation?: Geolocation | null },
+  meta: RequestMeta,
+  cookieToken: string | undefined,
+  tokenHash: string,
+): Promise<{ result: SignResult } | null> {
+  const { db, clock } = deps;
+  const { rows } = await sql<LinkStateRow>`SELECT * FROM emarge_link_signing_state(${tokenHash}::text)`.execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  assertSameSigner(await cookiePerson(db, cookieToken), clock.now(), { organisation_id: row.link_organisation_id, person_id: row.link_person_id });
+  const settings = resolveAttendanceSettings(row.org_settings, row.program_settings);
+  const session = { id: row.link_session_id, status: row.ses_status, starts_at: row.ses_starts_at, ends_at: row.ses_ends_at };
+  const rendered = renderSignaturePng(input.strokes);
+  const result = await recordSignatureUnlocked(db, {
+    loaded: { session, organisation: { id: row.link_organisation_id, name: row.org_name, timezone: row.org_timezone, locale: row.org_locale }, settings, window: signingWindowOf(session, settings) },
+    state: toSigningState(row),
+    personId: row.link_person_id,
+    method: 'link',
+    role: 'learner',
+    authentication: { via: 'signing_link', linkTokenSha256: tokenHash, linkCreatedAt: row.link_created_at.toISOString(), linkExpiresAt: row.link_expires_at.toISOString() },
+    meta,
+    rendered,
+    geolocation: input.geolocation ?? null,
+    now: clock.now(),
+    auditAs: { kind: 'person', personId: row.link_person_id },
+    window: 'enforce',
+    spendLink: { tokenHash, usedAt: row.link_used_at, expiresAt: row.link_expires_at },
+  });
+  return result ? { result } : null;
+}
+
+/** The locking path: one tenant transaction that locks the signer's record first (see recordSignature). */
+async function signWithLinkLocked(
+  deps: Deps,
+  input: { token: string; strokes: SignatureStrokes; geolocation?: Geolocation | null },
+  meta: RequestMeta,
+  cookieToken: string | undefined,
+  tokenHash: string,
+): Promise<SignatureProof> {
+  const { db, clock } = deps;
   // The token is the only thing we have: find its organisation first (cross-tenant lookup by hash).
   const link = await db.selectFrom('signing_links').select(['organisation_id', 'person_id']).where('token_hash', '=', tokenHash).executeTakeFirst();
   if (!link) throw invalidLink();
-  const browser = await cookiePerson(db, cookieToken);
-  if (browser && browser.expires_at > clock.now() && (browser.organisation_id !== link.organisation_id || browser.person_id !== link.person_id)) {
-    throw new AppError('signer_mismatch', 'This signing link was sent to someone else; you are signed in as another person. Each person signs with their own link.');
-  }
+  assertSameSigner(await cookiePerson(db, cookieToken), clock.now(), link);
   // Rendering is CPU work (about 0.5 ms): done before the transaction, so it holds no lock meanwhile.
   const rendered = renderSignaturePng(input.strokes);
   const result = await withTenant(db, link.organisation_id, async (trx) => {
