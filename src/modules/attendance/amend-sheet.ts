@@ -52,9 +52,11 @@ export async function applyAmendment(
     .execute();
   const after = { status: input.status, lateMinutes, leftAt: leftAt?.toISOString() ?? null, reason: input.reason };
   const changes = { personId: input.personId, before, after, ...(input.justificationId ? { justificationId: input.justificationId } : {}) };
-  if (markedBy) {
-    await trx.insertInto('attendance_amendments').values({ organisation_id: ctx.actor.organisationId, session_id: sessionId, version, amended_by: markedBy, reason: input.reason, changes: JSON.stringify(changes) }).execute();
-  }
+  // Every version has its row, whoever made it (a person, an API key, or neither: the system).
+  await trx
+    .insertInto('attendance_amendments')
+    .values({ organisation_id: ctx.actor.organisationId, session_id: sessionId, version, amended_by: markedBy, amended_by_api_key: ctx.actor.kind === 'api_key' ? ctx.actor.apiKeyId : null, reason: input.reason, changes: JSON.stringify(changes), created_at: now })
+    .execute();
   await trx.updateTable('attendance_sheets').set({ version, updated_at: now }).where('session_id', '=', sessionId).execute();
   await appendEvidence(trx, ctx.actor.organisationId, {
     type: input.justificationId ? 'attendance.excused' : 'sheet.amended',

@@ -22,6 +22,7 @@ import {
   rosterSchema,
   sessionIdParamsSchema,
   sessionPersonParamsSchema,
+  sheetAmendmentsSchema,
   sheetListPageSchema,
   sheetListQuerySchema,
   signatureProofSchema,
@@ -37,6 +38,7 @@ import {
 import { getAttendanceSheet, getRoster } from './get-attendance-sheet.ts';
 import { getQrCode } from './get-qr-code.ts';
 import { listAttendanceSheets } from './list-attendance-sheets.ts';
+import { listSheetAmendments } from './list-sheet-amendments.ts';
 import { getSignaturePng } from './get-signature-png.ts';
 import { getSigningLink } from './get-signing-link.ts';
 import { lockSheet } from './lock-sheet.ts';
@@ -136,6 +138,11 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
     '/sessions/:id/amendments',
     { schema: { tags, summary: 'Amend a locked sheet (manager or admin, with a reason): a new version', params: sessionIdParamsSchema, body: amendmentSchema, response: { 201: attendanceSheetSchema, ...problemResponses } } },
     async (req, reply) => reply.code(201).send(await amendSheet(deps, requireCtx(req), req.params.id, req.body)),
+  );
+  app.get(
+    '/sessions/:id/amendments',
+    { schema: { tags, summary: 'The amendment history of a locked sheet, oldest first: version, who, when, why, before → after (trainer of the session or staff)', params: sessionIdParamsSchema, response: { 200: sheetAmendmentsSchema, ...problemResponses } } },
+    (req) => listSheetAmendments(deps, requireCtx(req), req.params.id),
   );
   app.get(
     '/signatures/:id/png',

@@ -223,3 +223,24 @@ export const sheetListItemSchema = z
   .meta({ id: 'SheetListItem' });
 
 export const sheetListPageSchema = pageSchema(sheetListItemSchema);
+
+const recordStateSchema = z.object({ status: z.string().nullable(), lateMinutes: z.number().int().nullable(), leftAt: z.string().nullable(), reason: z.string().nullable() });
+
+export const sheetAmendmentsSchema = z
+  .object({
+    sessionId: z.uuid(),
+    status: z.enum(['open', 'locked']),
+    version: z.number().int().meta({ description: 'the current version (1 at lock, + 1 per amendment)' }),
+    lockedAt: timeSchema.nullable(),
+    timezone: z.string(),
+    items: z.array(
+      z.object({
+        version: z.number().int(),
+        amendedBy: z.object({ kind: z.enum(['person', 'api_key', 'system']), id: z.uuid().nullable(), name: z.string().nullable() }),
+        at: timeSchema,
+        reason: z.string(),
+        change: z.object({ personId: z.uuid().nullable(), name: z.string().nullable(), before: recordStateSchema, after: recordStateSchema, justificationId: z.string().nullable() }),
+      }),
+    ),
+  })
+  .meta({ id: 'SheetAmendments' });

@@ -73,7 +73,9 @@ export interface AttendanceAmendmentsTable {
   id: Generated<string>;
   session_id: string;
   version: number;
-  amended_by: string;
+  /** The person who amended; null for an API key (amended_by_api_key) or the system. */
+  amended_by: string | null;
+  amended_by_api_key: string | null;
   reason: string;
   changes: Json<Record<string, unknown>>;
   created_at: CreatedAt;

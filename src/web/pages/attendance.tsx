@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { API_BASE, api, getAll } from '../api/client.ts';
 import type { z } from 'zod';
-import type { sheetListItemSchema } from '../../modules/attendance/attendance.schemas.ts';
+import type { sheetAmendmentsSchema, sheetListItemSchema } from '../../modules/attendance/attendance.schemas.ts';
 import type { AmendmentInput, AttendanceRecord, AttendanceSheet, AttendanceStatus, ExportAccepted, Job } from '../api/types.ts';
 import { AttendanceStatusBadge, FULL_BADGE } from '../components/attendance.tsx';
 import { Page } from '../components/page.tsx';
@@ -14,6 +14,7 @@ import { isStaff, useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
 type SheetListItem = z.infer<typeof sheetListItemSchema>;
+type SheetAmendments = z.infer<typeof sheetAmendmentsSchema>;
 type SheetState = '' | 'open' | 'locked';
 
 /** Managers' list of attendance sheets of a date range (GET /attendance/sheets): state, counts, missing signatures highlighted, downloads, exports. */
@@ -382,6 +383,7 @@ export function SheetDetailPage() {
                 </Table.Tbody>
               </Table>
             </Table.ScrollContainer>
+            {s.status === 'locked' && <AmendmentHistory sessionId={id} version={s.version} />}
             {amending && (
               <AmendModal
                 record={amending}
@@ -397,6 +399,61 @@ export function SheetDetailPage() {
         )}
       </LoadState>
     </Page>
+  );
+}
+
+/** The versions of a locked sheet (GET /sessions/:id/amendments): who, when (with the zone), why, before → after. Reloads when the version changes. */
+function AmendmentHistory({ sessionId, version }: { sessionId: string; version: number }) {
+  const { t, i18n } = useTranslation();
+  const state = useApi((signal) => api.get<SheetAmendments>(`/sessions/${sessionId}/amendments`, undefined, signal), [sessionId, version]);
+  const describe = (v: { status: string | null; lateMinutes: number | null; leftAt: string | null }, tz: string) =>
+    [v.status ? t(`attendance.status.${v.status}`) : '—', v.status === 'late' && v.lateMinutes !== null ? t('attendance.lateMinutes', { count: v.lateMinutes }) : null, v.status === 'left_early' && v.leftAt ? t('attendance.leftAtShort', { at: formatTime(v.leftAt, tz, i18n.language) }) : null]
+      .filter(Boolean)
+      .join(', ');
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="amendment-history-title">
+      <Stack gap="sm">
+        <Title order={2} size="h4" id="amendment-history-title">
+          {t('attendance.history.title')}
+        </Title>
+        <LoadState state={state} isEmpty={(h) => h.items.length === 0} empty={t('attendance.history.empty')}>
+          {(h) => (
+            <Table.ScrollContainer minWidth={640}>
+              <Table data-testid="amendment-history">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('attendance.history.version')}</Table.Th>
+                    <Table.Th>{t('attendance.history.when', { zone: h.timezone })}</Table.Th>
+                    <Table.Th>{t('attendance.history.who')}</Table.Th>
+                    <Table.Th>{t('attendance.person')}</Table.Th>
+                    <Table.Th>{t('attendance.history.change')}</Table.Th>
+                    <Table.Th>{t('live.reason')}</Table.Th>
+                  </Table.Tr>
+                </Table.Thead>
+                <Table.Tbody>
+                  {h.items.map((a) => (
+                    <Table.Tr key={a.version} data-version={a.version}>
+                      <Table.Td>{a.version}</Table.Td>
+                      <Table.Td>{formatDateTime(a.at.at, h.timezone, i18n.language)}</Table.Td>
+                      <Table.Td>{a.amendedBy.kind === 'person' ? (a.amendedBy.name ?? '—') : a.amendedBy.kind === 'api_key' ? t('attendance.history.apiKey', { name: a.amendedBy.name ?? '' }) : t('attendance.history.system')}</Table.Td>
+                      <Table.Td>{a.change.name ?? '—'}</Table.Td>
+                      <Table.Td>
+                        <Text size="sm">
+                          {describe(a.change.before, h.timezone)} → {describe(a.change.after, h.timezone)}
+                        </Text>
+                      </Table.Td>
+                      <Table.Td>
+                        <Text size="xs">{a.reason}</Text>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+          )}
+        </LoadState>
+      </Stack>
+    </Paper>
   );
 }
 
