@@ -21,10 +21,11 @@ import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
 import { StrugglingPage } from './pages/questionnaires/struggling.tsx';
-import { RespondPage } from './pages/questionnaires/respond.tsx';
 import { QuestionnaireBuilderPage } from './pages/questionnaires/builder.tsx';
 import { QuestionnairesListPage } from './pages/questionnaires/list.tsx';
 import { QuestionnairePreviewPage } from './pages/questionnaires/preview.tsx';
+import { RespondPage } from './pages/questionnaires/respond.tsx';
+import { QuestionnaireResultsPage } from './pages/questionnaires/results.tsx';
 import { SignLinkPage, SignQrPage } from './pages/sign.tsx';
 import { VerifyPage } from './pages/verify.tsx';
 import { MagicLinkPage, SignInPage } from './pages/sign-in.tsx';
@@ -111,6 +112,7 @@ export function App() {
             <Route path="my/risk" element={<MyRiskPage />} />
             <Route path="questionnaires" element={<Only when={isStaff}><QuestionnairesListPage /></Only>} />
             <Route path="questionnaires/struggling" element={<Only when={isStaff}><StrugglingPage /></Only>} />
+            <Route path="questionnaires/:id/results" element={<Only when={isStaff}><QuestionnaireResultsPage /></Only>} />
             <Route path="questionnaires/:id/edit" element={<Only when={isStaff}><QuestionnaireBuilderPage /></Only>} />
             <Route path="questionnaires/:id/preview" element={<Only when={isStaff}><QuestionnairePreviewPage /></Only>} />
             <Route path="*" element={<NotFoundPage />} />

@@ -63,7 +63,7 @@ export function BarChart({ title, data, max, valueHeader, testId }: { title: str
                   <rect x="0" y="0" width="100%" height="14" rx="3" fill={CHART_COLORS.track} />
                   {pct > 0 && <rect x="0" y="0" width={`${pct}%`} height="14" rx="3" fill={fill} />}
                 </svg>
-                <Text size="sm" fw={600} miw={48} ta="right" style={{ whiteSpace: 'nowrap' }}>
+                <Text size="sm" fw={600} w="7.5em" ta="right" style={{ whiteSpace: 'nowrap', flexShrink: 0 }}>
                   {d.display ?? String(d.value)}
                 </Text>
               </Group>
