@@ -158,6 +158,9 @@ describe('access-control matrix: A cannot reach B through any parametrised route
       .values({ organisation_id: org.organisation.id, person_id: org.learner.id, prediction_id: prediction.id, message: `Objection secret ${tag}` })
       .returning('id')
       .executeTakeFirstOrThrow();
+    // A group attribute (fairness reports), named per organisation: DELETE /analytics/group-attributes/:attribute.
+    const attribute = `secret_${tag.toLowerCase()}`;
+    await t.db.insertInto('group_attributes').values({ organisation_id: org.organisation.id, person_id: org.learner.id, attribute, value: `valeur secrète ${tag}`, legal_basis: 'test' }).execute();
     // A questionnaire with one section and one question (the questionnaires module tests its own flows).
     const questionnaire = await post('/api/v1/questionnaires', { kind: 'quiz', title: `Questionnaire secret ${tag}` });
     const question = await post(`/api/v1/questionnaire-sections/${questionnaire.sections[0].id}/questions`, { type: 'short_text', prompt: `Question secrète ${tag}` });
@@ -187,6 +190,7 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         'questionnaire-sections': questionnaire.sections[0].id,
         questions: question.id,
         'question-banks': bank.id,
+        attribute,
       },
       markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`, `Banque secrète ${tag}`],
     };

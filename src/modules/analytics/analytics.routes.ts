@@ -3,13 +3,14 @@ import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
 import {
   analyticsSettingsPatchSchema, analyticsSettingsSchema, answerBodySchema, fairnessQuerySchema, fairnessSchema, groupAttributesBodySchema,
-  groupAttributesResultSchema, idParamsSchema, jobParamsSchema, modelCardSchema, modelVersionListSchema, modelVersionSchema, myRiskSchema,
+  groupAttributesResultSchema, groupAttributeDeletedSchema, groupAttributeListSchema, groupAttributeParamsSchema, idParamsSchema, jobParamsSchema, modelCardSchema, modelVersionListSchema, modelVersionSchema, myRiskSchema,
   objectionBodySchema, objectionListSchema, objectionQuerySchema, objectionSchema, predictionParamsSchema, reviewBodySchema, reviewSchema,
   riskListSchema, riskQuerySchema, scoreResultSchema, trainAcceptedSchema, trainBodySchema, trainingJobSchema,
 } from './analytics.schemas.ts';
 import {
-  getAnalyticsSettings, getFairnessReport, getModelCard, getModelVersionById, getTrainingJob, listModelVersions, recordGroupAttributes, updateSettings,
+  getAnalyticsSettings, getFairnessReport, getModelCard, getModelVersionById, getTrainingJob, listModelVersions, updateSettings,
 } from './model-card.ts';
+import { deleteGroupAttribute, listGroupAttributes, recordGroupAttributes } from './group-attributes.ts';
 import { requestTraining } from './request-training.ts';
 import { answerObjection, getMyRisk, listObjections, listRisk, objectToPrediction, reviewPrediction } from './risk-oversight.ts';
 import { scoreLearners } from './score-learners.ts';
@@ -68,8 +69,16 @@ export function analyticsRoutes(app: ZodApp, { db, clock }: AppDeps): void {
   );
   app.post(
     '/analytics/group-attributes',
-    { schema: { tags, summary: 'Record a group attribute (e.g. gender) for people, with its legal basis, for fairness reports only (admin)', body: groupAttributesBodySchema, response: { 201: groupAttributesResultSchema, ...problemResponses } } },
+    { schema: { tags, summary: 'Record a group attribute (e.g. gender) for people, by id or e-mail, with its legal basis, for fairness reports only (admin)', body: groupAttributesBodySchema, response: { 201: groupAttributesResultSchema, ...problemResponses } } },
     async (req, reply) => reply.code(201).send(await recordGroupAttributes(db, requireCtx(req), req.body)),
+  );
+  app.get('/analytics/group-attributes', { schema: { tags, summary: 'Recorded group attributes: legal basis and number of people per value, never who has which (staff)', response: { 200: groupAttributeListSchema, ...problemResponses } } }, (req) =>
+    listGroupAttributes(db, requireCtx(req)),
+  );
+  app.delete(
+    '/analytics/group-attributes/:attribute',
+    { schema: { tags, summary: 'Erase every value of a group attribute (admin)', params: groupAttributeParamsSchema, response: { 200: groupAttributeDeletedSchema, ...problemResponses } } },
+    (req) => deleteGroupAttribute(db, requireCtx(req), req.params.attribute),
   );
   app.get('/analytics/settings', { schema: { tags, summary: 'Analytics settings: scheduled retraining (staff)', response: { 200: analyticsSettingsSchema, ...problemResponses } } }, (req) =>
     getAnalyticsSettings(db, requireCtx(req), clock),

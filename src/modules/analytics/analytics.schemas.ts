@@ -110,12 +110,30 @@ export const modelCardSchema = looseRecord.meta({ id: 'ModelCard' });
 export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band').optional().describe('required: the group attribute to audit') });
 export const fairnessSchema = looseRecord.meta({ id: 'FairnessReport' });
 
+const attributeName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band');
 export const groupAttributesBodySchema = z.strictObject({
-  attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band'),
+  attribute: attributeName,
   legalBasis: z.string().trim().min(3, 'is required: the legal basis (GDPR art. 6 and 9) for holding this attribute').max(1000),
-  values: z.array(z.strictObject({ personId: z.uuid(), value: z.string().trim().min(1).max(100) })).min(1).max(10_000),
+  values: z
+    .array(
+      z
+        .strictObject({ personId: z.uuid().optional(), email: z.email().max(320).optional(), value: z.string().trim().min(1).max(100) })
+        .refine((v) => (v.personId === undefined) !== (v.email === undefined), { message: 'give either personId or email', path: ['personId'] }),
+    )
+    .min(1)
+    .max(10_000)
+    .describe('one value per person, named by id or by e-mail (e.g. from an uploaded CSV)'),
 });
 export const groupAttributesResultSchema = z.object({ attribute: z.string(), recorded: z.number().int() });
+export const groupAttributeParamsSchema = z.object({ attribute: attributeName });
+export const groupAttributeListSchema = z
+  .object({
+    items: z.array(
+      z.object({ attribute: z.string(), legalBases: z.array(z.string()), people: z.number().int(), values: z.array(z.object({ value: z.string(), people: z.number().int() })), lastRecordedAt: z.string() }),
+    ),
+  })
+  .meta({ id: 'GroupAttributeList' });
+export const groupAttributeDeletedSchema = z.object({ attribute: z.string(), deleted: z.number().int() });
 
 export const analyticsSettingsSchema = z.object({ retrain: z.enum(['off', 'weekly', 'monthly']), simulatedHistory: z.boolean() }).meta({ id: 'AnalyticsSettings' });
 export const analyticsSettingsPatchSchema = z.strictObject({ retrain: z.enum(['off', 'weekly', 'monthly']) });

@@ -88,7 +88,13 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
   const attribute = attributeParam!;
   const groupOf = new Map(values.map((v) => [v.person_id, v.value]));
   const schema = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), artifact.featureSchema.steps);
+  // Each warning in English (API clients) and as a code with its figures (the web app words it in the reader's language).
+  const details: Array<{ code: string; params: Record<string, string | number> }> = [];
   const warnings: string[] = [];
+  const warn = (code: string, params: Record<string, string | number>, text: string) => {
+    details.push({ code, params });
+    warnings.push(text);
+  };
   let report: FairnessReport | null = null;
   let learnersWithout = 0;
   if (learners.length) {
@@ -119,15 +125,15 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
     });
     if (labels.length) report = computeFairness(attribute, labels, probs, groups, artifact.threshold, { minGroupSize: 30 });
   }
-  if (!report) warnings.push('No held-out learner of this model has a recorded value for this attribute: nothing to compare.');
+  if (!report) warn('no_values', {}, 'No held-out learner of this model has a recorded value for this attribute: nothing to compare.');
   else {
-    if (report.smallGroups.length) warnings.push(`Groups with fewer than ${report.minGroupSize} learner-weeks are too small to compare and left out of the disparities: ${report.smallGroups.join(', ')}.`);
-    if (report.disparity.belowFourFifths) warnings.push('A true-positive or selection rate ratio is below 0.8 (four-fifths rule of thumb): the model flags one group markedly more or less than another.');
-    if (report.disparity.aucGap !== null && report.disparity.aucGap > 0.1) warnings.push(`The AUC differs by ${report.disparity.aucGap.toFixed(2)} between groups: the model ranks one group's learners less well.`);
-    if (report.disparity.maxCalibrationGap !== null && report.disparity.maxCalibrationGap > 0.1) warnings.push(`Predicted and observed withdrawal rates differ by up to ${report.disparity.maxCalibrationGap.toFixed(2)} within a group: probabilities are miscalibrated for it.`);
-    if (report.groups.length < 2) warnings.push('Only one group is present among the held-out learners: no comparison is possible.');
+    if (report.smallGroups.length) warn('small_groups', { minimum: report.minGroupSize, groups: report.smallGroups.join(', ') }, `Groups with fewer than ${report.minGroupSize} learner-weeks are too small to compare and left out of the disparities: ${report.smallGroups.join(', ')}.`);
+    if (report.disparity.belowFourFifths) warn('four_fifths', {}, 'A true-positive or selection rate ratio is below 0.8 (four-fifths rule of thumb): the model flags one group markedly more or less than another.');
+    if (report.disparity.aucGap !== null && report.disparity.aucGap > 0.1) warn('auc_gap', { gap: Number(report.disparity.aucGap.toFixed(2)) }, `The AUC differs by ${report.disparity.aucGap.toFixed(2)} between groups: the model ranks one group's learners less well.`);
+    if (report.disparity.maxCalibrationGap !== null && report.disparity.maxCalibrationGap > 0.1) warn('calibration_gap', { gap: Number(report.disparity.maxCalibrationGap.toFixed(2)) }, `Predicted and observed withdrawal rates differ by up to ${report.disparity.maxCalibrationGap.toFixed(2)} within a group: probabilities are miscalibrated for it.`);
+    if (report.groups.length < 2) warn('single_group', {}, 'Only one group is present among the held-out learners: no comparison is possible.');
   }
-  if (learnersWithout) warnings.push(`${learnersWithout} held-out learner(s) have no recorded value and are left out.`);
+  if (learnersWithout) warn('missing_values', { count: learnersWithout }, `${learnersWithout} held-out learner(s) have no recorded value and are left out.`);
   return {
     modelVersionId: model.id,
     version: model.version,
@@ -138,6 +144,7 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
     usedAsModelInput: false,
     report,
     warnings,
+    warningDetails: details,
   };
 }
 
@@ -191,25 +198,6 @@ export async function getModelCard(db: Db, ctx: Ctx, id: string) {
     humanOversight: 'Staff review each prediction (contacted, plan agreed, no action, prediction wrong); learners see their own predictions and reasons and may object (GET /me/risk, POST /me/risk/objections).',
     fairness: fairness.length ? fairness : null,
   };
-}
-
-/** Records (or replaces) one group attribute for several people, with its legal basis; admin only. */
-export async function recordGroupAttributes(db: Db, ctx: Ctx, input: { attribute: string; legalBasis: string; values: Array<{ personId: string; value: string }> }) {
-  assertAdmin(ctx.actor);
-  return withTenant(db, ctx.actor.organisationId, async (trx) => {
-    const ids = [...new Set(input.values.map((v) => v.personId))];
-    const found = new Set((await trx.selectFrom('people').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
-    const errors = input.values.flatMap((v, i) => (found.has(v.personId) ? [] : [{ path: `values.${i}.personId`, message: `no person ${v.personId} in this organisation` }]));
-    if (errors.length) throw new AppError('validation_failed', `${errors.length} person id(s) are unknown; nothing was recorded.`, { errors });
-    const recordedBy = ctx.actor.kind === 'person' ? ctx.actor.personId : null;
-    await trx
-      .insertInto('group_attributes')
-      .values(input.values.map((v) => ({ organisation_id: ctx.actor.organisationId, person_id: v.personId, attribute: input.attribute, value: v.value, legal_basis: input.legalBasis, recorded_by: recordedBy })))
-      .onConflict((oc) => oc.columns(['organisation_id', 'person_id', 'attribute']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), legal_basis: eb.ref('excluded.legal_basis'), recorded_by: eb.ref('excluded.recorded_by') })))
-      .execute();
-    await recordAuditEvent(trx, ctx, { type: 'analytics.group_attributes_recorded', subjectType: 'organisation', subjectId: ctx.actor.organisationId, payload: { attribute: input.attribute, count: input.values.length, legalBasis: input.legalBasis } });
-    return { attribute: input.attribute, recorded: input.values.length };
-  });
 }
 
 export async function getAnalyticsSettings(db: Db, ctx: Ctx, clock: Clock) {

@@ -55,6 +55,7 @@ export interface AuditEventPayloads {
   'analytics.objection_raised': { predictionId: string };
   'analytics.objection_answered': { personId: string; predictionId: string };
   'analytics.group_attributes_recorded': { attribute: string; count: number; legalBasis: string };
+  'analytics.group_attribute_deleted': { attribute: string; count: number };
   'analytics.settings_updated': { retrain: string };
   'questionnaire.created': { kind: string; title: string; templateKey: string | null };
   'questionnaire.updated': { changes: Record<string, unknown> };
