@@ -80,15 +80,15 @@ function cpuNow(pgDatabase: string | null): { server: number; db: number | null 
 }
 
 /** CPU milliseconds per request spent by the server process and by its database backends during one burst. */
-async function withCpu<T extends { requests: number }>(pgDatabase: string | null, run: () => Promise<T>): Promise<T & { cpuMsPerRequest: { server: number; database: number | null } }> {
+async function withCpu<T extends { requests: number; loadCpuMsPerRequest: number }>(pgDatabase: string | null, run: () => Promise<T>): Promise<T & { cpuMsPerRequest: { server: number; database: number | null; load: number } }> {
   const before = cpuNow(pgDatabase);
   const result = await run();
   const after = cpuNow(pgDatabase);
   const per = (s: number) => Math.round((s * 1000 * 1000) / result.requests) / 1000;
-  return { ...result, cpuMsPerRequest: { server: per(after.server - before.server), database: before.db === null || after.db === null ? null : per(after.db - before.db) } };
+  return { ...result, cpuMsPerRequest: { server: per(after.server - before.server), database: before.db === null || after.db === null ? null : per(after.db - before.db), load: result.loadCpuMsPerRequest } };
 }
 
-interface LoadResult { requests: number; durationMs: number; perSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; statuses: Record<string, number> }
+interface LoadResult { requests: number; durationMs: number; perSecond: number; latencyMs: { p50: number; p90: number; p99: number; max: number }; statuses: Record<string, number>; loadCpuMsPerRequest: number }
 
 function runLoad(url: string, bodies: unknown[]): Promise<LoadResult> {
   const file = join(tmpdir(), `emarge-signing-bodies-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
