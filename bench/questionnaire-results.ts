@@ -11,7 +11,11 @@
  *   - struggling: per cohort and per module the number of quiz responses and
  *     successes, and the mean normalised satisfaction (the statistical tests,
  *     BH correction and wording are not in the SQL).
- * p50/p95 over --runs calls each (a different questionnaire per results call).
+ * p50/p95 over --runs calls each (a different questionnaire per results call). The
+ * hand-written SQL is timed twice: as the database owner, and inside withTenant
+ * (the tenant role, row-level security on every table, as the endpoint runs).
+ * --explain prints the query plans of the dashboard's aggregates and of the
+ * hand-written SQL.
  *
  * Both databases by default (PostgreSQL: a database created and dropped for the run).
  *
@@ -221,14 +225,21 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     const strugglingSql = await time(Math.max(3, Math.floor(RUNS / 3)), async () => {
       await STRUGGLING_SQL(data.organisationId).execute(db);
     });
+    // The same hand-written SQL as the tenant role (row-level security on every table, as the endpoint runs).
+    const resultsSqlRls = await time(RUNS, async (i) => {
+      await withTenant(db, data.organisationId, (trx) => RESULTS_SQL(data.organisationId, pick(i)).execute(trx));
+    });
+    const strugglingSqlRls = await time(Math.max(3, Math.floor(RUNS / 3)), async () => {
+      await withTenant(db, data.organisationId, (trx) => STRUGGLING_SQL(data.organisationId).execute(trx));
+    });
     const flagged = (await app.inject({ method: 'GET', url: '/api/v1/questionnaires/insights/struggling?locale=en', headers })).json().units.filter((u: { flagged: boolean }) => u.flagged).map((u: { reason: string }) => u.reason);
     await app.close();
     return {
       db: kind,
       load_average_1_5_15: loadavg().map((x) => Math.round(x * 100) / 100),
       data: { answers: data.answers, questionnaires: QUESTIONNAIRES, quizzes: quizzes.length, respondents: RESPONDENTS, responses: RESPONDENTS * PER_RESPONDENT, seed_ms: seedMs },
-      results: { endpoint: results, sql: resultsSql },
-      struggling: { endpoint: struggling, sql: strugglingSql, flagged },
+      results: { endpoint: results, sql: resultsSql, sql_as_tenant: resultsSqlRls },
+      struggling: { endpoint: struggling, sql: strugglingSql, sql_as_tenant: strugglingSqlRls, flagged },
     };
   } finally {
     await db.destroy();

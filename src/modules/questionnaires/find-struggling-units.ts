@@ -67,7 +67,7 @@ const SATISFACTION_KINDS = ['satisfaction_hot', 'satisfaction_cold'] as const;
  *     without any is left out.
  */
 export async function aggregateMetric(trx: Tx, metric: Metric, from: Date | null, to: Date | null): Promise<MetricAggregate> {
-  // The Likert sub-select makes the planner's cost estimate large enough to start JIT compilation, which takes longer than the query.
+  // The planner's estimates for the jsonb functions can be large enough to start JIT compilation, which then takes longer than the query.
   await sql`SET LOCAL jit = off`.execute(trx);
   const rows = await metricAggregateQuery(metric, from, to).execute(trx);
   const out: MetricAggregate = { total: { n: 0, sum: 0, sumSquares: 0 }, cohort: new Map(), module: new Map() };
@@ -96,25 +96,30 @@ export function metricAggregateQuery(metric: Metric, from: Date | null, to: Date
         JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
         WHERE r.status = 'submitted' AND q.kind IN (${sql.join([...SUCCESS_KINDS])}) AND r.max_score > 0 ${period}`
       : sql`
-        SELECT cohort_id, module_id, avg(v) AS v
+        SELECT r.cohort_id, r.module_id, avg(per_answer.v) AS v
         FROM (
-          SELECT r.id, r.cohort_id, r.module_id, CASE
-            WHEN qu.type = 'nps' AND jsonb_typeof(a.value) = 'number' THEN (a.value #>> '{}')::float8 / 10
-            WHEN qu.type = 'rating' AND jsonb_typeof(a.value) = 'number' THEN ((a.value #>> '{}')::float8 - coalesce((qu.settings->>'min')::float8, 1))
-              / nullif(coalesce((qu.settings->>'max')::float8, 5) - coalesce((qu.settings->>'min')::float8, 1), 0)
-            WHEN qu.type = 'likert' AND jsonb_typeof(a.value) = 'object' AND jsonb_array_length(qu.options) >= 2 THEN
-              (SELECT avg(o.position - 1)::float8 FROM jsonb_each_text(a.value) e
-               JOIN LATERAL (SELECT min(k.position) AS position FROM jsonb_array_elements(qu.options) WITH ORDINALITY k(option, position) WHERE k.option->>'id' = e.value) o ON o.position IS NOT NULL)
-              / (jsonb_array_length(qu.options) - 1)
-            END AS v
-          FROM questionnaire_responses r
-          JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
-          JOIN questionnaire_answers a ON a.organisation_id = r.organisation_id AND a.response_id = r.id
+          -- The type test sits in the CASE, not in WHERE, where its unknown selectivity would mislead the planner.
+          SELECT a.response_id, CASE WHEN jsonb_typeof(a.value) <> 'number' THEN NULL
+            WHEN qu.type = 'nps' THEN (a.value #>> '{}')::float8 / 10
+            ELSE ((a.value #>> '{}')::float8 - coalesce((qu.settings->>'min')::float8, 1))
+              / nullif(coalesce((qu.settings->>'max')::float8, 5) - coalesce((qu.settings->>'min')::float8, 1), 0) END AS v
+          FROM questionnaire_answers a
           JOIN questions qu ON qu.organisation_id = a.organisation_id AND qu.id = a.question_id
-          WHERE r.status = 'submitted' AND q.kind IN (${sql.join([...SATISFACTION_KINDS])}) AND qu.type IN ('rating', 'nps', 'likert') ${period}
+          WHERE qu.type IN ('rating', 'nps')
+          UNION ALL
+          SELECT a.response_id, avg(k.position - 1)::float8 / (jsonb_array_length(qu.options) - 1) AS v
+          FROM questionnaire_answers a
+          JOIN questions qu ON qu.organisation_id = a.organisation_id AND qu.id = a.question_id
+          CROSS JOIN LATERAL jsonb_each_text(a.value) e
+          JOIN LATERAL jsonb_array_elements(qu.options) WITH ORDINALITY k(option, position) ON k.option->>'id' = e.value
+          WHERE qu.type = 'likert' AND jsonb_typeof(a.value) = 'object' AND jsonb_array_length(qu.options) >= 2
+          GROUP BY a.response_id, a.question_id, qu.options
         ) per_answer
-        GROUP BY id, cohort_id, module_id
-        HAVING count(v) > 0`;
+        JOIN questionnaire_responses r ON r.id = per_answer.response_id
+        JOIN questionnaires q ON q.organisation_id = r.organisation_id AND q.id = r.questionnaire_id
+        WHERE r.status = 'submitted' AND q.kind IN (${sql.join([...SATISFACTION_KINDS])}) ${period}
+        GROUP BY r.id, r.cohort_id, r.module_id
+        HAVING avg(per_answer.v) IS NOT NULL`;
   return sql<{ cohort_id: string | null; module_id: string | null; g_cohort: number; g_module: number; n: string; total: number | null; squares: number | null }>`
     SELECT cohort_id, module_id, GROUPING(cohort_id) AS g_cohort, GROUPING(module_id) AS g_module,
       count(*) AS n, sum(v) AS total, sum(v * v) AS squares
