@@ -243,13 +243,13 @@ export function QuestionEditor({
                   }}
                   error={fieldError(error, `settings.rows.${i}`)}
                 />
-                <Button variant="subtle" color="red.9" mt={24} disabled={d.rows.length <= 1} onClick={() => setD((cur) => ({ ...cur, rows: cur.rows.filter((_, j) => j !== i) }))} aria-label={t('questionnaires.editor.removeStatement', { n: i + 1 })}>
-                  {t('questionnaires.editor.remove')}
+                <Button variant="outline" color="red.9" mt={24} disabled={d.rows.length <= 1} onClick={() => setD((cur) => ({ ...cur, rows: cur.rows.filter((_, j) => j !== i) }))} aria-label={t('questionnaires.editor.removeStatement', { n: i + 1 })}>
+                  {t('questionnaires.editor.removeShort')}
                 </Button>
               </Group>
             ))}
             <Group>
-              <Button variant="light" size="xs" onClick={() => setD((cur) => ({ ...cur, rows: [...cur.rows, { id: freshId('r', cur.rows.map((x) => x.id)), label: '' }] }))}>
+              <Button variant="default" size="xs" onClick={() => setD((cur) => ({ ...cur, rows: [...cur.rows, { id: freshId('r', cur.rows.map((x) => x.id)), label: '' }] }))}>
                 {t('questionnaires.editor.addStatement')}
               </Button>
             </Group>
@@ -293,8 +293,8 @@ export function QuestionEditor({
                       <ActionIcon variant="default" size={36} disabled={i === d.options.length - 1} onClick={() => moveOption(i, 1)} aria-label={t('questionnaires.editor.optionDown', { n: i + 1 })}>
                         <span aria-hidden>↓</span>
                       </ActionIcon>
-                      <Button variant="subtle" color="red.9" size="compact-sm" disabled={d.options.length <= 1} onClick={() => setD((cur) => ({ ...cur, options: cur.options.filter((_, j) => j !== i) }))} aria-label={t('questionnaires.editor.removeOption', { n: i + 1 })}>
-                        {t('questionnaires.editor.remove')}
+                      <Button variant="outline" color="red.9" size="compact-sm" disabled={d.options.length <= 1} onClick={() => setD((cur) => ({ ...cur, options: cur.options.filter((_, j) => j !== i) }))} aria-label={t('questionnaires.editor.removeOption', { n: i + 1 })}>
+                        {t('questionnaires.editor.removeShort')}
                       </Button>
                     </Group>
                   </Group>
@@ -305,7 +305,7 @@ export function QuestionEditor({
               </Paper>
             ))}
             <Group>
-              <Button variant="light" size="xs" onClick={() => setD((cur) => ({ ...cur, options: [...cur.options, { id: freshId('o', cur.options.map((x) => x.id)), label: '', correct: false, weight: '', feedback: '' }] }))}>
+              <Button variant="default" size="xs" onClick={() => setD((cur) => ({ ...cur, options: [...cur.options, { id: freshId('o', cur.options.map((x) => x.id)), label: '', correct: false, weight: '', feedback: '' }] }))}>
                 {t('questionnaires.editor.addOption')}
               </Button>
             </Group>

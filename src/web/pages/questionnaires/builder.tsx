@@ -1,11 +1,12 @@
-import { ActionIcon, Alert, Anchor, Badge, Button, Group, List, NumberInput, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title, VisuallyHidden } from '@mantine/core';
-import { type DragEvent, type FormEvent, useEffect, useRef, useState } from 'react';
+import { ActionIcon, Alert, Anchor, Badge, Box, Button, Group, List, NumberInput, Paper, Select, Stack, Switch, Text, Textarea, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { type DragEvent, type FormEvent, Fragment, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiError } from '../../api/client.ts';
 import { QUESTION_TYPES, QUESTIONNAIRE_KINDS, type Question, type QuestionBankList, type QuestionInput, type Questionnaire, type QuestionnaireKind, type QuestionnaireSection, type QuestionType } from '../../api/types.ts';
 import { Page } from '../../components/page.tsx';
 import { ErrorAlert, LoadState } from '../../components/states.tsx';
+import { formatDateTime } from '../../lib/dates.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import { useSignedIn } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
@@ -150,7 +151,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
       </VisuallyHidden>
       <Group justify="space-between" wrap="wrap">
         <Group gap="xs">
-          <Badge color={STATUS_COLOR[q.status]} variant="light" size="lg" data-testid="questionnaire-status">
+          <Badge color={STATUS_COLOR[q.status]} size="lg" data-testid="questionnaire-status">
             {t(`questionnaires.statuses.${q.status}`)}
           </Badge>
           <Badge variant="outline" color="gray.8">
@@ -167,7 +168,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
               {t('questionnaires.list.results')}
             </Button>
           )}
-          {quiz && <ExportMenu questionnaire={q} />}
+          {quiz && <ExportMenu questionnaire={q} size="sm" />}
           {draft && (
             <Button onClick={() => void publish()} loading={busy === 'publish'}>
               {t('questionnaires.builder.publish')}
@@ -310,7 +311,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
         {draft && (
           <Group>
             <Button
-              variant="light"
+              variant="default"
               loading={busy === 'section'}
               onClick={() =>
                 void act('section', async () => {
@@ -353,7 +354,7 @@ function AddQuestion({ sectionId, onAdd }: { sectionId: string; onAdd: (type: Qu
         onChange={(v) => v && setType(v as QuestionType)}
         w={240}
       />
-      <Button variant="light" onClick={() => onAdd(type)}>
+      <Button variant="default" onClick={() => onAdd(type)}>
         {t('questionnaires.builder.addQuestion')}
       </Button>
     </Group>
@@ -423,7 +424,7 @@ function QuestionRow({
             {draft && (
               <ActionIcon
                 id={`drag-${question.id}`}
-                variant="subtle"
+                variant="default"
                 color="gray.8"
                 size={36}
                 draggable
@@ -456,7 +457,7 @@ function QuestionRow({
                 {number}. {question.prompt}
               </Text>
               <Group gap={6} wrap="wrap">
-                <Badge variant="light" color="blue.9">
+                <Badge color="blue.9">
                   {t(`questionnaires.types.${question.type}`)}
                 </Badge>
                 {question.required && (
@@ -513,7 +514,7 @@ function QuestionRow({
                   {t('questionnaires.builder.confirmDelete')}
                 </Button>
               ) : (
-                <Button size="compact-sm" variant="subtle" color="red.9" onClick={() => setConfirming(true)} aria-label={t('questionnaires.builder.deleteN', { n: number })}>
+                <Button size="compact-sm" variant="outline" color="red.9" onClick={() => setConfirming(true)} aria-label={t('questionnaires.builder.deleteN', { n: number })}>
                   {t('questionnaires.editor.remove')}
                 </Button>
               )}
@@ -630,7 +631,7 @@ function SectionCard({
                       {t('questionnaires.builder.confirmDeleteSection', { count: section.questions.length })}
                     </Button>
                   ) : (
-                    <Button size="xs" variant="subtle" color="red.9" onClick={() => setConfirming(true)}>
+                    <Button size="xs" variant="outline" color="red.9" onClick={() => setConfirming(true)}>
                       {t('questionnaires.builder.deleteSection')}
                     </Button>
                   ))}
@@ -707,6 +708,7 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
     }
   }
 
+  if (!editable) return <SettingsSummary q={q} />;
   return (
     <Paper withBorder p="md" component="form" noValidate onSubmit={submit} aria-labelledby="settings-title">
       <Stack gap="sm">
@@ -775,6 +777,44 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
             </Button>
           </Group>
         )}
+      </Stack>
+    </Paper>
+  );
+}
+
+/** The settings of a published or closed questionnaire, as text (they no longer change). */
+function SettingsSummary({ q }: { q: Questionnaire }) {
+  const { t, i18n } = useTranslation();
+  const session = useSignedIn();
+  const s = q.settings as { passingScore?: number | null; allowResubmission?: boolean; closesAt?: string | null; showFeedback?: boolean };
+  const yes = (v: boolean) => (v ? t('questionnaires.builder.yes') : t('questionnaires.builder.no'));
+  const rows: Array<[string, string]> = [
+    [t('questionnaires.fields.kind'), t(`questionnaires.kinds.${q.kind}`)],
+    [t('questionnaires.fields.locale'), t(`questionnaires.locales.${q.locale}`)],
+    ...(QUIZ_KINDS.has(q.kind) ? [[t('questionnaires.fields.passingScore'), typeof s.passingScore === 'number' ? `${s.passingScore} %` : '—'] as [string, string]] : []),
+    [t('questionnaires.fields.closesAt'), s.closesAt ? formatDateTime(s.closesAt, session.organisation.timezone, i18n.language) : '—'],
+    [t('questionnaires.fields.anonymous'), yes(q.anonymous)],
+    [t('questionnaires.fields.allowResubmission'), yes(s.allowResubmission ?? false)],
+  ];
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="settings-title">
+      <Stack gap="xs">
+        <Title order={2} size="h3" id="settings-title">
+          {t('questionnaires.builder.settings')}
+        </Title>
+        {q.description && <Text style={{ whiteSpace: 'pre-wrap' }}>{q.description}</Text>}
+        <Box component="dl" m={0} style={{ display: 'grid', gridTemplateColumns: 'minmax(0, 40%) minmax(0, 1fr)', columnGap: 16, rowGap: 4 }}>
+          {rows.map(([k, v]) => (
+            <Fragment key={k}>
+              <Text component="dt" fw={600} size="sm">
+                {k}
+              </Text>
+              <Text component="dd" m={0} size="sm">
+                {v}
+              </Text>
+            </Fragment>
+          ))}
+        </Box>
       </Stack>
     </Paper>
   );

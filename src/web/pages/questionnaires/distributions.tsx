@@ -123,8 +123,9 @@ export function DistributionsPanel({ questionnaire }: { questionnaire: Questionn
             data.items.length === 0 ? (
               <Empty>{t('questionnaires.distribution.empty')}</Empty>
             ) : (
-              <Table.ScrollContainer minWidth={820}>
-                <Table striped data-testid="distributions-table">
+              // A focusable, named region: on a phone the table scrolls sideways, from the keyboard too.
+              <div role="region" aria-labelledby="distributions-title" tabIndex={0} style={{ overflowX: 'auto' }}>
+                <Table striped data-testid="distributions-table" miw={820}>
                   <Table.Caption>{t('questionnaires.distribution.caption', { timeZone: tz })}</Table.Caption>
                   <Table.Thead>
                     <Table.Tr>
@@ -158,8 +159,8 @@ export function DistributionsPanel({ questionnaire }: { questionnaire: Questionn
                             </Text>
                           )}
                         </Table.Td>
-                        <Table.Td>
-                          <Badge variant="light" color={d.status === 'sent' ? 'teal.9' : d.status === 'closed' ? 'red.9' : 'blue.9'}>
+                        <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                          <Badge color={d.status === 'sent' ? 'teal.9' : d.status === 'closed' ? 'red.9' : 'blue.9'}>
                             {t(`questionnaires.distribution.statuses.${d.status}`)}
                           </Badge>
                         </Table.Td>
@@ -178,7 +179,7 @@ export function DistributionsPanel({ questionnaire }: { questionnaire: Questionn
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </div>
             )
           }
         </LoadState>

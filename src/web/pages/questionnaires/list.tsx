@@ -16,12 +16,12 @@ const QUIZ_KINDS = new Set<QuestionnaireKind>(['quiz', 'positioning']);
 const currentLocale = (language: string): 'fr' | 'en' => (language.startsWith('en') ? 'en' : 'fr');
 
 /** Where a quiz file can be downloaded: GIFT, Moodle XML, or a QTI 3.0 package. */
-export function ExportMenu({ questionnaire }: { questionnaire: Pick<QuestionnaireSummary, 'id' | 'title'> }) {
+export function ExportMenu({ questionnaire, size = 'compact-sm' }: { questionnaire: Pick<QuestionnaireSummary, 'id' | 'title'>; size?: 'compact-sm' | 'sm' }) {
   const { t } = useTranslation();
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <Button variant="default" size="compact-sm" aria-label={t('questionnaires.list.exportFor', { title: questionnaire.title })}>
+        <Button variant="default" size={size} aria-label={t('questionnaires.list.exportFor', { title: questionnaire.title })}>
           {t('questionnaires.list.export')}
         </Button>
       </Menu.Target>
@@ -130,7 +130,7 @@ export function QuestionnairesListPage() {
                     </Table.Td>
                     <Table.Td>{t(`questionnaires.kinds.${q.kind}`)}</Table.Td>
                     <Table.Td>
-                      <Badge color={STATUS_COLOR[q.status]} variant="light">
+                      <Badge color={STATUS_COLOR[q.status]}>
                         {t(`questionnaires.statuses.${q.status}`)}
                       </Badge>
                     </Table.Td>
@@ -268,7 +268,7 @@ function TemplateDialog({ onClose, onCreated }: { onClose: () => void; onCreated
                       {tpl.title}
                     </Title>
                     <Group gap={6}>
-                      <Badge variant="light" color="blue.9">
+                      <Badge color="blue.9">
                         {t(`questionnaires.kinds.${tpl.kind}`)}
                       </Badge>
                       <Text size="xs" c="gray.8">

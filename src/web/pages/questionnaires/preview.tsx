@@ -43,7 +43,7 @@ function Preview({ view }: { view: RespondentView }) {
         {t('questionnaires.preview.banner')}
       </Alert>
       <Group gap="xs">
-        {view.questionnaire.anonymous && <Badge variant="light">{t('questionnaires.fields.anonymousShort')}</Badge>}
+        {view.questionnaire.anonymous && <Badge>{t('questionnaires.fields.anonymousShort')}</Badge>}
         <Text size="sm" role="status" aria-live="polite" data-testid="preview-visible-count">
           {t('questionnaires.preview.visible', { shown, total })}
         </Text>

@@ -152,6 +152,9 @@ function Group_({ question, number, error, children, hint }: { question: FormQue
   );
 }
 
+/** Text, number and date prompts look like the legends of grouped questions. */
+const promptLabelProps = { style: { fontSize: 'var(--mantine-font-size-md)', fontWeight: 600, marginBottom: 4 } };
+
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
 /** One question's input, by type. */
@@ -171,7 +174,7 @@ export function QuestionInput({ question: q, value, onChange, error, readOnly, n
             ))}
             {!q.required && typeof value === 'string' && !readOnly && (
               <Group>
-                <Button variant="subtle" size="compact-sm" onClick={() => onChange(null)}>
+                <Button variant="default" size="compact-sm" onClick={() => onChange(null)}>
                   {t('questionnaires.form.clear')}
                 </Button>
               </Group>
@@ -253,6 +256,7 @@ export function QuestionInput({ question: q, value, onChange, error, readOnly, n
         <TextInput
           id={name}
           label={label}
+          labelProps={promptLabelProps}
           description={inputDescription}
           error={error}
           maxLength={500}
@@ -267,6 +271,7 @@ export function QuestionInput({ question: q, value, onChange, error, readOnly, n
         <Textarea
           id={name}
           label={label}
+          labelProps={promptLabelProps}
           description={inputDescription}
           error={error}
           maxLength={10_000}
@@ -283,6 +288,7 @@ export function QuestionInput({ question: q, value, onChange, error, readOnly, n
         <NumberInput
           id={name}
           label={label}
+          labelProps={promptLabelProps}
           description={inputDescription}
           error={error}
           min={num(q.settings.min)}
@@ -301,6 +307,7 @@ export function QuestionInput({ question: q, value, onChange, error, readOnly, n
           id={name}
           type="date"
           label={label}
+          labelProps={promptLabelProps}
           description={inputDescription}
           error={error}
           value={typeof value === 'string' ? value : ''}
@@ -401,7 +408,7 @@ function RankingInput({ question: q, number, value, onChange, error, readOnly }:
         ))}
       </Stack>
       {!readOnly && !given && (
-        <Button mt="xs" variant="light" size="compact-sm" onClick={() => onChange([...ids])}>
+        <Button mt="xs" variant="default" size="compact-sm" onClick={() => onChange([...ids])}>
           {t('questionnaires.form.keepOrder')}
         </Button>
       )}
