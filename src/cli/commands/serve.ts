@@ -12,6 +12,7 @@ import { analyticsJobHandlers, scheduleAnalytics } from '../../modules/analytics
 import { cancelAllTrainings } from '../../modules/analytics/train-in-worker.ts';
 import { documentsJobHandlers } from '../../modules/documents/run-export-job.ts';
 import { attendanceJobHandlers, scheduleEvidenceSealing } from '../../modules/attendance/seal-evidence.ts';
+import { startAttendanceEventRelay } from '../../modules/attendance/pg-event-relay.ts';
 import { questionnairesJobHandlers, scheduleDistribution } from '../../modules/questionnaires/distribute-due.ts';
 
 export async function run(): Promise<number> {
@@ -44,6 +45,11 @@ export async function run(): Promise<number> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  // Several servers on one PostgreSQL database: live-roster events cross them by LISTEN/NOTIFY (PGlite is one process).
+  if (config.database.kind === 'postgres') {
+    const relay = await startAttendanceEventRelay({ url: config.database.url, log: app.log });
+    app.addHook('onClose', async () => relay.stop());
+  }
   await app.listen({ port: config.port, host: config.host });
   app.mail.start();
   await startNotifySchedules(db, systemClock);

@@ -164,7 +164,12 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write('retry: 3000\n: connected\n\n');
       streams.add(res);
-      const listener = (event: AttendanceEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      const organisationId = ctx.actor.organisationId;
+      const listener = ({ organisationId: from, ...event }: AttendanceEvent) => {
+        // An event relayed from another server carries its organisation: never another tenant's on this stream.
+        if (from !== undefined && from !== organisationId) return;
+        res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      };
       attendanceEvents.on(sessionId, listener);
       const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
       ping.unref();
