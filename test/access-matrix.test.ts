@@ -69,6 +69,8 @@ function bodies(a: Fixture): Record<string, unknown> {
     'POST /api/v1/analytics/models/:id/score': {},
     'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
     'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },
+    'PATCH /api/v1/questionnaires/insights/actions/:id': { status: 'in_progress' },
+    'POST /api/v1/questionnaires/insights/actions/:id/close': { outcome: 'stolen' },
   };
 }
 
@@ -165,6 +167,7 @@ describe('access-control matrix: A cannot reach B through any parametrised route
     const questionnaire = await post('/api/v1/questionnaires', { kind: 'quiz', title: `Questionnaire secret ${tag}` });
     const question = await post(`/api/v1/questionnaire-sections/${questionnaire.sections[0].id}/questions`, { type: 'short_text', prompt: `Question secrète ${tag}` });
     const bank = await post('/api/v1/question-banks', { title: `Banque secrète ${tag}` });
+    const action = await post('/api/v1/questionnaires/insights/actions', { unitType: 'module', unitId: module.id, metric: 'success', description: `Action secrète ${tag}` });
     const apiKey = await t.db.selectFrom('api_keys').select('id').where('organisation_id', '=', org.organisation.id).orderBy('created_at').executeTakeFirstOrThrow();
     return {
       org,
@@ -190,9 +193,10 @@ describe('access-control matrix: A cannot reach B through any parametrised route
         'questionnaire-sections': questionnaire.sections[0].id,
         questions: question.id,
         'question-banks': bank.id,
+        actions: action.id,
         attribute,
       },
-      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`, `Banque secrète ${tag}`],
+      markers: [`Programme secret ${tag}`, `SECRET-${tag}`, `Module secret ${tag}`, `Cohorte secrète ${tag}`, `Salle secrète ${tag}`, person.email, org.admin.email, org.learner.email, `Courrier secret ${tag}`, `Objection secret ${tag}`, `Absence secrète ${tag}`, `Questionnaire secret ${tag}`, `Question secrète ${tag}`, `Banque secrète ${tag}`, `Action secrète ${tag}`],
     };
   }
 

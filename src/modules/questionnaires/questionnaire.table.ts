@@ -193,9 +193,13 @@ export interface ImprovementActionsTable {
   finding: Generated<string>;
   description: string;
   due_on: string | null;
-  status: Generated<'open' | 'done'>;
+  status: Generated<'open' | 'in_progress' | 'done'>;
+  owner_id: string | null;
+  outcome: Generated<string>;
+  closed_at: NullableTimestamp;
   created_by: string | null;
   created_at: CreatedAt;
+  updated_at: UpdatedAt;
 }
 
 export interface QuestionnaireTables {

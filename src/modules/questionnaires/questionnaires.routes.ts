@@ -39,6 +39,8 @@ import {
   improvementActionListQuerySchema,
   improvementActionListSchema,
   improvementActionSchema,
+  improvementActionUpdateSchema,
+  improvementActionCloseSchema,
   strugglingQuerySchema,
   strugglingSchema,
   respondentViewSchema,
@@ -67,6 +69,7 @@ import { addBankQuestion, createQuestionBank, getQuestionBank, listQuestionBanks
 import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
 import { listImprovementActions, recordImprovementAction } from './record-improvement-action.ts';
+import { closeImprovementAction, getImprovementAction, updateImprovementAction } from './update-improvement-action.ts';
 import { getResults, listTextAnswers } from './get-results.ts';
 import { isOrgWide } from '../../platform/auth/actor.ts';
 
@@ -143,6 +146,15 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   );
   app.post('/questionnaires/insights/actions', { schema: { tags, summary: 'Record an improvement action (Qualiopi) against a cohort or module', body: improvementActionCreateSchema, response: { 201: improvementActionSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await recordImprovementAction(db, requireCtx(req), req.body)),
+  );
+  app.get('/questionnaires/insights/actions/:id', { schema: { tags, summary: 'One improvement action, with its owner, dates and outcome', params: idParamsSchema, response: r(improvementActionSchema) } }, (req) =>
+    getImprovementAction(db, requireCtx(req), req.params.id),
+  );
+  app.patch('/questionnaires/insights/actions/:id', { schema: { tags, summary: 'Follow an improvement action up: status (open, in progress, done), due date, owner, outcome; done sets closedAt, reopening clears it', params: idParamsSchema, body: improvementActionUpdateSchema, response: r(improvementActionSchema) } }, (req) =>
+    updateImprovementAction(deps, requireCtx(req), req.params.id, req.body),
+  );
+  app.post('/questionnaires/insights/actions/:id/close', { schema: { tags, summary: 'Close an improvement action with its outcome (idempotent: an action already closed is returned unchanged)', params: idParamsSchema, body: improvementActionCloseSchema, response: r(improvementActionSchema) } }, (req) =>
+    closeImprovementAction(deps, requireCtx(req), req.params.id, req.body),
   );
 
   app.post('/questionnaires/:id/import', { schema: { tags, summary: 'Import quiz questions from GIFT or Moodle XML into a draft, as a new section (a syntax error gives line and column)', params: idParamsSchema, body: importQuizSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>

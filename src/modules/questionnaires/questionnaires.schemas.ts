@@ -319,12 +319,39 @@ export const improvementActionCreateSchema = z.strictObject({
   finding: z.string().max(2000).optional(),
   description: text(5000),
   dueOn: dateParam.optional(),
+  ownerId: z.uuid().optional(),
 });
+const actionStatus = z.enum(['open', 'in_progress', 'done']);
 export const improvementActionSchema = z
-  .object({ id: z.uuid(), unitType: z.enum(['cohort', 'module']), unitId: z.uuid(), metric: z.enum(['success', 'satisfaction']), finding: z.string(), description: z.string(), dueOn: z.string().nullable(), status: z.enum(['open', 'done']), createdAt: z.iso.datetime() })
+  .object({
+    id: z.uuid(),
+    unitType: z.enum(['cohort', 'module']),
+    unitId: z.uuid(),
+    unitLabel: z.string().nullable(),
+    metric: z.enum(['success', 'satisfaction']),
+    finding: z.string(),
+    description: z.string(),
+    dueOn: z.string().nullable(),
+    status: actionStatus,
+    owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+    outcome: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    closedAt: z.iso.datetime().nullable(),
+  })
   .meta({ id: 'ImprovementAction' });
-export const improvementActionListQuerySchema = z.object({ unitType: z.enum(['cohort', 'module']).optional(), unitId: z.uuid().optional() });
+export const improvementActionListQuerySchema = z.object({ unitType: z.enum(['cohort', 'module']).optional(), unitId: z.uuid().optional(), status: actionStatus.optional() });
 export const improvementActionListSchema = z.object({ items: z.array(improvementActionSchema) });
+export const improvementActionUpdateSchema = z
+  .strictObject({
+    description: text(5000).optional(),
+    dueOn: dateParam.nullable().optional(),
+    status: actionStatus.optional(),
+    ownerId: z.uuid().nullable().optional(),
+    outcome: z.string().max(5000).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+export const improvementActionCloseSchema = z.strictObject({ outcome: text(5000) });
 
 // Interchange --------------------------------------------------------------------------------
 

@@ -68,6 +68,8 @@ export interface AuditEventPayloads {
   'questionnaire.response_submitted': { anonymous: boolean; resubmission: boolean };
   'questionnaire.imported': { format: string; questions: number };
   'questionnaire.improvement_action_recorded': { unitType: string; unitId: string };
+  'questionnaire.improvement_action_updated': { actionId: string; changes: Record<string, unknown> };
+  'questionnaire.improvement_action_closed': { actionId: string; outcome: string };
 }
 
 export type AuditEventType = keyof AuditEventPayloads;

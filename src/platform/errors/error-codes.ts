@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   questionnaire_link_invalid: { status: 401, title: 'This questionnaire link is not valid' },
   questionnaire_closed: { status: 409, title: 'This questionnaire is closed' },
   response_already_submitted: { status: 409, title: 'You have already answered this questionnaire' },
+  improvement_action_outcome_required: { status: 422, title: 'Closing an improvement action needs its outcome' },
   question_hidden: { status: 422, title: 'An answer is for a question hidden by your earlier answers' },
   question_unknown: { status: 422, title: 'An answer is for a question that is not in this questionnaire' },
   option_unknown: { status: 422, title: 'An answer uses an option that does not belong to its question' },
