@@ -14,6 +14,11 @@ type JustificationStatus = Justification['status'];
 const STATUS_COLORS: Record<JustificationStatus, string> = { pending: 'gray.7', accepted: 'teal.9', refused: 'red.9' };
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
+/** 'application/pdf' → 'PDF', 'image/jpeg' → 'JPEG': the short name a person knows the file by. */
+function fileTypeLabel(mime: string): string {
+  return (mime.split('/').pop() ?? mime).toUpperCase();
+}
+
 function JustificationCard({ item, onReviewed, review }: { item: Justification; onReviewed?: () => void; review: boolean }) {
   const { t, i18n } = useTranslation();
   const me = useSignedIn();
@@ -55,7 +60,7 @@ function JustificationCard({ item, onReviewed, review }: { item: Justification; 
         <Text style={{ whiteSpace: 'pre-wrap' }}>{item.reason}</Text>
         {item.file ? (
           <Anchor href={`${API_BASE}/absences/justifications/${item.id}/file`} target="_blank" rel="noopener">
-            {t('absences.openFile', { type: item.file.type.toUpperCase(), size: Math.max(1, Math.round(item.file.size / 1024)) })}
+            {t('absences.openFile', { type: fileTypeLabel(item.file.type), size: Math.max(1, Math.round(item.file.size / 1024)) })}
           </Anchor>
         ) : (
           <Text size="sm" c="gray.8">

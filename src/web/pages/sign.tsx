@@ -155,14 +155,11 @@ export function SignLinkPage() {
               personName: `${view.person.givenName} ${view.person.familyName}`,
             }}
           />
-          {proof || view.signed ? (
-            <Signed
-              signedAt={proof?.signedAt ?? view.signed!.signedAt}
-              timezone={view.organisation.timezone}
-              status={proof?.status ?? view.signed!.status}
-              lateMinutes={proof?.lateMinutes ?? view.signed!.lateMinutes}
-              replayed={proof ? proof.replayed : true}
-            />
+          {proof ? (
+            // The answer to this signature; `lateMinutes` is null when on time (not a reason to look elsewhere).
+            <Signed signedAt={proof.signedAt} timezone={view.organisation.timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} />
+          ) : view.signed ? (
+            <Signed signedAt={view.signed.signedAt} timezone={view.organisation.timezone} status={view.signed.status} lateMinutes={view.signed.lateMinutes} replayed />
           ) : view.session.cancelled ? (
             <Alert color="gray" title={t('sign.cancelled')} role="alert" />
           ) : view.sheetLocked ? (
