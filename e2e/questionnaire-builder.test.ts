@@ -119,6 +119,11 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   await editor.getByLabel('Compétences').fill('sql');
   await editor.getByLabel('Compétences').press('Enter');
   await assertAccessible(page, 'question editor');
+  // An empty prompt is refused by the API; the message sits next to the field.
+  await editor.getByLabel('Énoncé').fill('   ');
+  await editor.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="question-editor"] textarea')?.getAttribute('aria-invalid') === 'true');
+  await editor.getByLabel('Énoncé').fill('Que renvoie une requête SELECT ?');
   await editor.getByRole('button', { name: 'Enregistrer' }).click();
   await editor.waitFor({ state: 'detached' });
   const q4 = page.getByTestId('builder-question').nth(3);
@@ -186,8 +191,27 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   const responses = await page.request.get(`/api/v1/questionnaires/${questionnaireId}/distributions`);
   assert.deepEqual(((await responses.json()) as { items: unknown[] }).items, [], 'the preview sends nothing');
 
-  // Publish, then distribute at the end of a session of the demo's first cohort.
+  // Publishing checks the quiz: a scored question without a right answer is flagged on the question itself.
   await page.getByRole('link', { name: 'Retour au questionnaire' }).click();
+  await page.getByRole('button', { name: 'Modifier la question 5' }).click();
+  const q5editor = page.getByTestId('question-editor');
+  for (const box of await q5editor.getByRole('checkbox', { name: 'Bonne réponse' }).all()) await box.uncheck();
+  await q5editor.getByRole('button', { name: 'Enregistrer' }).click();
+  await q5editor.waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Publier' }).click();
+  const problems = page.getByTestId('publish-problems');
+  await problems.getByText('Publication impossible : 1 problème').waitFor();
+  await problems.getByRole('link', { name: 'Question 5' }).waitFor();
+  await page.getByTestId('builder-question').nth(4).getByText('a quiz question with points needs a correct answer').waitFor();
+  assert.equal(await page.getByTestId('questionnaire-status').textContent(), 'Brouillon');
+  await assertAccessible(page, 'builder with publication problems');
+  await page.getByRole('button', { name: 'Modifier la question 5' }).click();
+  await q5editor.getByRole('checkbox', { name: 'Bonne réponse' }).first().check();
+  await q5editor.getByRole('button', { name: 'Enregistrer' }).click();
+  await q5editor.waitFor({ state: 'detached' });
+  assert.equal(await problems.count(), 0, 'the problems go once the question is fixed');
+
+  // Publish, then distribute at the end of a session of the demo's first cohort.
   await page.getByRole('button', { name: 'Publier' }).click();
   await page.getByTestId('questionnaire-status').getByText('Publié').waitFor();
   await page.getByText(/Un questionnaire publié ne change plus/).waitFor();
@@ -263,6 +287,50 @@ test('the builder pages work on a phone (375×812) and a trainer never sees them
   await trainerPage.waitForURL('**/my/calendar');
   assert.equal(await trainerPage.getByRole('navigation').getByRole('link', { name: 'Questionnaires', exact: true }).count(), 0, 'no builder in a trainer’s navigation');
   await trainer.close();
+});
+
+test('a question bank feeds a random draw in a section', async () => {
+  const context = await newContext({ width: 1280, height: 900 }, manager());
+  const page = await context.newPage();
+  await page.goto('/questionnaires');
+  await page.getByRole('link', { name: 'Banques de questions' }).click();
+  await page.getByRole('heading', { name: 'Banques de questions', level: 1 }).waitFor();
+  await assertAccessible(page, 'question banks');
+  await page.getByLabel('Nom de la banque').fill('Banque SQL');
+  await page.getByRole('button', { name: 'Créer' }).click();
+  await page.getByRole('heading', { name: 'Banque SQL', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Ajouter une question' }).click();
+  const editor = page.getByTestId('question-editor');
+  await editor.getByLabel('Énoncé').fill('Quel mot-clé filtre les lignes ?');
+  await editor.getByLabel('Réponse 1', { exact: true }).fill('WHERE');
+  await editor.getByLabel('Réponse 2', { exact: true }).fill('ORDER BY');
+  await editor.getByRole('checkbox', { name: 'Bonne réponse' }).first().check();
+  await editor.getByLabel('Points', { exact: true }).fill('1');
+  assert.equal(await editor.getByLabel('Afficher seulement selon une réponse précédente').count(), 0, 'no condition in a bank');
+  await editor.getByRole('button', { name: 'Ajouter la question' }).click();
+  await page.getByTestId('bank-question').getByText('1. Quel mot-clé filtre les lignes ?').waitFor();
+  await assertAccessible(page, 'question bank');
+
+  // A blank quiz whose only part draws one question from the bank.
+  await page.goto('/questionnaires');
+  await page.getByRole('button', { name: 'Questionnaire vierge' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Questionnaire vierge' });
+  await dialog.getByLabel('Titre').fill('Quiz tiré au sort');
+  await dialog.getByRole('button', { name: 'Créer' }).click();
+  await page.getByRole('heading', { name: 'Quiz tiré au sort', level: 1 }).waitFor();
+  const section = page.getByTestId('builder-section').first();
+  await section.getByLabel('Tirer des questions au hasard dans une banque').check();
+  await choose(page, section, 'Banque de questions', /^Banque SQL \(1 questions\)$/);
+  await section.getByLabel('Nombre de questions tirées').fill('1');
+  await section.getByRole('button', { name: 'Enregistrer la partie' }).click();
+  await section.getByTestId('draw-rule').getByText('Tirage au hasard de 1 question(s) dans la banque « Banque SQL ».').waitFor();
+  await assertAccessible(page, 'builder with a draw rule');
+  await page.getByRole('link', { name: 'Aperçu comme un apprenant' }).click();
+  await page.getByRole('group', { name: /Quel mot-clé filtre les lignes/ }).getByLabel('WHERE').waitFor();
+  await page.getByRole('link', { name: 'Retour au questionnaire' }).click();
+  await page.getByRole('button', { name: 'Publier' }).click();
+  await page.getByTestId('questionnaire-status').getByText('Publié').waitFor();
+  await context.close();
 });
 
 async function csrf(page: Page): Promise<string> {

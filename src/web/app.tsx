@@ -21,6 +21,7 @@ import { PeoplePage, PersonPage } from './pages/people.tsx';
 import { ProgramPage, ProgramsPage } from './pages/programs.tsx';
 import { SessionPage } from './pages/session.tsx';
 import { StrugglingPage } from './pages/questionnaires/struggling.tsx';
+import { QuestionBankPage, QuestionBanksPage } from './pages/questionnaires/banks.tsx';
 import { QuestionnaireBuilderPage } from './pages/questionnaires/builder.tsx';
 import { QuestionnairesListPage } from './pages/questionnaires/list.tsx';
 import { QuestionnairePreviewPage } from './pages/questionnaires/preview.tsx';
@@ -114,6 +115,8 @@ export function App() {
             <Route path="questionnaires/struggling" element={<Only when={isStaff}><StrugglingPage /></Only>} />
             <Route path="questionnaires/:id/results" element={<Only when={isStaff}><QuestionnaireResultsPage /></Only>} />
             <Route path="questionnaires/:id/edit" element={<Only when={isStaff}><QuestionnaireBuilderPage /></Only>} />
+            <Route path="questionnaires/banks" element={<Only when={isStaff}><QuestionBanksPage /></Only>} />
+            <Route path="questionnaires/banks/:id" element={<Only when={isStaff}><QuestionBankPage /></Only>} />
             <Route path="questionnaires/:id/preview" element={<Only when={isStaff}><QuestionnairePreviewPage /></Only>} />
             <Route path="*" element={<NotFoundPage />} />
           </Route>

@@ -160,6 +160,7 @@ export function QuestionEditor({
   onSave,
   onCancel,
   idPrefix,
+  conditions = true,
 }: {
   question: Question | null;
   newType?: QuestionType;
@@ -168,6 +169,8 @@ export function QuestionEditor({
   onSave: (body: QuestionInput) => Promise<void>;
   onCancel: () => void;
   idPrefix: string;
+  /** False for a bank question: it has no earlier question to depend on. */
+  conditions?: boolean;
 }) {
   const { t } = useTranslation();
   const [d, setD] = useState<Draft>(() => toDraft(question, newType ?? 'single', t));
@@ -363,6 +366,7 @@ export function QuestionEditor({
 
         <TagsInput label={t('questionnaires.fields.skills')} description={t('questionnaires.editor.skillsHelp')} value={d.skills} onChange={(v) => set({ skills: v })} maxTags={20} error={fieldError(error, 'skills')} />
 
+        {conditions && (
         <Paper withBorder p="sm">
           <Stack gap="sm">
             <Switch
@@ -408,6 +412,7 @@ export function QuestionEditor({
             )}
           </Stack>
         </Paper>
+        )}
 
         <Group>
           <Button type="submit" loading={busy}>

@@ -210,7 +210,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
               return (
                 <List.Item key={i}>
                   {n ? (
-                    <Anchor href={`#question-${qid}`}>{t('questionnaires.builder.questionN', { n })}</Anchor>
+                    <Anchor href={`#question-${qid}`} c="red.9" underline="always">{t('questionnaires.builder.questionN', { n })}</Anchor>
                   ) : (
                     p.path
                   )}{' '}
@@ -608,6 +608,9 @@ function SectionCard({
                     miw={260}
                   />
                   <NumberInput label={t('questionnaires.builder.drawCount')} min={1} max={200} value={count} onChange={setCount} error={bodyFieldError(error, 'draw.count')} w={160} />
+                  <Anchor component={Link} to="/questionnaires/banks" size="sm" mt={30}>
+                    {t('questionnaires.builder.manageBanks')}
+                  </Anchor>
                 </Group>
               )}
               <Group gap="xs">

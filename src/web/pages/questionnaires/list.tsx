@@ -72,6 +72,9 @@ export function QuestionnairesListPage() {
           <Button variant="default" onClick={() => setDialog('import')}>
             {t('questionnaires.list.import')}
           </Button>
+          <Button component={Link} to="/questionnaires/banks" variant="default">
+            {t('questionnaires.list.banks')}
+          </Button>
         </>
       }
     >
