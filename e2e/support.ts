@@ -9,7 +9,8 @@ import { buildWebIfNeeded } from '../scripts/build-web-if-needed.ts';
 import { loadConfig } from '../src/config.ts';
 import { seedDemo } from '../src/modules/demo/seed-demo.ts';
 import type { Db } from '../src/platform/db/database.ts';
-import { FixedClock, systemClock } from '../src/platform/clock.ts';
+import { type Clock, FixedClock, systemClock } from '../src/platform/clock.ts';
+import type { MailTransport } from '../src/platform/mail/mail-transport.ts';
 import { createTestDatabase } from '../test/database.ts';
 
 /** Helpers of the browser journeys: the real server on a free port, Debian's Chromium, axe-core, screenshots. */
@@ -39,13 +40,24 @@ export interface RunningServer {
  * EMARGE_TEST_DB=postgres) holding the demo organisation. The server's clock is
  * fixed at `now`, or the real one with `realClock` (rotating QR codes, signing windows).
  */
-export async function startServer(opts: { now: string; realClock?: boolean }): Promise<RunningServer> {
+export async function startServer(opts: {
+  now: string;
+  realClock?: boolean;
+  /** A clock the journey moves itself (e.g. to the end of a session). */
+  clock?: Clock;
+  /** Real mail delivery (e.g. to a loopback SMTP server); the outbox only by default. */
+  mailTransport?: MailTransport;
+  /** A fixed port, so that PUBLIC_URL (in `env`) can name it; a free one by default. */
+  port?: number;
+  env?: Record<string, string>;
+}): Promise<RunningServer> {
   buildWebIfNeeded({ quiet: true });
   const database = await createTestDatabase();
   const { admin, learnerEmail, trainer } = await seedDemoOrganisation(database.db, new Date(opts.now));
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100' });
-  const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock: opts.realClock ? systemClock : new FixedClock(opts.now), mailTransport: null });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: '/tmp/emarge-e2e', RATE_LIMIT_SIGN_IN_PER_MINUTE: '100', ...opts.env });
+  const clock = opts.clock ?? (opts.realClock ? systemClock : new FixedClock(opts.now));
+  const app: FastifyInstance = await createApp({ config: { ...config, database: database.config }, db: database.db, clock, mailTransport: opts.mailTransport ?? null });
+  await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -150,6 +150,14 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
   const summaryRef = useRef<HTMLDivElement>(null);
   const doneRef = useRef<HTMLDivElement>(null);
 
+  useEffect(() => {
+    const root = document.documentElement;
+    root.style.scrollPaddingBottom = '64px';
+    return () => {
+      root.style.scrollPaddingBottom = '';
+    };
+  }, []);
+
   const schedule = useCallback((ms: number, run: () => void) => {
     if (timer.current) clearTimeout(timer.current);
     timer.current = setTimeout(run, ms);
@@ -352,8 +360,9 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
         </Stack>
       )}
       {!closed && (
-        // The save state stays in sight while answering (a one-line bar at the bottom of the screen).
-        <Paper withBorder px="sm" py={6} pos="sticky" bottom={0} bg="white" style={{ zIndex: 2 }}>
+        // The save state stays in sight while answering: a one-line bar at the bottom of the screen that
+        // taps go through, and that focused fields scroll clear of (scroll padding below).
+        <Paper withBorder px="sm" py={6} pos="sticky" bottom={0} bg="white" style={{ zIndex: 2, pointerEvents: 'none' }}>
           <SaveStatus state={save} />
         </Paper>
       )}

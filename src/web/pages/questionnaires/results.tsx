@@ -308,7 +308,7 @@ function QuestionCard({ result: q, number, definition }: { result: QuestionResul
             {t('results.npsBreakdown', { promoters: q.nps.promoters, passives: q.nps.passives, detractors: q.nps.detractors })}
           </Text>
         )}
-        {bars.length > 0 && total > 0 && <BarChart title={t('results.distributionOf', { prompt: q.prompt })} valueHeader={t('results.countShare')} data={bars} testId="distribution-chart" />}
+        {bars.length > 0 && total > 0 && <BarChart title={t('results.distributionOf', { prompt: q.prompt })} valueHeader={t('results.countShare')} data={bars} max={q.answered} testId="distribution-chart" />}
         {q.rows && <LikertTable result={q} definition={definition} />}
         {TEXT_TYPES.has(q.type) && q.answered > 0 && (
           <Text size="sm" c="gray.8">
