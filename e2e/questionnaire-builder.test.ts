@@ -325,8 +325,41 @@ test('a question bank feeds a random draw in a section', async () => {
   await section.getByRole('button', { name: 'Enregistrer la partie' }).click();
   await section.getByTestId('draw-rule').getByText('Tirage au hasard de 1 question(s) dans la banque « Banque SQL ».').waitFor();
   await assertAccessible(page, 'builder with a draw rule');
+
+  // A Likert matrix and a graded ranking, beside the draw.
+  await choose(page, section, 'Type de la nouvelle question', 'Matrice de Likert');
+  await section.getByRole('button', { name: 'Ajouter une question' }).click();
+  const likert = page.getByTestId('question-editor');
+  await likert.getByLabel('Énoncé').fill('Où en êtes-vous ?');
+  await likert.getByLabel('Affirmation 1', { exact: true }).fill('Je sais écrire une jointure');
+  await likert.getByRole('button', { name: 'Ajouter une affirmation' }).click();
+  await likert.getByLabel('Affirmation 2', { exact: true }).fill('Je sais créer un index');
+  await likert.getByRole('button', { name: 'Ajouter la question' }).click();
+  await likert.waitFor({ state: 'detached' });
+  await choose(page, section, 'Type de la nouvelle question', 'Classement');
+  await section.getByRole('button', { name: 'Ajouter une question' }).click();
+  const ranking = page.getByTestId('question-editor');
+  await ranking.getByLabel('Énoncé').fill("Classez les clauses dans l'ordre d'écriture");
+  await ranking.getByLabel('Réponse 1', { exact: true }).fill('SELECT');
+  await ranking.getByLabel('Réponse 2', { exact: true }).fill('FROM');
+  await ranking.getByRole('button', { name: 'Ajouter une réponse' }).click();
+  await ranking.getByLabel('Réponse 3', { exact: true }).fill('WHERE');
+  await ranking.getByLabel('Points', { exact: true }).fill('3');
+  await ranking.getByLabel(/L'ordre ci-dessus est le bon classement/).check();
+  await ranking.getByRole('button', { name: 'Ajouter la question' }).click();
+  await ranking.waitFor({ state: 'detached' });
+  const saved = (await (await page.request.get(page.url().replace('/edit', '').replace('/questionnaires/', '/api/v1/questionnaires/'))).json()) as { sections: Array<{ questions: Array<{ type: string; settings: Record<string, unknown>; options: Array<{ id: string; label: string }> }> }> };
+  const [likertQ, rankingQ] = saved.sections[0]!.questions;
+  assert.deepEqual((likertQ!.settings.rows as Array<{ label: string }>).map((r) => r.label), ['Je sais écrire une jointure', 'Je sais créer un index']);
+  assert.equal(likertQ!.options.length, 4, 'a four-point agreement scale by default');
+  assert.deepEqual(rankingQ!.settings.correctOrder, rankingQ!.options.map((o) => o.id), 'the order given is the right ranking');
+
   await page.getByRole('link', { name: 'Aperçu comme un apprenant' }).click();
   await page.getByRole('group', { name: /Quel mot-clé filtre les lignes/ }).getByLabel('WHERE').waitFor();
+  await page.getByRole('group', { name: 'Je sais créer un index' }).getByLabel("Tout à fait d'accord").check();
+  await page.getByRole('button', { name: 'Descendre « SELECT »' }).click();
+  await page.getByText('SELECT est maintenant en position 2 sur 3.').waitFor();
+  await assertAccessible(page, 'preview with a matrix and a ranking');
   await page.getByRole('link', { name: 'Retour au questionnaire' }).click();
   await page.getByRole('button', { name: 'Publier' }).click();
   await page.getByTestId('questionnaire-status').getByText('Publié').waitFor();
