@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withSystem, withTenant } from '../../platform/db/tenant.ts';
 import { enqueueJob, type JobHandler } from '../../platform/jobs/job-queue.ts';
+import { redactDeliveredLinks, restampAnonymousInvitations } from './anonymity.ts';
 import { dueAtFor, sendDistribution, sendDueReminders, targetBounds } from './send-distribution.ts';
 
 export const DISTRIBUTE_JOB = 'questionnaires.distribute';
@@ -45,6 +46,8 @@ export async function distributeDue(deps: { db: Db; clock: Clock; publicUrl: str
           totals.reminders += n;
         }
       }
+      await restampAnonymousInvitations(trx, now);
+      await redactDeliveredLinks(trx);
     });
   }
   return totals;

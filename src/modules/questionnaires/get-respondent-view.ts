@@ -16,7 +16,9 @@ export async function getRespondentView(deps: { db: Db; clock: Clock }, token: s
     const settingsClose = q.settings?.closesAt ? new Date(q.settings.closesAt) : null;
     const closes = [rc.distribution.closes_at, settingsClose].filter((d): d is Date => !!d).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
     const submitted = rc.response?.status === 'submitted';
-    const canSubmit = closedReason(rc, deps.clock.now()) === null && (!submitted || q.settings?.allowResubmission === true);
+    // Anonymous: answered through another of the invitation's links (that response cannot be found from this one).
+    const answeredElsewhere = rc.anonymous && rc.invitation.responded && !submitted;
+    const canSubmit = closedReason(rc, deps.clock.now()) === null && !answeredElsewhere && (!submitted || q.settings?.allowResubmission === true);
     const maxScore = rc.response?.max_score !== null && rc.response?.max_score !== undefined ? Number(rc.response.max_score) : null;
     return {
       questionnaire: { id: q.id, kind: q.kind, title: q.title, description: q.description, locale: q.locale, anonymous: q.anonymous, closesAt: closes?.toISOString() ?? null },

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { hashToken } from '../../platform/auth/tokens.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
@@ -37,8 +37,11 @@ export async function withRespondent<T>(db: Db, token: string, fn: (trx: Tx, rc:
   if (!found) throw linkInvalid();
   return withTenant(db, found.organisation_id, async (trx) => {
     const link = await trx.selectFrom('questionnaire_invitation_tokens').select('invitation_id').where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
-    // Locked: concurrent saves and submits through one invitation's links run one after the other (one response, no lost update).
-    const invitation = await trx.selectFrom('questionnaire_invitations').selectAll().where('id', '=', link.invitation_id).forUpdate().executeTakeFirstOrThrow();
+    // Concurrent saves and submits through one invitation's links run one after the other (one response, no lost
+    // update). The lock is an advisory one, not FOR UPDATE: a row lock writes this transaction's id into the
+    // invitation row (xmax), which for an anonymous questionnaire would pair the invitation with the response.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`questionnaire-invitation:${link.invitation_id}`}))`.execute(trx);
+    const invitation = await trx.selectFrom('questionnaire_invitations').selectAll().where('id', '=', link.invitation_id).executeTakeFirstOrThrow();
     const distribution = await trx.selectFrom('questionnaire_distributions').selectAll().where('id', '=', invitation.distribution_id).executeTakeFirstOrThrow();
     const loaded = await loadQuestionnaire(trx, invitation.questionnaire_id);
     if (!loaded) throw linkInvalid();

@@ -62,6 +62,7 @@ export async function saveDraft(deps: { db: Db; clock: Clock }, token: string, b
     if (rc.response?.status === 'submitted') {
       throw new AppError('response_already_submitted', rc.loaded.questionnaire.settings?.allowResubmission ? 'You have already answered; send your changed answers with a new submission.' : 'You have already answered this questionnaire.');
     }
+    if (rc.anonymous && rc.invitation.responded) throw new AppError('response_already_submitted', 'You have already answered this questionnaire through another of your links.');
     const response = await ensureResponse(trx, rc);
     const questions = (await respondentQuestions(trx, rc, response.drawn_question_ids)).map(toQuestionDef);
     const { merged, visible } = mergeAnswers(questions, await savedAnswers(trx, response.id), body.answers);

@@ -37,6 +37,11 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
       if (closed) throw new AppError('questionnaire_closed', closed);
       if (!settings.allowResubmission) throw new AppError('response_already_submitted', 'You have already answered this questionnaire; it does not accept a second submission.');
     } else if (closed) throw new AppError('questionnaire_closed', closed);
+    else if (rc.anonymous && rc.invitation.responded) {
+      // Anonymous: each link of an invitation finds its own response (nothing stored joins them); the invitation's
+      // flag is what keeps a second link from adding a second response.
+      throw new AppError('response_already_submitted', 'You have already answered this questionnaire through another of your links.');
+    }
 
     const { merged, visible } = mergeAnswers(questions, saved, body.answers);
     const missing = questions.filter((q) => q.required && visible.has(q.id) && !isAnswered(merged.get(q.id)));
@@ -54,6 +59,9 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
       .set({ status: 'submitted', submitted_at: submittedAt, submissions: response.submissions + 1, score: graded ? summary.score : null, max_score: graded ? summary.maxScore : null, passed: summary.passed, skill_scores: graded ? JSON.stringify(summary.perSkill) : null })
       .where('id', '=', response.id)
       .execute();
+    // Anonymous: this flag (no time, no response id) is written in the response's transaction, so for a few minutes
+    // the two rows share a transaction id (xmin); the distribution run rewrites the distribution's invitations
+    // together (restampAnonymousInvitations), after which nothing pairs them.
     await trx.updateTable('questionnaire_invitations').set({ responded: true }).where('id', '=', rc.invitation.id).execute();
     const ctx = systemCtx(response.organisation_id);
     // Anonymous: the audit row names the questionnaire only (not the response, not the invitation).
