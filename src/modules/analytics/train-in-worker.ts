@@ -101,7 +101,7 @@ function runOne(input: TrainInput, settings: TrainingSettings, hooks: TrainInWor
       else resolve(outcome!);
     };
     const then = (fn: () => void | Promise<void>) => {
-      hooksDone = hooksDone.then(fn).catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
+      hooksDone = hooksDone.then(() => (settled ? undefined : fn())).catch((error: unknown) => finish(error instanceof Error ? error : new Error(String(error))));
     };
     const onAbort = () => finish(new Error(`Training cancelled: ${reasonOf(signal)}`));
     signal.addEventListener('abort', onAbort, { once: true });
@@ -114,7 +114,8 @@ function runOne(input: TrainInput, settings: TrainingSettings, hooks: TrainInWor
       else if (m.type === 'error') finish(toError(m.error));
     });
     worker.on('error', (error) => finish(new Error(`The training worker thread crashed: ${error.message}`)));
-    worker.on('exit', (code) => finish(new Error(`The training worker thread stopped before the end of the training (exit code ${code}).`)));
+    // In order behind the progress writes: a worker that exits right after its result has already delivered it.
+    worker.on('exit', (code) => then(() => finish(new Error(`The training worker thread stopped before the end of the training (exit code ${code}).`))));
     try {
       worker.postMessage({ input, settings } satisfies WorkerRequest, buffersOf(input));
     } catch (error) {

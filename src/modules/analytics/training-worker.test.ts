@@ -97,6 +97,23 @@ describe('training in a worker thread', () => {
     await runner.runDue();
   });
 
+  test('slow progress writes delay the outcome, never lose it: the worker may end before its last progress is recorded', async () => {
+    const prepared = await withTenant(t.db, demoOrgId, async (trx) => prepareTraining(await loadEmargeLearners(trx, { asOf: '2026-03-04' }), '2026-03-04'));
+    const seen: string[] = [];
+    const outcome = await trainInWorker(prepared, { seed: 3, maxEpochs: 2, patience: 2, batchSize: 32, target: 'test', dataWindow: { test: true } }, {
+      onStarted: () => void seen.push('started'),
+      onEpoch: async (e) => {
+        seen.push(`epoch ${e.epoch}`);
+        if (e.epoch === 1) await sleep(1500);
+      },
+      onPhase: (phase) => void seen.push(phase),
+    });
+    assert.deepEqual(seen, ['started', 'epoch 1', 'epoch 2', 'evaluating']);
+    assert.equal(outcome.artifact.training.epochsRun, 2);
+    assert.deepEqual(outcome.artifact.dataWindow, { test: true });
+    assert.ok(outcome.byWeek.length > 0 && outcome.validationF1 >= 0 && outcome.validationF1 <= 1);
+  });
+
   test('an error inside the worker keeps its code and message; a pre-aborted training never starts', async () => {
     const prepared = await withTenant(t.db, demoOrgId, async (trx) => prepareTraining(await loadEmargeLearners(trx, { asOf: '2026-03-04' }), '2026-03-04'));
     const settings = { seed: 1, maxEpochs: 1, patience: 1, batchSize: 32, target: 'test', dataWindow: {} };
