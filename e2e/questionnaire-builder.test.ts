@@ -354,6 +354,17 @@ test('a question bank feeds a random draw in a section', async () => {
   assert.equal(likertQ!.options.length, 4, 'a four-point agreement scale by default');
   assert.deepEqual(rankingQ!.settings.correctOrder, rankingQ!.options.map((o) => o.id), 'the order given is the right ranking');
 
+  // Questions imported from a GIFT file into this draft, as a new part.
+  await page.getByRole('button', { name: 'Importer des questions' }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Importer des questions (GIFT ou Moodle XML)' });
+  await importDialog.getByLabel('Fichier').setInputFiles(join(FIXTURES, 'sql-basics.gift'));
+  await importDialog.getByLabel('Titre de la nouvelle partie (facultatif)').fill('Bases de SQL (GIFT)');
+  await importDialog.getByRole('button', { name: 'Importer' }).click();
+  await importDialog.waitFor({ state: 'detached' });
+  const imported = page.getByTestId('builder-section').nth(1);
+  await imported.getByRole('heading', { name: 'Bases de SQL (GIFT)' }).waitFor();
+  assert.equal(await imported.getByTestId('builder-question').count(), 8);
+
   await page.getByRole('link', { name: 'Aperçu comme un apprenant' }).click();
   await page.getByRole('group', { name: /Quel mot-clé filtre les lignes/ }).getByLabel('WHERE').waitFor();
   await page.getByRole('group', { name: 'Je sais créer un index' }).getByLabel("Tout à fait d'accord").check();

@@ -12,7 +12,7 @@ import { useSignedIn } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
 import { type EarlierQuestion, QuestionEditor } from './builder-question.tsx';
 import { DistributionsPanel, ZonedDateTimeInput } from './distributions.tsx';
-import { ExportMenu, STATUS_COLOR } from './list.tsx';
+import { ExportMenu, ImportDialog, STATUS_COLOR } from './list.tsx';
 
 const QUIZ_KINDS = new Set<QuestionnaireKind>(['quiz', 'positioning']);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
@@ -46,6 +46,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
   const [announcement, setAnnouncement] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
   const [adding, setAdding] = useState<{ sectionId: string; type: QuestionType } | null>(null);
+  const [importing, setImporting] = useState(false);
   const focusAfter = useRef<string | null>(null);
   const draft = q.status === 'draft';
   const quiz = QUIZ_KINDS.has(q.kind);
@@ -166,6 +167,11 @@ function Builder({ initial }: { initial: Questionnaire }) {
           {q.status !== 'draft' && (
             <Button component={Link} to={`/questionnaires/${q.id}/results`} variant="default">
               {t('questionnaires.list.results')}
+            </Button>
+          )}
+          {quiz && draft && (
+            <Button variant="default" onClick={() => setImporting(true)}>
+              {t('questionnaires.builder.importInto')}
             </Button>
           )}
           {quiz && <ExportMenu questionnaire={q} size="sm" />}
@@ -327,6 +333,18 @@ function Builder({ initial }: { initial: Questionnaire }) {
       </Stack>
 
       <DistributionsPanel questionnaire={q} />
+      {importing && (
+        <ImportDialog
+          into={q}
+          onClose={() => setImporting(false)}
+          onCreated={(updated) => {
+            setImporting(false);
+            setPublishProblems(null);
+            setQ(updated);
+            setAnnouncement(t('questionnaires.builder.imported'));
+          }}
+        />
+      )}
     </Stack>
   );
 }

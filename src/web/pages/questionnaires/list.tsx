@@ -323,8 +323,11 @@ function ErrorContext({ content, line, column }: { content: string; line: number
   );
 }
 
-/** Import a GIFT or Moodle XML file as a new draft quiz (nothing is created when the file has an error). */
-function ImportDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (q: Questionnaire) => void }) {
+/**
+ * Import a GIFT or Moodle XML file as a new draft quiz, or `into` a draft as a new part
+ * (nothing is created when the file has an error).
+ */
+export function ImportDialog({ onClose, onCreated, into }: { onClose: () => void; onCreated: (q: Questionnaire) => void; into?: Pick<Questionnaire, 'id' | 'title'> }) {
   const { t, i18n } = useTranslation();
   const [kind, setKind] = useState<'quiz' | 'positioning'>('quiz');
   const [title, setTitle] = useState('');
@@ -341,7 +344,7 @@ function ImportDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
     setFile({ name: f.name, content });
     if (/\.xml$/i.test(f.name) || content.trimStart().startsWith('<')) setFormat('moodle_xml');
     else setFormat('gift');
-    if (!title.trim()) setTitle(f.name.replace(/\.(gift|txt|xml|moodle)+$/gi, '').replace(/[._-]+/g, ' ').trim());
+    if (!title.trim() && !into) setTitle(f.name.replace(/\.(gift|txt|xml|moodle)+$/gi, '').replace(/[._-]+/g, ' ').trim());
   }
 
   async function submit(e: FormEvent) {
@@ -350,9 +353,10 @@ function ImportDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
     if (!file) return setError(new ApiError(400, 'validation_failed', t('questionnaires.import.noFile')));
     setBusy(true);
     try {
-      const body: Record<string, unknown> = { kind, title: title.trim(), format, content: file.content, locale: currentLocale(i18n.language) };
+      const body: Record<string, unknown> = into ? { format, content: file.content } : { kind, title: title.trim(), format, content: file.content, locale: currentLocale(i18n.language) };
+      if (into && title.trim()) body.sectionTitle = title.trim();
       if (skills.length) body.skills = skills;
-      onCreated(await api.post<Questionnaire>('/questionnaires/import', body));
+      onCreated(await api.post<Questionnaire>(into ? `/questionnaires/${into.id}/import` : '/questionnaires/import', body));
     } catch (err) {
       setError(err);
     } finally {
@@ -360,12 +364,12 @@ function ImportDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
     }
   }
   const located = error instanceof ApiError ? error.errors.find((x) => typeof x.line === 'number') : undefined;
-  const titleError = error instanceof ApiError ? error.errors.find((x) => x.path === 'body.title')?.message : undefined;
+  const titleError = error instanceof ApiError ? error.errors.find((x) => x.path === 'body.title' || x.path === 'body.sectionTitle')?.message : undefined;
   return (
-    <Modal opened onClose={onClose} title={t('questionnaires.import.title')} size="lg" centered closeButtonProps={{ 'aria-label': t('common.close') }}>
+    <Modal opened onClose={onClose} title={into ? t('questionnaires.import.intoTitle') : t('questionnaires.import.title')} size="lg" centered closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
-          <Text size="sm">{t('questionnaires.import.intro')}</Text>
+          <Text size="sm">{into ? t('questionnaires.import.intoIntro', { title: into.title }) : t('questionnaires.import.intro')}</Text>
           <ErrorAlert error={error} />
           {located && file && <ErrorContext content={file.content} line={located.line!} column={located.column} />}
           <Stack gap={4}>
@@ -387,14 +391,20 @@ function ImportDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
             onChange={(v) => v && setFormat(v as 'gift' | 'moodle_xml')}
             allowDeselect={false}
           />
-          <Select
-            label={t('questionnaires.fields.kind')}
-            data={(['quiz', 'positioning'] as const).map((k) => ({ value: k, label: t(`questionnaires.kinds.${k}`) }))}
-            value={kind}
-            onChange={(v) => v && setKind(v as 'quiz' | 'positioning')}
-            allowDeselect={false}
-          />
-          <TextInput label={t('questionnaires.fields.title')} required value={title} onChange={(e) => setTitle(e.currentTarget.value)} maxLength={300} error={titleError} />
+          {into ? (
+            <TextInput label={t('questionnaires.import.sectionTitle')} value={title} onChange={(e) => setTitle(e.currentTarget.value)} maxLength={300} error={titleError} />
+          ) : (
+            <>
+              <Select
+                label={t('questionnaires.fields.kind')}
+                data={(['quiz', 'positioning'] as const).map((k) => ({ value: k, label: t(`questionnaires.kinds.${k}`) }))}
+                value={kind}
+                onChange={(v) => v && setKind(v as 'quiz' | 'positioning')}
+                allowDeselect={false}
+              />
+              <TextInput label={t('questionnaires.fields.title')} required value={title} onChange={(e) => setTitle(e.currentTarget.value)} maxLength={300} error={titleError} />
+            </>
+          )}
           <TagsInput label={t('questionnaires.fields.skills')} description={t('questionnaires.import.skillsHelp')} value={skills} onChange={setSkills} maxTags={20} clearable />
           <Group>
             <Button type="submit" loading={busy}>
