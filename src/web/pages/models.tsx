@@ -1,14 +1,15 @@
-import { Alert, Anchor, Badge, Button, Code, Group, List, Paper, Progress, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
+import { Alert, Anchor, Badge, Button, Code, Group, List, NumberInput, Paper, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import type { AnalyticsSettings, FairnessResult, ModelCard, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
+import type { AnalyticsSettings, ModelCard, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
 import { formatDate, formatDateTime, intlLocale } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
+import { FairnessPanel, GroupAttributesPanel } from './fairness.tsx';
 
 /** The metrics stored with a trained version (see run-training-job.ts). */
 interface TrainedMetrics {
@@ -164,6 +165,9 @@ export function ModelsPage() {
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [endedJob, setEndedJob] = useState<TrainingJob | null>(null);
+  const admin = useSignedIn().person.roles.includes('admin');
+  // Admins may cap the epochs (a quicker, rougher model: early stopping may end sooner anyway).
+  const [epochs, setEpochs] = useState<number | string>(30);
 
   // A training started earlier (another tab, the schedule) is followed too.
   const running = state.data?.items.find((m) => m.status === 'training' && m.trainingJobId !== null);
@@ -174,7 +178,7 @@ export function ModelsPage() {
     setError(null);
     setEndedJob(null);
     try {
-      const accepted = await api.post<TrainingAccepted>('/analytics/models/train', {});
+      const accepted = await api.post<TrainingAccepted>('/analytics/models/train', admin && typeof epochs === 'number' ? { epochs } : {});
       setJobId(accepted.jobId);
       state.reload();
     } catch (err) {
@@ -194,6 +198,19 @@ export function ModelsPage() {
       }
     >
       <Text size="sm">{t('models.intro')}</Text>
+      {admin && (
+        <NumberInput
+          label={t('models.maxEpochs')}
+          description={t('models.maxEpochsHelp')}
+          value={epochs}
+          onChange={setEpochs}
+          min={1}
+          max={200}
+          allowDecimal={false}
+          maw={320}
+          data-testid="max-epochs"
+        />
+      )}
       <ErrorAlert error={error} />
       {followed !== null && (
         <TrainingProgress
@@ -270,6 +287,7 @@ export function ModelsPage() {
         )}
       </LoadState>
       <RetrainSettingControl />
+      <GroupAttributesPanel />
       <Anchor component={Link} to="/analytics/objections">
         {t('nav.objections')}
       </Anchor>
@@ -304,127 +322,6 @@ function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
         ))}
       </Table.Tbody>
     </Table>
-  );
-}
-
-const flagged = (bad: boolean) => (bad ? { color: 'var(--mantine-color-red-9)', fontWeight: 700 } : undefined);
-
-function FairnessPanel({ modelId, attributes }: { modelId: string; attributes: string[] }) {
-  const { t } = useTranslation();
-  const num = useNumber();
-  const [attribute, setAttribute] = useState(attributes[0] ?? '');
-  const [asked, setAsked] = useState<string | null>(attributes[0] ?? null);
-  const state = useApi((signal) => (asked ? api.get<FairnessResult>(`/analytics/models/${modelId}/fairness`, { attribute: asked }, signal) : Promise.resolve(null)), [modelId, asked]);
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    setAsked(attribute.trim());
-  }
-  return (
-    <Section title={t('card.fairness')}>
-      <Text size="sm">{t('card.fairnessIntro')}</Text>
-      <form onSubmit={submit}>
-        <Group align="flex-end" wrap="wrap">
-          <TextInput
-            label={t('card.attribute')}
-            description={attributes.length ? t('card.recordedAttributes', { list: attributes.join(', ') }) : t('card.noAttributes')}
-            value={attribute}
-            onChange={(e) => setAttribute(e.currentTarget.value)}
-            required
-            maw={320}
-            w="100%"
-          />
-          <Button type="submit" disabled={!attribute.trim()}>
-            {t('card.showFairness')}
-          </Button>
-        </Group>
-      </form>
-      {asked && (
-        <LoadState state={state}>
-          {(f) =>
-            f && (
-              <Stack gap="xs" data-testid="fairness-report">
-                <Text size="sm">
-                  {t('card.legalBasis')} : {f.legalBases.join(' ; ')}
-                </Text>
-                <Text size="sm" c="gray.8" lang="en">
-                  {f.evaluatedOn}
-                </Text>
-                {f.warnings.length > 0 && (
-                  <Alert color="#a3390b" variant="outline" title={t('card.warnings')} data-testid="fairness-warnings">
-                    <List size="sm" lang="en">
-                      {f.warnings.map((w) => (
-                        <List.Item key={w}>{w}</List.Item>
-                      ))}
-                    </List>
-                  </Alert>
-                )}
-                {f.report && (
-                  <>
-                    <Table.ScrollContainer minWidth={760}>
-                      <Table striped>
-                        <Table.Caption>{t('card.fairnessCaption', { attribute: f.attribute, threshold: f.report.threshold.toFixed(3) })}</Table.Caption>
-                        <Table.Thead>
-                          <Table.Tr>
-                            <Table.Th scope="col">{t('card.group')}</Table.Th>
-                            <Table.Th scope="col">{t('card.n')}</Table.Th>
-                            <Table.Th scope="col">{t('card.baseRate')}</Table.Th>
-                            <Table.Th scope="col">AUC</Table.Th>
-                            <Table.Th scope="col">{t('card.tpr')}</Table.Th>
-                            <Table.Th scope="col">{t('card.fpr')}</Table.Th>
-                            <Table.Th scope="col">{t('card.selectionRate')}</Table.Th>
-                            <Table.Th scope="col">{t('card.meanPredicted')}</Table.Th>
-                            <Table.Th scope="col">{t('card.calibrationGap')}</Table.Th>
-                            <Table.Th scope="col">ECE</Table.Th>
-                          </Table.Tr>
-                        </Table.Thead>
-                        <Table.Tbody>
-                          {f.report.groups.map((g) => {
-                            const small = f.report!.smallGroups.includes(g.group);
-                            return (
-                              <Table.Tr key={g.group}>
-                                <Table.Th scope="row">
-                                  {g.group}
-                                  {small && (
-                                    <Text size="xs" c="#a3390b">
-                                      {t('card.smallGroup')}
-                                    </Text>
-                                  )}
-                                </Table.Th>
-                                <Table.Td>{g.n}</Table.Td>
-                                <Table.Td>{num(g.baseRate)}</Table.Td>
-                                <Table.Td>{num(g.auc)}</Table.Td>
-                                <Table.Td>{num(g.tpr)}</Table.Td>
-                                <Table.Td>{num(g.fpr)}</Table.Td>
-                                <Table.Td>{num(g.selectionRate)}</Table.Td>
-                                <Table.Td>{num(g.meanPredicted)}</Table.Td>
-                                <Table.Td style={flagged(Math.abs(g.calibrationGap) > 0.1)}>{num(g.calibrationGap)}</Table.Td>
-                                <Table.Td>{num(g.ece)}</Table.Td>
-                              </Table.Tr>
-                            );
-                          })}
-                        </Table.Tbody>
-                      </Table>
-                    </Table.ScrollContainer>
-                    <Facts
-                      rows={[
-                        [t('card.tprRatio'), <span style={flagged((f.report.disparity.tprRatio ?? 1) < 0.8)}>{num(f.report.disparity.tprRatio)}</span>],
-                        [t('card.fprRatio'), <span style={flagged((f.report.disparity.fprRatio ?? 1) < 0.8)}>{num(f.report.disparity.fprRatio)}</span>],
-                        [t('card.selectionRatio'), <span style={flagged((f.report.disparity.selectionRateRatio ?? 1) < 0.8)}>{num(f.report.disparity.selectionRateRatio)}</span>],
-                        [t('card.aucGap'), <span style={flagged((f.report.disparity.aucGap ?? 0) > 0.1)}>{num(f.report.disparity.aucGap)}</span>],
-                        [t('card.maxCalibrationGap'), <span style={flagged((f.report.disparity.maxCalibrationGap ?? 0) > 0.1)}>{num(f.report.disparity.maxCalibrationGap)}</span>],
-                      ]}
-                    />
-                    <Text size="xs" c="gray.8">
-                      {t('card.ratioHelp')}
-                    </Text>
-                  </>
-                )}
-              </Stack>
-            )
-          }
-        </LoadState>
-      )}
-    </Section>
   );
 }
 
@@ -575,7 +472,7 @@ export function ModelCardPage() {
                   ))}
                 </List>
               </Section>
-              <FairnessPanel modelId={card.modelVersionId} attributes={(card.fairness ?? []).map((f) => f.attribute)} />
+              <FairnessPanel modelId={card.modelVersionId} />
             </Stack>
           );
         }}
