@@ -1,9 +1,10 @@
-import { Alert, Badge, Box, Button, Group, Paper, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Box, Button, Group, Paper, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import type { improvementActionListSchema, improvementActionSchema, strugglingSchema } from '../../../modules/questionnaires/questionnaires.schemas.ts';
-import { api } from '../../api/client.ts';
+import { api, getAll } from '../../api/client.ts';
+import type { Person } from '../../api/types.ts';
 import { IntervalChart, type IntervalDatum, wilsonInterval } from '../../components/charts.tsx';
 import { Page } from '../../components/page.tsx';
 import { Empty, ErrorAlert, LoadState } from '../../components/states.tsx';
@@ -213,7 +214,7 @@ function StrugglingBody({ data, actions, actionsError, onRecorded }: { data: Str
           {t('struggling.actionsTitle')}
         </Title>
         <ErrorAlert error={actionsError} />
-        <ActionList actions={actions} labels={labels} />
+        <ActionList actions={actions} labels={labels} onChanged={onRecorded} />
         <Paper withBorder p="sm">
           <Title order={3} size="h4" mb="xs">
             {t('struggling.newAction')}
@@ -274,9 +275,15 @@ function ActionForm({ units, fixed, onRecorded }: { units: readonly Unit[]; fixe
   const [finding, setFinding] = useState(fixed?.reason ?? '');
   const [description, setDescription] = useState('');
   const [dueOn, setDueOn] = useState('');
+  const [ownerId, setOwnerId] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
+  // Who carries the action: a manager or an administrator.
+  const staff = useApi(async (signal) => {
+    const lists = await Promise.all((['manager', 'admin'] as const).map((role) => getAll<Person>('/people', { role }, 500, signal)));
+    return [...new Map(lists.flat().map((p) => [p.id, p])).values()].sort((x, y) => `${x.familyName} ${x.givenName}`.localeCompare(`${y.familyName} ${y.givenName}`));
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -292,9 +299,11 @@ function ActionForm({ units, fixed, onRecorded }: { units: readonly Unit[]; fixe
         finding: finding.trim() || undefined,
         description: description.trim(),
         dueOn: dueOn || undefined,
+        ownerId: ownerId ?? undefined,
       });
       setDescription('');
       setDueOn('');
+      setOwnerId(null);
       setDone(true);
       onRecorded();
     } catch (err) {
@@ -324,7 +333,10 @@ function ActionForm({ units, fixed, onRecorded }: { units: readonly Unit[]; fixe
         )}
         <Textarea label={t('struggling.finding')} value={finding} onChange={(e) => setFinding(e.currentTarget.value)} autosize minRows={2} maxLength={2000} />
         <Textarea label={t('struggling.description')} description={t('struggling.descriptionHelp')} required value={description} onChange={(e) => setDescription(e.currentTarget.value)} autosize minRows={2} maxLength={5000} />
-        <TextInput type="date" label={t('struggling.dueOn')} value={dueOn} onChange={(e) => setDueOn(e.currentTarget.value)} maw={220} />
+        <Group gap="sm" align="flex-end" wrap="wrap">
+          <Select label={t('struggling.ownerLabel')} placeholder={t('struggling.noOwner')} clearable searchable nothingFoundMessage={t('common.nothingFound')} data={(staff.data ?? []).map((p) => ({ value: p.id, label: `${p.givenName} ${p.familyName}` }))} value={ownerId} onChange={setOwnerId} miw={220} />
+          <TextInput type="date" label={t('struggling.dueOn')} value={dueOn} onChange={(e) => setDueOn(e.currentTarget.value)} maw={220} />
+        </Group>
         <ErrorAlert error={error} />
         {done && (
           <Text size="sm" c="teal.9" role="status">
@@ -341,37 +353,117 @@ function ActionForm({ units, fixed, onRecorded }: { units: readonly Unit[]; fixe
   );
 }
 
-function ActionList({ actions, labels }: { actions: readonly ImprovementAction[]; labels: ReadonlyMap<string, string> }) {
+type ActionStatus = ImprovementAction['status'];
+const ACTION_STATUSES: readonly ActionStatus[] = ['open', 'in_progress', 'done'];
+const STATUS_COLORS: Record<ActionStatus, string> = { open: 'blue.9', in_progress: '#a3390b', done: 'teal.9' };
+
+/** The actions recorded, newest first, with a status filter; each can be followed up to its close. */
+function ActionList({ actions, labels, onChanged }: { actions: readonly ImprovementAction[]; labels: ReadonlyMap<string, string>; onChanged: () => void }) {
+  const { t } = useTranslation();
+  const [status, setStatus] = useState<ActionStatus | 'all'>('all');
+  const shown = status === 'all' ? actions : actions.filter((a) => a.status === status);
+  return (
+    <Stack gap="xs">
+      {actions.length > 0 && (
+        <SegmentedControl
+          aria-label={t('struggling.filterStatus')}
+          value={status}
+          onChange={(v) => setStatus(v as ActionStatus | 'all')}
+          data={[{ value: 'all', label: t('struggling.allActions', { count: actions.length }) }, ...ACTION_STATUSES.map((s) => ({ value: s, label: `${t(`struggling.actionStatus.${s}`)} (${actions.filter((a) => a.status === s).length})` }))]}
+          style={{ alignSelf: 'flex-start', maxWidth: '100%' }}
+          styles={{ root: { flexWrap: 'wrap' } }}
+        />
+      )}
+      {shown.length === 0 ? (
+        <Empty>{t('struggling.noActions')}</Empty>
+      ) : (
+        <Stack gap="xs" data-testid="action-list">
+          {shown.map((a) => (
+            <ActionItem key={a.id} action={a} label={a.unitLabel ?? labels.get(a.unitId) ?? t(`struggling.unitType.${a.unitType}`)} onChanged={onChanged} />
+          ))}
+        </Stack>
+      )}
+    </Stack>
+  );
+}
+
+function ActionItem({ action: a, label, onChanged }: { action: ImprovementAction; label: string; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
   const session = useSignedIn();
-  if (actions.length === 0) return <Empty>{t('struggling.noActions')}</Empty>;
+  const zone = session.organisation.timezone;
+  const [open, setOpen] = useState(false);
+  const [status, setStatus] = useState<ActionStatus>(a.status);
+  const [outcome, setOutcome] = useState(a.outcome);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body: Record<string, unknown> = {};
+      if (status !== a.status) body.status = status;
+      if (outcome.trim() !== a.outcome) body.outcome = outcome.trim();
+      if (Object.keys(body).length) await api.patch<ImprovementAction>(`/questionnaires/insights/actions/${a.id}`, body);
+      setOpen(false);
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
-    <Stack gap="xs" data-testid="action-list">
-      {actions.map((a) => (
-        <Paper key={a.id} withBorder p="sm" data-testid="improvement-action">
-          <Stack gap={4}>
-            <Group gap="xs" wrap="wrap">
-              <Text fw={600}>{labels.get(a.unitId) ?? t(`struggling.unitType.${a.unitType}`)}</Text>
-              <Badge variant="outline" color="gray.8" style={{ textTransform: 'none' }}>
-                {t(`struggling.metric.${a.metric}`)}
-              </Badge>
-              <Badge color={a.status === 'open' ? 'blue.9' : 'teal.9'} style={{ textTransform: 'none' }}>
-                {t(`struggling.actionStatus.${a.status}`)}
-              </Badge>
-            </Group>
-            <Text>{a.description}</Text>
-            {a.finding && (
-              <Text size="sm" c="gray.8">
-                {t('struggling.findingWas', { finding: a.finding })}
-              </Text>
-            )}
-            <Text size="xs" c="gray.8">
-              {t('struggling.recordedOn', { at: formatDateTime(a.createdAt, session.organisation.timezone, i18n.language) })}
-              {a.dueOn && ` · ${t('struggling.due', { date: formatDate(a.dueOn, i18n.language) })}`}
-            </Text>
-          </Stack>
-        </Paper>
-      ))}
-    </Stack>
+    <Paper withBorder p="sm" data-testid="improvement-action" data-status={a.status}>
+      <Stack gap={4}>
+        <Group gap="xs" wrap="wrap">
+          <Text fw={600}>{label}</Text>
+          <Badge variant="outline" color="gray.8" style={{ textTransform: 'none' }}>
+            {t(`struggling.metric.${a.metric}`)}
+          </Badge>
+          <Badge color={STATUS_COLORS[a.status]} style={{ textTransform: 'none' }} data-testid="action-status">
+            {t(`struggling.actionStatus.${a.status}`)}
+          </Badge>
+        </Group>
+        <Text>{a.description}</Text>
+        {a.finding && (
+          <Text size="sm" c="gray.8">
+            {t('struggling.findingWas', { finding: a.finding })}
+          </Text>
+        )}
+        {a.outcome && <Text size="sm">{t('struggling.outcomeWas', { outcome: a.outcome })}</Text>}
+        <Text size="xs" c="gray.8">
+          {[
+            t('struggling.recordedOn', { at: formatDateTime(a.createdAt, zone, i18n.language) }),
+            a.owner ? t('struggling.owner', { name: a.owner.name }) : null,
+            a.dueOn ? t('struggling.due', { date: formatDate(a.dueOn, i18n.language) }) : null,
+            a.closedAt ? t('struggling.closedOn', { at: formatDateTime(a.closedAt, zone, i18n.language) }) : null,
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+        </Text>
+        <Group>
+          <Button size="compact-sm" variant="default" onClick={() => setOpen(!open)} aria-expanded={open}>
+            {open ? t('common.cancel') : t('struggling.followUp')}
+          </Button>
+        </Group>
+        {open && (
+          <form onSubmit={save}>
+            <Stack gap="xs">
+              <Select label={t('struggling.statusLabel')} data={ACTION_STATUSES.map((s) => ({ value: s, label: t(`struggling.actionStatus.${s}`) }))} value={status} onChange={(v) => v && setStatus(v as ActionStatus)} allowDeselect={false} maw={260} />
+              <Textarea label={t('struggling.outcome')} description={t('struggling.outcomeHelp')} required={status === 'done'} value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)} autosize minRows={2} maxLength={5000} />
+              <ErrorAlert error={error} />
+              <Group>
+                <Button type="submit" size="xs" loading={busy} disabled={status === 'done' && !outcome.trim()}>
+                  {t('struggling.saveFollowUp')}
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
+      </Stack>
+    </Paper>
   );
 }
