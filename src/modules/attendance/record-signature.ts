@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { auditActor } from '../../platform/auth/actor.ts';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, queryPrepared } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
@@ -247,6 +247,12 @@ async function emitSignatureWebhook(trx: Tx, input: CheckedInput, prepared: Prep
   }, { occurredAt: input.now });
 }
 
+/** The call of emarge_write_signature (migration 0016), prepared once per connection on PostgreSQL. */
+const WRITE_SIGNATURE_SQL = `SELECT emarge_write_signature(
+  $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::int, $6::text, $7::timestamptz, $8::text, $9::int, $10::text,
+  $11::uuid, $12::jsonb, $13::text, $14::bytea, $15::text, $16::uuid, $17::text, $18::text, $19::jsonb, $20::text,
+  $21::text, $22::uuid, $23::jsonb, $24::text, $25::text)`;
+
 /** The SQLSTATE emarge_write_signature raises when a condition no longer holds (nothing was written). */
 const WRITE_CONFLICT = 'EM409';
 
@@ -270,20 +276,21 @@ export async function recordSignatureUnlocked(db: Db, input: CheckedInput): Prom
   if (checked.replay) return { proof: checked.replay, event: null };
   if (checked.firstUnknown) return null;
   const { prepared } = checked;
-  const write = sql`SELECT emarge_write_signature(
-    ${input.loaded.organisation.id}::uuid, ${input.loaded.session.id}::uuid, ${input.personId}::uuid, ${input.state.record.id}::uuid, ${input.state.sheet.version}::int, ${input.spendLink?.tokenHash ?? null}::text,
-    ${prepared.nowIso}::timestamptz, ${prepared.status}::text, ${prepared.lateMinutes}::int, ${input.method}::text,
-    ${prepared.signatureId}::uuid, ${input.rendered.strokesJson}::jsonb, ${input.rendered.strokesSha256}::text, ${input.rendered.png}::bytea, ${input.rendered.pngSha256}::text,
-    ${prepared.evidence.id}::uuid, ${prepared.type}::text, ${prepared.evidence.recordedAt}::text, ${prepared.evidence.payloadJson}::jsonb, ${prepared.evidence.contentHash}::text,
-    ${prepared.actor.actor_type}::text, ${prepared.actor.actor_id}::uuid, ${prepared.auditPayload}::jsonb, ${input.meta.ip ?? null}::text, ${input.meta.userAgent ?? null}::text)`;
+  const values = [
+    input.loaded.organisation.id, input.loaded.session.id, input.personId, input.state.record.id, input.state.sheet.version, input.spendLink?.tokenHash ?? null,
+    prepared.nowIso, prepared.status, prepared.lateMinutes, input.method,
+    prepared.signatureId, input.rendered.strokesJson, input.rendered.strokesSha256, input.rendered.png, input.rendered.pngSha256,
+    prepared.evidence.id, prepared.type, prepared.evidence.recordedAt, prepared.evidence.payloadJson, prepared.evidence.contentHash,
+    prepared.actor.actor_type, prepared.actor.actor_id, prepared.auditPayload, input.meta.ip ?? null, input.meta.userAgent ?? null,
+  ];
   try {
     if (input.role === 'learner' && input.state.hasWebhooks) {
       await withTenant(db, input.loaded.organisation.id, async (trx) => {
-        await write.execute(trx);
+        await trx.executeQuery(CompiledQuery.raw(WRITE_SIGNATURE_SQL, values));
         await emitSignatureWebhook(trx, input, prepared);
       });
     } else {
-      await write.execute(db);
+      await queryPrepared(db, 'emarge_write_signature', WRITE_SIGNATURE_SQL, values);
     }
   } catch (error) {
     if ((error as { code?: unknown }).code === WRITE_CONFLICT) return null;

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { hashToken } from '../../platform/auth/tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Db } from '../../platform/db/database.ts';
+import { type Db, queryPrepared } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
@@ -98,8 +98,7 @@ async function signWithLinkUnlocked(
   tokenHash: string,
 ): Promise<{ result: SignResult } | null> {
   const { db, clock } = deps;
-  const { rows } = await sql<LinkStateRow>`SELECT * FROM emarge_link_signing_state(${tokenHash}::text)`.execute(db);
-  const row = rows[0];
+  const [row] = await queryPrepared<LinkStateRow>(db, 'emarge_link_signing_state', 'SELECT * FROM emarge_link_signing_state($1::text)', [tokenHash]);
   if (!row) return null;
   assertSameSigner(await cookiePerson(db, cookieToken), clock.now(), { organisation_id: row.link_organisation_id, person_id: row.link_person_id });
   const settings = resolveAttendanceSettings(row.org_settings, row.program_settings);

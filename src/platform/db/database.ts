@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config.ts';
 import type { Database } from './schema.ts';
@@ -18,6 +18,21 @@ const parsers = {
   [INT8_OID]: (v: string) => Number(v),
 };
 
+/** The pg pool behind each PostgreSQL Db (for queryPrepared). */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * Runs one statement on its own (autocommit), on PostgreSQL as a named prepared
+ * statement: parsed and planned once per connection, then only bound and
+ * executed. For the few hot statements of the signing burst; `text` must be
+ * the same for every call with one `name`. On PGlite it runs through Kysely.
+ */
+export async function queryPrepared<R>(db: Db, name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+  const pool = pools.get(db);
+  if (pool) return (await pool.query<R & pg.QueryResultRow>({ name, text, values: [...values] })).rows;
+  return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows;
+}
+
 /**
  * Opens the configured database: PGlite in a data folder (or in memory), or a
  * PostgreSQL server. `pgliteImage` starts an in-memory PGlite from a dumped data
@@ -34,7 +49,9 @@ export function createDatabase(config: DatabaseConfig, options: { pgliteImage?: 
     // An idle connection closed by the server (restart, failover, admin command)
     // must not crash the process: the pool drops it and opens a new one.
     pool.on('error', (error) => console.warn(`PostgreSQL: idle connection lost (${error.message}); it will be replaced.`));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    pools.set(db, pool);
+    return db;
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
   // PGlite drops its options when the first argument is undefined: pass them alone for an in-memory database.
