@@ -115,6 +115,7 @@ def run_torch(meta, data, epochs):
     import torch
     import torch.nn as nn
 
+    default_threads = torch.get_num_threads()  # the machine's default, before setting ours
     threads = int(meta["training"]["threads"])
     torch.set_num_threads(threads)
     torch.manual_seed(meta["seed"])
@@ -143,9 +144,14 @@ def run_torch(meta, data, epochs):
             super().__init__()
             self.gru = nn.GRU(f, h, batch_first=True)
             self.head = nn.Linear(h, 1)
+            self.wide = cfg.get("wide", False)
+            if self.wide:  # per-week linear path on the week's own features, added to the logit
+                self.wide_kernel = nn.Parameter(torch.zeros(steps, f))
+                self.wide_bias = nn.Parameter(torch.zeros(steps))
 
         def forward(self, x):
-            return self.head(self.gru(x)[0]).squeeze(-1)
+            z = self.head(self.gru(x)[0]).squeeze(-1)
+            return z + (x * self.wide_kernel).sum(-1) + self.wide_bias if self.wide else z
 
     class Attention(nn.Module):
         def __init__(self):
@@ -170,9 +176,9 @@ def run_torch(meta, data, epochs):
     opt = torch.optim.Adam(model.parameters(), lr=meta["training"]["learningRate"])
     bs = meta["training"]["batchSize"]
     gen = torch.Generator().manual_seed(meta["seed"])
-    times = []
+    times, cpu_times = [], []
     for _ in range(epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         order = torch.randperm(x.shape[0], generator=gen)
         for s in range(0, x.shape[0], bs):
             idx = order[s : s + bs]
@@ -182,6 +188,7 @@ def run_torch(meta, data, epochs):
             loss.backward()
             opt.step()
         times.append(time.perf_counter() - t0)
+        cpu_times.append(time.process_time() - c0)
     with torch.no_grad():
         xv, yv, mv = (torch.from_numpy(a) for a in data["validation"])
         zv = model(xv)
@@ -194,6 +201,9 @@ def run_torch(meta, data, epochs):
         "epochs_timed": epochs,
         "epoch_seconds": times,
         "seconds_per_epoch_median": float(np.median(times)),
+        "epoch_cpu_seconds": cpu_times,
+        "cpu_seconds_per_epoch_median": float(np.median(cpu_times)),
+        "default_threads": default_threads,
         "validation_auc_after_timed_epochs": val_auc,
         "parameters": int(sum(p.numel() for p in model.parameters())),
     }

@@ -51,6 +51,8 @@ export interface TrainingRecord {
   epochsRun: number;
   bestEpoch: number;
   epochSeconds: number[];
+  /** CPU seconds of this process per epoch (all its threads): the work done, less sensitive than wall time to other load on the machine. Absent in older artifacts. */
+  epochCpuSeconds?: number[];
   trainLoss: number[];
   validationAuc: number[];
   classWeights: { positive: number; negative: number };

@@ -102,13 +102,16 @@ describe('the fast GRU (hand-written backward pass)', () => {
     runtime = await getModelRuntime();
   });
 
-  it('gives the logits and gradients of the autodiff reference (forwardSequence)', () => {
+  it('gives the logits and gradients of the autodiff reference (forwardSequence), wide path included', () => {
     const { tf } = runtime;
     const B = 7, T = 5, FF = 4;
-    const config = { ...defaultConfig('gru', FF, T), hidden: 6 };
+    const config = { ...defaultConfig('gru', FF, T), hidden: 6, wide: true };
     const shapes = new Map(weightSpecs(config).map((s) => [s.name, s.shape]));
     const params = new Map([...initialWeights(config, 3)].map(([n, d]) => [n, tf.tensor(d, shapes.get(n)!)]));
     const random = createRandom(5);
+    // The wide path starts at zero: give it values so that its forward pass is tested too.
+    params.set('wide/kernel', tf.tensor2d(new Float32Array(T * FF).map(() => random.normal() * 0.3), [T, FF]));
+    params.set('wide/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));
     const x = new Float32Array(B * T * FF).map(() => random.normal());
     const y = new Float32Array(B * T).map(() => (random.next() < 0.3 ? 1 : 0));
     const w = new Float32Array(B * T).map(() => (random.next() < 0.8 ? random.next() * 2 : 0));

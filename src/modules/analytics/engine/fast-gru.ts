@@ -127,7 +127,17 @@ function forward(tf: Tf, config: SequenceModelConfig, wts: GruWeights, x: Float3
 export function gruLogitsTimeMajor(tf: Tf, config: SequenceModelConfig, params: Params, x: Float32Array, batch: number): TF.Tensor1D {
   const wts = splitWeights(tf, config, params, false);
   const { hidden } = forward(tf, config, wts, x, batch, false);
-  return tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
+  const z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
+  return config.wide ? tf.add(z, wideLogits(tf, config, params, x, batch)) as TF.Tensor1D : z;
+}
+
+/** The wide path's logits [steps × batch]: per step, x_t · wide[t] + wide_bias[t]. */
+function wideLogits(tf: Tf, config: SequenceModelConfig, params: Params, x: Float32Array, batch: number): TF.Tensor1D {
+  const { steps, inputSize: f } = config;
+  const x3 = tf.tensor3d(x.subarray(0, steps * batch * f), [steps, batch, f]);
+  const v = tf.reshape(params.get('wide/kernel')!, [steps, 1, f]);
+  const out = tf.add(tf.sum(tf.mul(x3, v), 2), tf.reshape(params.get('wide/bias')!, [steps, 1]));
+  return tf.reshape(out, [steps * batch]) as TF.Tensor1D;
 }
 
 /**
@@ -141,7 +151,8 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
   const rows = steps * batch;
   const wts = splitWeights(tf, config, params, true);
   const { hidden, saved, prevT } = forward(tf, config, wts, b.x, batch, true);
-  const z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [rows]);
+  let z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [rows]) as TF.Tensor1D;
+  if (config.wide) z = tf.add(z, wideLogits(tf, config, params, b.x, batch)) as TF.Tensor1D;
   const y = tf.tensor1d(b.y.subarray(0, rows));
   const w = tf.tensor1d(b.w.subarray(0, rows));
   let total = 0;
@@ -191,5 +202,11 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
     ['head/kernel', dHead],
     ['head/bias', dHeadBias],
   ]);
+  if (config.wide) {
+    // d wide[t, j] = Σ_b x[t, b, j] · dz[t, b], from the transposed inputs (sums over the last axis only).
+    const dWide = tf.sum(tf.mul(tf.reshape(xT, [f, steps, batch]), tf.reshape(dz, [1, steps, batch])), 2);
+    grads.set('wide/kernel', tf.transpose(dWide));
+    grads.set('wide/bias', tf.sum(tf.reshape(dz, [steps, batch]), 1));
+  }
   return { loss, grads };
 }

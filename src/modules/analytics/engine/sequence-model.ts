@@ -31,6 +31,12 @@ export interface SequenceModelConfig {
   /** tcn: kernel width and dilation of each layer. */
   kernel?: number;
   dilations?: number[];
+  /**
+   * Wide path: a linear model of the step's own features, with weights per
+   * step (week), added to the sequence model's logit — the network starts
+   * from (and can always fall back to) one logistic regression per week.
+   */
+  wide?: boolean;
 }
 
 export interface WeightSpec {
@@ -50,6 +56,7 @@ export function defaultConfig(architecture: Architecture, inputSize: number, ste
 export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
   const { inputSize: f, hidden: h } = config;
   const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
+  if (config.wide) head.push({ name: 'wide/kernel', shape: [config.steps, f], init: 'zeros' }, { name: 'wide/bias', shape: [config.steps], init: 'zeros' });
   if (config.architecture === 'gru') {
     return [
       { name: 'gru/input_kernel', shape: [f, 3 * h], init: 'glorot' },
@@ -191,6 +198,8 @@ export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Par
     const ffn = dense(tf, tf.relu(dense(tf, h1, p('attn/ffn1/kernel'), p('attn/ffn1/bias'))), p('attn/ffn2/kernel'), p('attn/ffn2/bias'));
     hidden = tf.reshape(tf.add(h1, ffn), [batch, steps, h]) as TF.Tensor3D;
   }
-  const logits = dense(tf, tf.reshape(hidden, [batch * steps, h]) as TF.Tensor2D, p('head/kernel'), p('head/bias'));
-  return tf.reshape(logits, [batch, steps]) as TF.Tensor2D;
+  const logits = tf.reshape(dense(tf, tf.reshape(hidden, [batch * steps, h]) as TF.Tensor2D, p('head/kernel'), p('head/bias')), [batch, steps]) as TF.Tensor2D;
+  if (!config.wide) return logits;
+  const wide = tf.add(tf.sum(tf.mul(x, p('wide/kernel')), 2), p('wide/bias'));
+  return tf.add(logits, wide) as TF.Tensor2D;
 }

@@ -32,6 +32,13 @@ export interface TrainOptions {
   maxEpochs?: number;
   /** Epochs without validation improvement before stopping. */
   patience?: number;
+  /**
+   * What early stopping maximises on validation: 'pooled' AUC over all
+   * labelled learner-weeks (default), or 'weekly': the mean of each week's
+   * own AUC (how well learners are ranked within a week, which is how the
+   * risk list is read; pooled AUC also rewards telling weeks apart).
+   */
+  stopOn?: 'pooled' | 'weekly';
   target?: string;
   dataWindow?: Record<string, unknown>;
   /** Called after each epoch (progress for a background job); awaited, so a job can record it and the event loop breathes. */
@@ -56,6 +63,28 @@ export function collectLabelled(d: SequenceDataset, logits: Float32Array): { lab
     out[k++] = logits[i]!;
   }
   return { labels, logits: out };
+}
+
+/** Mean over weeks of each week's AUC (weeks with at least 10 learners of each outcome; pooled AUC when none has). */
+export function meanWeeklyAuc(d: SequenceDataset, logits: Float32Array): number {
+  let sum = 0, weeks = 0;
+  for (let s = 0; s < d.steps; s++) {
+    const labels: number[] = [], scores: number[] = [];
+    let pos = 0;
+    for (let i = 0; i < d.n; i++) {
+      const k = i * d.steps + s;
+      if (d.mask[k] !== 1) continue;
+      labels.push(d.y[k]!);
+      scores.push(logits[k]!);
+      pos += d.y[k]!;
+    }
+    if (pos < 10 || labels.length - pos < 10) continue;
+    sum += rocAuc(labels, scores);
+    weeks++;
+  }
+  if (weeks) return sum / weeks;
+  const pooled = collectLabelled(d, logits);
+  return rocAuc(pooled.labels, pooled.logits);
 }
 
 /** Refuses data a model cannot honestly be trained on (too few learners, one class, bad values), with the minimum in the message. */
@@ -132,12 +161,13 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const fastGru = config.architecture === 'gru';
   const xbT = fastGru ? new Float32Array(batchSize * rowX) : xb;
   const nameOf = new Map([...variables].map(([n, v]) => [n, v.name]));
-  const epochSeconds: number[] = [], trainLoss: number[] = [], validationAuc: number[] = [];
+  const epochSeconds: number[] = [], epochCpuSeconds: number[] = [], trainLoss: number[] = [], validationAuc: number[] = [];
   let best = { auc: -Infinity, epoch: 0, weights: new Map<string, Float32Array>() };
   const snapshot = (): Map<string, Float32Array> => new Map([...variables].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
 
   for (let epoch = 1; epoch <= maxEpochs; epoch++) {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const order = random.shuffle(Array.from({ length: train.n }, (_, i) => i));
     let lossSum = 0, batches = 0;
     for (let start = 0; start < order.length; start += batchSize) {
@@ -176,8 +206,11 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
       batches++;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const valLogits = collectLabelled(validation, runLogits(runtime, config, variables, xVal, validation.n));
-    const auc = rocAuc(valLogits.labels, valLogits.logits);
+    const cpu = process.cpuUsage(cpu0);
+    epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
+    const valAll = runLogits(runtime, config, variables, xVal, validation.n);
+    const valLogits = collectLabelled(validation, valAll);
+    const auc = options.stopOn === 'weekly' ? meanWeeklyAuc(validation, valAll) : rocAuc(valLogits.labels, valLogits.logits);
     epochSeconds.push(seconds);
     trainLoss.push(lossSum / Math.max(1, batches));
     validationAuc.push(auc);
@@ -221,7 +254,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
     dataWindow: options.dataWindow ?? {},
     training: {
       seed, backend: runtime.backend, threads: runtime.threads, batchSize, learningRate, maxEpochs, patience,
-      epochsRun: epochSeconds.length, bestEpoch: best.epoch, epochSeconds, trainLoss, validationAuc, classWeights,
+      epochsRun: epochSeconds.length, bestEpoch: best.epoch, epochSeconds, epochCpuSeconds, trainLoss, validationAuc, classWeights,
       trainSeconds: (performance.now() - started) / 1000,
     },
   };

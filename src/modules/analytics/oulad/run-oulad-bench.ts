@@ -62,6 +62,7 @@ export interface ArchitectureTrial {
   epochs_run: number;
   best_epoch: number;
   seconds_per_epoch: number;
+  cpu_seconds_per_epoch: number | null;
   train_seconds: number;
   parameters: number;
 }
@@ -147,6 +148,7 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
       epochs_run: artifact.training.epochsRun,
       best_epoch: artifact.training.bestEpoch,
       seconds_per_epoch: median(artifact.training.epochSeconds),
+      cpu_seconds_per_epoch: artifact.training.epochCpuSeconds ? median(artifact.training.epochCpuSeconds) : null,
       train_seconds: artifact.training.trainSeconds,
       parameters: artifact.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0),
     };
@@ -234,6 +236,7 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
       validation: artifact.metrics.validation,
       training: artifact.training,
       seconds_per_epoch_median: chosen!.trial.seconds_per_epoch,
+      cpu_seconds_per_epoch_median: chosen!.trial.cpu_seconds_per_epoch,
       code_version: artifact.codeVersion,
     },
     architecture_comparison: trials,
