@@ -19,7 +19,8 @@ import { describeViolations, launchBrowser, type RunningServer, screenshot, seri
  * and attaches it to the end of a session; the session ends (the server's clock
  * moves past it and the due-distribution job runs), so the invitations go out by
  * mail; three learners open their personal links from the mails on a phone
- * (375×812) and answer — one saves, reloads and resumes; the manager sees the
+ * (375×812) and answer — one saves, reloads and resumes, and loses the connection
+ * without losing an answer; the manager sees the
  * results page go from nothing to the three responses (per question, per
  * skill) and the struggling dashboard, where the demo's weak module shows with
  * its reason, and records an improvement action. axe-core on every page, desktop
@@ -215,7 +216,7 @@ async function personalLinks(mails: ReadonlyArray<{ to: string[]; raw: string }>
   return out;
 }
 
-test('three learners answer on a phone from their links; one saves, reloads and resumes', async () => {
+test('three learners answer on a phone from their links; one saves, reloads, loses the connection and resumes', async () => {
   const [first, second, third] = [...links.values()];
   assert.ok(first && second && third, 'three links were received');
 
@@ -266,7 +267,16 @@ test('three learners answer on a phone from their links; one saves, reloads and 
   const missing = p2.getByTestId('submit-error');
   await missing.getByText('2 questions obligatoires sont sans réponse :').waitFor();
   await assertAccessible(p2, 'the respondent page with missing answers');
+  // The connection drops while answering: the answer waits on the phone, then goes out when the network is back.
+  await phone2.setOffline(true);
   await question(p2, /Que renvoie une requête SELECT/).getByLabel('Un fichier').check();
+  await p2.getByTestId('save-status').and(p2.locator('[data-state="offline"]')).waitFor();
+  assert.match((await p2.getByTestId('save-status').textContent()) ?? '', /Connexion perdue : vos réponses sont gardées sur cet appareil/);
+  await phone2.setOffline(false);
+  await p2.getByTestId('save-status').and(p2.locator('[data-state="saved"]')).waitFor();
+  await p2.reload();
+  await p2.getByTestId('question-form').waitFor();
+  assert.equal(await question(p2, /Que renvoie une requête SELECT/).getByLabel('Un fichier').isChecked(), true, 'the answer given offline reached the server');
   await question(p2, /Question de connaissance n° 2/).getByLabel('Bonne réponse A').check();
   await p2.getByTestId('respond-submit').click();
   await p2.getByTestId('respond-done').waitFor();

@@ -307,7 +307,11 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
       )}
       {closed && !submittedBefore && (
         <Alert color="gray.8" variant="outline" title={t('respond.closedTitle')} role="status" data-testid="respond-closed">
-          {q.closesAt ? t('respond.closedOn', { at: formatInstant(q.closesAt, i18n.language) }) : t('respond.closed')}
+          {q.closesAt && new Date(q.closesAt) <= new Date()
+            ? t('respond.closedOn', { at: formatInstant(q.closesAt, i18n.language) })
+            : q.anonymous
+              ? t('respond.closedAnonymous')
+              : t('respond.closed')}
         </Alert>
       )}
       {(!closed || submittedBefore) && (
