@@ -48,6 +48,17 @@ async function prompts(page: Page): Promise<string[]> {
   return q.sections.flatMap((s) => s.questions.map((x) => x.prompt));
 }
 
+/** Waits until the server holds the questions in this order (a move is saved after it shows). */
+async function waitForOrder(page: Page, expected: ReadonlyArray<string | undefined>, message: string): Promise<void> {
+  let last: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    last = await prompts(page);
+    if (JSON.stringify(last) === JSON.stringify(expected)) return;
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(last, expected, message);
+}
+
 before(async () => {
   server = await startServer({ now: NOW });
   browser = await launchBrowser();
@@ -155,21 +166,21 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   await page.keyboard.press('Enter');
   await page.getByTestId('builder-announcer').getByText(/déplacée en position 2 sur 6/).waitFor();
   await page.waitForFunction(() => document.activeElement?.id.startsWith('move-down-'));
-  assert.deepEqual(await prompts(page), [original[1], original[0], ...original.slice(2)], 'saved in the new order');
+  await waitForOrder(page, [original[1], original[0], ...original.slice(2)], 'saved in the new order');
   await page.getByRole('button', { name: 'Déplacer la question 2 (glisser, ou flèches haut et bas)' }).focus();
   await page.keyboard.press('ArrowUp');
   await page.getByTestId('builder-announcer').getByText(/déplacée en position 1 sur 6/).waitFor();
   await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'drag-handle');
-  assert.deepEqual(await prompts(page), original, 'back in the original order');
+  await waitForOrder(page, original, 'back in the original order');
   // By dragging: question 3 onto question 1 goes before it; then the keyboard puts it back.
   await page.getByTestId('drag-handle').nth(2).dragTo(page.getByTestId('builder-question').nth(0));
   await page.getByTestId('builder-announcer').getByText(/déplacée en position 1 sur 6/).waitFor();
-  assert.deepEqual(await prompts(page), [original[2], original[0], original[1], ...original.slice(3)], 'dragged into place');
+  await waitForOrder(page, [original[2], original[0], original[1], ...original.slice(3)], 'dragged into place');
   await page.getByRole('button', { name: /^Descendre la question 1 :/ }).click();
   await page.getByTestId('builder-announcer').getByText(/déplacée en position 2 sur 6/).waitFor();
   await page.getByRole('button', { name: /^Descendre la question 2 :/ }).click();
   await page.getByTestId('builder-announcer').getByText(/déplacée en position 3 sur 6/).waitFor();
-  assert.deepEqual(await prompts(page), original);
+  await waitForOrder(page, original, 'back in the original order after the drag');
 
   // Preview as a learner: the conditional question appears after "Un fichier" and goes after "Des lignes"; nothing is saved.
   await page.getByRole('link', { name: 'Aperçu comme un apprenant' }).click();

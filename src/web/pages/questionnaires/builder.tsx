@@ -48,6 +48,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
   const [adding, setAdding] = useState<{ sectionId: string; type: QuestionType } | null>(null);
   const [importing, setImporting] = useState(false);
   const focusAfter = useRef<string | null>(null);
+  const orderQueue = useRef<Promise<unknown>>(Promise.resolve());
   const draft = q.status === 'draft';
   const quiz = QUIZ_KINDS.has(q.kind);
 
@@ -98,12 +99,18 @@ function Builder({ initial }: { initial: Questionnaire }) {
     const position = sections.flatMap((s) => s.questions).findIndex((x) => x.id === moved.id) + 1;
     setQ({ ...q, sections });
     focusAfter.current = focusId;
-    setAnnouncement(t('questionnaires.builder.movedTo', { prompt: moved.prompt.slice(0, 80), position, total: flat.length }));
+    setAnnouncement('');
     setError(null);
     try {
-      const saved = await api.put<Questionnaire>(`/questionnaires/${q.id}/order`, { sections: sections.map((s) => ({ id: s.id, questionIds: s.questions.map((x) => x.id) })) });
+      // Moves are saved one after the other, in the order they were made.
+      const body = { sections: sections.map((s) => ({ id: s.id, questionIds: s.questions.map((x) => x.id) })) };
+      const request = orderQueue.current.then(() => api.put<Questionnaire>(`/questionnaires/${q.id}/order`, body));
+      orderQueue.current = request.catch(() => undefined);
+      const saved = await request;
       focusAfter.current = focusId;
       setQ(saved);
+      // Announced once saved: what the screen reader hears is what the server holds.
+      setAnnouncement(t('questionnaires.builder.movedTo', { prompt: moved.prompt.slice(0, 80), position, total: flat.length }));
     } catch (err) {
       setQ(before);
       setError(err);
