@@ -200,6 +200,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
       for (const metric of ['success', 'satisfaction'] as const) {
         await show(`endpoint aggregate (${metric})`, await withTenant(db, data.organisationId, async (trx) => (await sql`SET LOCAL jit = off`.execute(trx), await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${metricAggregateQuery(metric, null, null)}`.execute(trx)).rows));
       }
+      await show('results endpoint: the questions of one questionnaire', await withTenant(db, data.organisationId, async (trx) => (await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM questions WHERE questionnaire_id = ${data.questionnaires[0]!.id} ORDER BY position, id`.execute(trx)).rows));
       await show('hand-written struggling SQL', (await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${STRUGGLING_SQL(data.organisationId)}`.execute(db)).rows);
       await show('hand-written results SQL', (await sql<Record<string, unknown>>`EXPLAIN (ANALYZE, BUFFERS) ${RESULTS_SQL(data.organisationId, data.questionnaires[0]!.id)}`.execute(db)).rows);
     }
