@@ -100,6 +100,7 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   await picker.getByTestId('template-card').first().waitFor();
   assert.equal(await picker.getByTestId('template-card').count(), 6);
   await assertAccessible(page, 'template picker');
+  await screenshot(page, 'questionnaire-templates.png');
   await picker.getByRole('button', { name: 'Utiliser ce modèle : Test de positionnement' }).click();
   await page.waitForURL(/\/questionnaires\/[0-9a-f-]{36}\/edit$/);
   questionnaireId = page.url().match(/questionnaires\/([0-9a-f-]{36})\/edit/)![1]!;
@@ -130,6 +131,8 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   await editor.getByLabel('Compétences').fill('sql');
   await editor.getByLabel('Compétences').press('Enter');
   await assertAccessible(page, 'question editor');
+  await editor.scrollIntoViewIfNeeded();
+  await screenshot(page, 'questionnaire-question-editor.png', { fullPage: true });
   // An empty prompt is refused by the API; the message sits next to the field.
   await editor.getByLabel('Énoncé').fill('   ');
   await editor.getByRole('button', { name: 'Enregistrer' }).click();
