@@ -81,7 +81,7 @@ const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** /respond/:token — the personal questionnaire link from an invitation mail; no account needed; phone first. */
 export function RespondPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { token = '' } = useParams();
   const [view, setView] = useState<RespondentView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
@@ -96,6 +96,20 @@ export function RespondPage() {
     );
     return () => controller.abort();
   }, [token, tick]);
+
+  // A first visit shows the page in the questionnaire's language (a language chosen earlier on this device wins).
+  const locale = view?.questionnaire.locale;
+  useEffect(() => {
+    if (!locale || i18n.language.startsWith(locale)) return;
+    let chosen: string | null = null;
+    try {
+      chosen = localStorage.getItem('emarge.language');
+    } catch {
+      // storage unavailable: keep the current language
+      return;
+    }
+    if (chosen === null) void i18n.changeLanguage(locale);
+  }, [locale, i18n]);
 
   const reload = useCallback(() => setTick((n) => n + 1), []);
   const invalid = loadError instanceof ApiError && [400, 401, 404].includes(loadError.status);
@@ -285,7 +299,11 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
 
   return (
     <Stack gap="md">
-      {q.description && <Text style={{ whiteSpace: 'pre-wrap' }}>{q.description}</Text>}
+      {q.description && (
+        <Text lang={q.locale} style={{ whiteSpace: 'pre-wrap' }}>
+          {q.description}
+        </Text>
+      )}
       {q.anonymous && (
         <Alert color="blue" variant="light" title={t('respond.anonymousTitle')} data-testid="anonymity-statement">
           {t('respond.anonymous')}
@@ -321,7 +339,9 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
               {t('respond.progress', { answered, total })}
             </Text>
           )}
-          <QuestionForm sections={view.sections} answers={answers} onChange={change} errors={errors} readOnly={closed} />
+          <div lang={q.locale}>
+            <QuestionForm sections={view.sections} answers={answers} onChange={change} errors={errors} readOnly={closed} />
+          </div>
         </>
       )}
       {!closed && (
