@@ -32,20 +32,25 @@ export function presentRecord(row: Selectable<AttendanceRecordsTable>, people: M
 /** Statuses that count as attended (the learner was there, for all or part of the session). */
 export const ATTENDED_STATUSES: readonly AttendanceStatus[] = ['present', 'late', 'left_early'];
 
+/** Whether the learner signed themselves (a signature, or a signing method other than a trainer's mark: imported history has no image). */
+export function signedByLearner(r: { signature_id: string | null; method: string | null }): boolean {
+  return r.signature_id !== null || (r.method !== null && r.method !== 'trainer_mark');
+}
+
 /**
  * The learner counts of a sheet: one per status, and `attended` (present, late
  * or left early) split into `signed` (with the learner's own signature) and
  * `marked` (set by a trainer's mark or a manager's amendment, no signature), so
  * attended = signed + marked. `pending` learners are the missing signatures.
  */
-export function presentCounts(learners: readonly { status: AttendanceStatus; signature_id: string | null }[]) {
+export function presentCounts(learners: readonly { status: AttendanceStatus; signature_id: string | null; method: string | null }[]) {
   const byStatus = Object.fromEntries(ATTENDANCE_STATUSES.map((s) => [s, 0])) as Record<AttendanceStatus, number>;
   let signed = 0;
   let marked = 0;
   for (const r of learners) {
     byStatus[r.status]++;
     if (!ATTENDED_STATUSES.includes(r.status)) continue;
-    if (r.signature_id !== null) signed++;
+    if (signedByLearner(r)) signed++;
     else marked++;
   }
   return { learners: learners.length, attended: signed + marked, signed, marked, ...byStatus };

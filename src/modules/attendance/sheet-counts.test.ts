@@ -33,3 +33,12 @@ test('counts: a trainer mark counts as attended (marked), a signature as attende
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(res.json().counts, { learners: 5, attended: 3, signed: 2, marked: 1, pending: 1, present: 1, late: 1, left_early: 1, absent: 1, excused: 0 });
 });
+
+test('history written without signature images (demo, imports) counts by its signing method', async () => {
+  // learner 4: recorded as signed by QR with no signature row, as the demo history is.
+  await t.db.updateTable('attendance_records').set({ status: 'present', method: 'qr', signed_at: new Date('2026-03-02T08:02:00Z') }).where('session_id', '=', f.session.id).where('person_id', '=', f.learners[4]!.id).execute();
+  const counts = (await t.request({ method: 'GET', url: sheetUrl(), as: f.as.manager })).json().counts;
+  assert.deepEqual([counts.attended, counts.signed, counts.marked, counts.pending], [4, 3, 1, 0]);
+  const listed = (await t.request({ method: 'GET', url: '/api/v1/attendance/sheets?from=2026-03-02&to=2026-03-02', as: f.as.manager })).json().items[0].counts;
+  assert.deepEqual([listed.attended, listed.signed, listed.marked, listed.pending], [4, 3, 1, 0]);
+});

@@ -84,7 +84,7 @@ export async function findSheetList(trx: Tx, f: SheetListFilter): Promise<SheetL
                count(*) FILTER (WHERE x.status IN ('present', 'late', 'left_early') AND x.signed)::int AS signed,
                count(*) FILTER (WHERE x.status IN ('present', 'late', 'left_early') AND NOT x.signed)::int AS marked
           FROM (
-            SELECT r.status::text AS status, r.signature_id IS NOT NULL AS signed
+            SELECT r.status::text AS status, (r.signature_id IS NOT NULL OR (r.method IS NOT NULL AND r.method <> 'trainer_mark')) AS signed
               FROM attendance_records r
              WHERE r.organisation_id = s.organisation_id AND r.session_id = s.id AND r.role = 'learner'
             UNION ALL

@@ -99,9 +99,6 @@ export function AttendanceListPage() {
                             {formatDate(r.date, i18n.language)}
                           </Text>
                           <Text size="xs">{formatTimeRange(r.startsAt.at, r.endsAt.at, r.timezone, i18n.language)}</Text>
-                          <Text size="xs" c="gray.8">
-                            {r.timezone}
-                          </Text>
                         </Table.Td>
                         <Table.Td>{r.cohort.name}</Table.Td>
                         <Table.Td>
@@ -418,38 +415,31 @@ function AmendmentHistory({ sessionId, version }: { sessionId: string; version: 
         </Title>
         <LoadState state={state} isEmpty={(h) => h.items.length === 0} empty={t('attendance.history.empty')}>
           {(h) => (
-            <Table.ScrollContainer minWidth={640}>
-              <Table data-testid="amendment-history">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t('attendance.history.version')}</Table.Th>
-                    <Table.Th>{t('attendance.history.when', { zone: h.timezone })}</Table.Th>
-                    <Table.Th>{t('attendance.history.who')}</Table.Th>
-                    <Table.Th>{t('attendance.person')}</Table.Th>
-                    <Table.Th>{t('attendance.history.change')}</Table.Th>
-                    <Table.Th>{t('live.reason')}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {h.items.map((a) => (
-                    <Table.Tr key={a.version} data-version={a.version}>
-                      <Table.Td>{a.version}</Table.Td>
-                      <Table.Td>{formatDateTime(a.at.at, h.timezone, i18n.language)}</Table.Td>
-                      <Table.Td>{a.amendedBy.kind === 'person' ? (a.amendedBy.name ?? '—') : a.amendedBy.kind === 'api_key' ? t('attendance.history.apiKey', { name: a.amendedBy.name ?? '' }) : t('attendance.history.system')}</Table.Td>
-                      <Table.Td>{a.change.name ?? '—'}</Table.Td>
-                      <Table.Td>
-                        <Text size="sm">
-                          {describe(a.change.before, h.timezone)} → {describe(a.change.after, h.timezone)}
-                        </Text>
-                      </Table.Td>
-                      <Table.Td>
-                        <Text size="xs">{a.reason}</Text>
-                      </Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <Stack component="ol" gap="xs" m={0} p={0} style={{ listStyle: 'none' }} data-testid="amendment-history">
+              {h.items.map((a) => (
+                <Paper component="li" key={a.version} withBorder p="sm" data-version={a.version}>
+                  <Stack gap={2}>
+                    <Group gap="xs" wrap="wrap">
+                      <Badge color="gray.7" variant="outline">
+                        {t('attendance.version', { version: a.version })}
+                      </Badge>
+                      <Text size="sm">
+                        {formatDateTime(a.at.at, h.timezone, i18n.language)}
+                      </Text>
+                      <Text size="sm" fw={600}>
+                        {a.amendedBy.kind === 'person' ? (a.amendedBy.name ?? '—') : a.amendedBy.kind === 'api_key' ? t('attendance.history.apiKey', { name: a.amendedBy.name ?? '' }) : t('attendance.history.system')}
+                      </Text>
+                    </Group>
+                    <Text size="sm">
+                      {t('attendance.history.change', { name: a.change.name ?? '—', before: describe(a.change.before, h.timezone), after: describe(a.change.after, h.timezone) })}
+                    </Text>
+                    <Text size="sm" c="gray.8">
+                      {t('attendance.history.reason', { reason: a.reason })}
+                    </Text>
+                  </Stack>
+                </Paper>
+              ))}
+            </Stack>
           )}
         </LoadState>
       </Stack>
