@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
+import { improvementActionSchema, resultsQuerySchema, resultsSchema, strugglingSchema } from '../../modules/questionnaires/questionnaires.schemas.ts';
 import { AREAS, en, fr, mergeInto } from './resources.ts';
 
 /** Every string the web app shows is translated in French and English; every API error code has a message. */
@@ -83,4 +84,20 @@ test('dynamic keys: roles, half-days, weekdays, statuses', () => {
 
 test('every API error code has a translated message', () => {
   assert.deepEqual(Object.keys(ERROR_CODES).filter((code) => !frKeys.has(`errors.${code}`)), []);
+});
+
+test('dynamic keys of the questionnaire results and struggling pages cover the API enums', () => {
+  const unit = strugglingSchema.shape.units.element.shape;
+  const capitalised = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}`;
+  const expected = [
+    ...unit.test.options.map((x) => `struggling.tests.${x}`),
+    ...unit.metric.options.map((x) => `struggling.metric.${x}`),
+    ...unit.unitType.options.map((x) => `struggling.unitType.${x}`),
+    ...improvementActionSchema.shape.status.options.map((x) => `struggling.actionStatus.${x}`),
+    ...resultsQuerySchema.shape.groupBy.unwrap().options.map((x) => `results.group${capitalised(x)}`),
+    ...resultsSchema.shape.questions.element.shape.type.options.map((x) => `questionnaires.types.${x}`),
+    ...resultsSchema.shape.questionnaire.shape.kind.options.map((x) => `questionnaires.kinds.${x}`),
+  ];
+  assert.ok(expected.length > 20);
+  assert.deepEqual(expected.filter((k) => !frKeys.has(k) || !enKeys.has(k)), []);
 });
