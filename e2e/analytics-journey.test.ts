@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIResponse, Browser, BrowserContext, Page } from 'playwright-core';
 import { analyticsJobHandlers } from '../src/modules/analytics/analytics-jobs.ts';
 import { FixedClock } from '../src/platform/clock.ts';
@@ -7,11 +8,14 @@ import { JobRunner } from '../src/platform/jobs/job-queue.ts';
 import { describeViolations, launchBrowser, type RunningServer, screenshot, seriousA11yViolations, startServer } from './support.ts';
 
 /**
- * The manager's analytics journey in real Chromium against the real server and
- * its job runner: start a training from the Models page, follow its progress
- * (phase, epoch, ETA) until the model is listed ready, open the risk list
- * (advisory banner, reasons, trend), record an action on a learner, open the
- * model card; axe-core on every page, desktop and phone (375×812).
+ * Issue 5's "done when", in real Chromium against the real server and its job
+ * runner (training in its worker thread): a manager starts a training from the
+ * Models page and follows its progress (phase, epoch, ETA) until the model is
+ * listed ready; the risk list shows scores with reasons; the manager records an
+ * action and marks another prediction wrong; the admin declares a group
+ * attribute with its legal basis (CSV upload); the model card and its fairness
+ * report render; the learner sees their prediction on a phone and objects, the
+ * manager answers. axe-core on every page, desktop and phone (375×812).
  */
 const NOW = '2026-03-02T08:00:00Z';
 
@@ -37,7 +41,19 @@ async function assertAccessible(page: Page, where: string): Promise<void> {
 before(async () => {
   server = await startServer({ now: NOW });
   const clock = new FixedClock(NOW);
-  jobs = new JobRunner({ db: server.db, clock, handlers: analyticsJobHandlers({ db: server.db, clock }) });
+  const handlers = analyticsJobHandlers({ db: server.db, clock });
+  const train = handlers['analytics.train']!;
+  // The demo model trains in a few seconds and the page polls every 800 ms: the first epoch's progress (with its
+  // ETA) is held 2.5 s in the job row, so that the journey can see it (the worker keeps training meanwhile).
+  handlers['analytics.train'] = (payload, job) =>
+    train(payload, {
+      ...job,
+      progress: async (p) => {
+        await job.progress(p);
+        if (p.phase === 'training' && p.epoch === 1) await sleep(2500);
+      },
+    });
+  jobs = new JobRunner({ db: server.db, clock, handlers });
   jobs.start(200);
   browser = await launchBrowser();
   desktop = await signedInContext({ width: 1280, height: 900 });
@@ -56,10 +72,14 @@ test('a manager trains a model from the UI and follows its progress until it is 
   await page.getByText('Aucun modèle pour l’instant.').waitFor();
   await page.getByText('Seul un administrateur peut modifier ce réglage.').waitFor();
   await assertAccessible(page, 'the models page (empty)');
+  // The epochs cap is an admin's option: the manager trains with the defaults.
+  assert.equal(await page.getByLabel('Nombre maximal d’époques').count(), 0);
   await page.getByRole('button', { name: 'Entraîner un modèle' }).click();
   const progress = page.getByTestId('training-progress');
   await progress.waitFor();
   await assert.doesNotReject(page.getByRole('progressbar', { name: 'Avancement de l’entraînement' }).waitFor());
+  // While it trains: the epoch and the estimated time left.
+  await page.getByTestId('training-phase').filter({ hasText: /^Entraînement · époque \d+ \/ 30 · reste environ \d/ }).waitFor({ timeout: 60_000 });
   await page.getByTestId('training-done').waitFor({ timeout: 150_000 });
   assert.equal(await progress.getAttribute('data-status'), 'done');
   assert.match((await page.getByTestId('training-phase').textContent()) ?? '', /Terminé · époque \d+ \/ \d+/);
@@ -99,6 +119,17 @@ test('the risk list shows reasons and trend, and an action is recorded with a no
   await item.getByTestId('latest-review').filter({ hasText: 'Dernière action : Contacté' }).waitFor();
   assert.match((await item.getByTestId('latest-review').textContent()) ?? '', /\(Europe\/Paris\) — Appel le 2 mars, rendez-vous pris\./);
 
+  // Another learner's prediction is marked wrong, with the reason.
+  const second = page.getByTestId('risk-item').nth(1);
+  const secondName = (await second.getByRole('heading', { level: 2 }).textContent())!;
+  await second.getByRole('button', { name: 'Enregistrer une action' }).click();
+  await second.getByRole('textbox', { name: 'Action', exact: true }).or(second.getByRole('combobox', { name: 'Action', exact: true })).first().click();
+  await page.getByRole('option', { name: 'Prédiction erronée' }).click();
+  await second.getByRole('textbox', { name: 'Note (facultative)' }).fill('Absences justifiées par un arrêt maladie.');
+  await second.getByRole('button', { name: 'Enregistrer l’action' }).click();
+  const wrong = page.getByTestId('risk-item').filter({ has: page.getByRole('heading', { level: 2, name: secondName }) });
+  await wrong.getByTestId('latest-review').filter({ hasText: 'Dernière action : Prédiction erronée' }).waitFor();
+
   const phone = await signedInContext({ width: 375, height: 812 });
   const small = await phone.newPage();
   await small.goto('/analytics/risk');
@@ -110,32 +141,43 @@ test('the risk list shows reasons and trend, and an action is recorded with a no
   await page.close();
 });
 
-/** The admin records a group attribute (with its legal basis) for every learner, alternating two values: fairness reports only. */
-async function recordGroupAttribute(): Promise<void> {
-  const admin = await browser.newContext({ baseURL: server.url });
+/** The admin declares a group attribute with its legal basis from the Models page, uploading a CSV (email;value) for every learner. */
+async function declareGroupAttribute(): Promise<void> {
+  const admin = await browser.newContext({ baseURL: server.url, locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1280, height: 900 } });
   const signIn = await admin.request.post('/api/v1/auth/sign-in', { data: server.admin });
   assert.equal(signIn.status(), 200, await signIn.text());
-  const { csrfToken } = (await signIn.json()) as { csrfToken: string };
-  const ids: string[] = [];
+  const emails: string[] = [];
   let cursor: string | null = null;
   do {
     const res: APIResponse = await admin.request.get('/api/v1/people', { params: { role: 'learner', limit: 200, ...(cursor ? { cursor } : {}) } });
     assert.equal(res.status(), 200, await res.text());
-    const body = (await res.json()) as { items: Array<{ id: string }>; nextCursor: string | null };
-    ids.push(...body.items.map((p) => p.id));
+    const body = (await res.json()) as { items: Array<{ email: string }>; nextCursor: string | null };
+    emails.push(...body.items.map((p) => p.email));
     cursor = body.nextCursor;
   } while (cursor);
-  assert.ok(ids.length > 60, `the demo has past learners (${ids.length})`);
-  const recorded = await admin.request.post('/api/v1/analytics/group-attributes', {
-    headers: { 'x-csrf-token': csrfToken },
-    data: { attribute: 'gender', legalBasis: 'Art. 9(2)(g) RGPD : suivi de l’égalité de traitement, déclaration volontaire', values: ids.map((personId, i) => ({ personId, value: i % 2 ? 'F' : 'M' })) },
-  });
-  assert.equal(recorded.status(), 201, await recorded.text());
+  assert.ok(emails.length > 60, `the demo has past learners (${emails.length})`);
+  const csv = ['email;genre', ...emails.map((email, i) => `${email};${i % 2 ? 'F' : 'M'}`)].join('\n');
+
+  const page = await admin.newPage();
+  await page.goto('/analytics/models');
+  const panel = page.getByTestId('group-attributes');
+  await panel.getByText('Aucun attribut de groupe n’est enregistré.').waitFor();
+  const form = page.getByTestId('declare-attribute');
+  await form.getByRole('textbox', { name: 'Nom de l’attribut' }).fill('gender');
+  await form.getByRole('textbox', { name: 'Base légale' }).fill('Art. 9(2)(g) RGPD : suivi de l’égalité de traitement, déclaration volontaire');
+  await form.getByLabel('Fichier CSV (e-mail;valeur, une personne par ligne)').setInputFiles({ name: 'genre.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await form.getByTestId('attribute-lines').filter({ hasText: `${emails.length} ligne(s) lue(s).` }).waitFor();
+  await form.getByRole('button', { name: 'Enregistrer l’attribut' }).click();
+  await page.getByTestId('group-attributes-message').filter({ hasText: `Attribut « gender » enregistré pour ${emails.length} personne(s).` }).waitFor();
+  const row = panel.getByTestId('group-attribute').filter({ has: page.getByRole('rowheader', { name: 'gender' }) });
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /Art\. 9\(2\)\(g\) RGPD.*F : \d+ · M : \d+/);
+  await assertAccessible(page, 'the models page with the group attributes (admin)');
   await admin.close();
 }
 
 test('the model card shows data, features, metrics by week, limits, intended use and the fairness report', async () => {
-  await recordGroupAttribute();
+  await declareGroupAttribute();
   const page = await desktop.newPage();
   await page.goto('/analytics/models');
   await page.getByRole('link', { name: 'Version 1' }).click();
@@ -152,6 +194,9 @@ test('the model card shows data, features, metrics by week, limits, intended use
   await fairness.getByRole('rowheader', { name: 'F', exact: true }).waitFor();
   await fairness.getByRole('rowheader', { name: 'M', exact: true }).waitFor();
   await fairness.getByText('Rapport des vrais positifs (min/max)').waitFor();
+  assert.match((await fairness.textContent()) ?? '', /L’attribut n’est pas une entrée du modèle\./);
+  const warnings = fairness.getByTestId('fairness-warnings');
+  if (await warnings.count()) assert.doesNotMatch((await warnings.textContent()) ?? '', /[Tt]he |groups/, 'warnings are in French');
   await assertAccessible(page, 'the model card');
   await page.close();
 });
@@ -175,6 +220,8 @@ test('a learner sees their prediction and objects on a phone; the manager answer
   await prediction.waitFor();
   assert.match((await prediction.getByTestId('risk-band').textContent()) ?? '', /(Élevé|Moyen|Faible) · \d+\s?%/);
   await assertAccessible(learner, 'the learner\'s risk page');
+  const overflow = await learner.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the learner's page scrolls sideways on a phone by ${overflow}px`);
   await prediction.getByRole('button', { name: 'Contester' }).click();
   await prediction.getByRole('textbox', { name: 'Pourquoi contestez-vous cette prédiction ?' }).fill('J’étais en arrêt maladie, justifié.');
   await prediction.getByRole('button', { name: 'Contester' }).click();
