@@ -5,11 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Builds the web app (vite build → dist/web) when dist/web/index.html is missing
- * or older than any web source. Used by `npm start` (prestart) and `npm run test:e2e`.
+ * or older than any web source (or server module bundled into it). Used by `npm start` (prestart) and `npm run test:e2e`.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT = join(ROOT, 'dist', 'web', 'index.html');
-const SOURCES = [join(ROOT, 'src', 'web'), join(ROOT, 'vite.config.ts')];
+/** The web sources, and the server modules the bundle imports at run time (not just their types). */
+const SOURCES = [join(ROOT, 'src', 'web'), join(ROOT, 'vite.config.ts'), join(ROOT, 'src', 'modules', 'questionnaires', 'scoring.ts')];
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
