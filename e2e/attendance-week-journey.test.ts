@@ -298,9 +298,10 @@ async function learnerPhone(learner: Learner): Promise<Page> {
   const page = await (await newContext('phone')).newPage();
   const since = smtp.received.length;
   await page.goto('/sign-in');
-  await page.getByRole('heading').first().waitFor();
-  const asked = await page.request.post('/api/v1/auth/magic-link', { data: { email: learner.email } });
-  assert.ok(asked.ok(), await asked.text());
+  await page.getByRole('button', { name: 'Recevoir un lien de connexion par e-mail' }).click();
+  await page.getByLabel('Adresse e-mail').fill(learner.email);
+  await page.getByRole('button', { name: 'Recevoir le lien' }).click();
+  await page.getByText('Vérifiez votre messagerie').waitFor();
   const { match } = await mailTo(learner.email, /(https?:\/\/\S+\/auth\/magic\?token=[\w-]+)/, since);
   await page.goto(match[1]!);
   await page.getByRole('heading', { name: 'Mes séances' }).waitFor();
@@ -316,7 +317,7 @@ async function drawSignature(page: Page, pad: Locator): Promise<void> {
   const y = box.y + box.height * 0.6;
   await page.mouse.move(box.x + box.width * 0.1, y);
   await page.mouse.down();
-  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * (0.1 + i * 0.07), y + (i % 2 ? -1 : 1) * box.height * 0.2, { steps: 2 });
+  for (let i = 1; i <= 8; i++) await page.mouse.move(box.x + box.width * (0.1 + i * 0.09), y + (i % 2 ? -1 : 1) * box.height * 0.2, { steps: 2 });
   await page.mouse.up();
 }
 
@@ -570,7 +571,7 @@ test('a manager amends a locked sheet with a reason and sees the new version', a
   const records = manager.getByTestId('sheet-records');
   const row = records.getByRole('row').filter({ hasText: forgot.name });
   await row.getByText('Absent', { exact: true }).waitFor();
-  const versionText = (await manager.getByText(/^version \d+$/).textContent()) ?? '';
+  const versionText = (await manager.getByText(/^version \d+$/).first().textContent()) ?? '';
   const version = Number(versionText.replace('version ', ''));
   await assertAccessible(manager, 'locked sheet detail');
   await row.getByRole('button', { name: `Rectifier la ligne de ${forgot.name}` }).click();
@@ -582,9 +583,13 @@ test('a manager amends a locked sheet with a reason and sees the new version', a
   await assertAccessible(manager, 'amend dialog');
   await dialog.getByRole('button', { name: 'Rectifier' }).click();
   await dialog.waitFor({ state: 'detached' });
-  await manager.getByText(`version ${version + 1}`, { exact: true }).waitFor();
+  await manager.getByText(`version ${version + 1}`, { exact: true }).first().waitFor();
   await row.getByText('Présent', { exact: true }).waitFor();
   await row.getByText("Présente toute l'après-midi", { exact: false }).waitFor();
+  // The sheet's history names the new version, who made it, the change and the reason.
+  const entry = manager.getByTestId('amendment-history').locator(`li[data-version="${version + 1}"]`);
+  await entry.getByText(forgot.name, { exact: false }).waitFor();
+  await entry.getByText("Présente toute l'après-midi", { exact: false }).waitFor();
   await assertAccessible(manager, 'amended sheet detail');
   assert.deepEqual(errors, [], 'no uncaught error in the pages');
 });
