@@ -300,6 +300,15 @@ test('three learners answer on a phone from their links; one saves, reloads, los
   await p3.getByTestId('respond-invalid').waitFor();
   await assertAccessible(p3, 'an invalid link');
   await phone3.close();
+
+  // The same link on a computer: already answered, the answers shown read only.
+  const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const wide = await desktop.newPage();
+  await wide.goto(third);
+  await wide.getByTestId('respond-already').waitFor();
+  assert.equal(await question(wide, /Que renvoie une requête SELECT/).getByLabel('Des lignes').isChecked(), true);
+  await assertAccessible(wide, 'the respondent page on a computer');
+  await desktop.close();
 });
 
 test('the manager sees the results update, per question and per skill, on desktop and phone', async () => {
