@@ -427,18 +427,29 @@ test('Monday morning: QR codes on phones, a personal link from the mail, the kio
   await rowOf(roster, l3!).and(trainer.locator('[data-status="present"]')).waitFor({ timeout: 10_000 });
   await rowOf(roster, l3!).getByText('Lien personnel').waitFor();
 
-  // Kiosk: the learner finds their name with the keyboard, draws, and validates with Enter.
+  // Kiosk, with the keyboard only: the learner tabs to their name, draws with the arrow keys, tabs to the button.
   await trainer.getByRole('button', { name: 'Mode borne' }).click();
   const kiosk = trainer.getByTestId('kiosk');
   await kiosk.getByText('Touchez votre nom, puis signez.').waitFor();
   await assertAccessible(trainer, 'kiosk: pick your name');
-  const nameButton = kiosk.getByRole('button', { name: l4!.name, exact: true });
-  await nameButton.focus();
+  await kiosk.getByRole('button', { name: 'Quitter le mode borne' }).focus();
+  for (let i = 0; i < learners.length + 1; i++) {
+    await trainer.keyboard.press('Tab');
+    if ((await trainer.evaluate(() => document.activeElement?.textContent)) === l4!.name) break;
+  }
+  assert.equal(await trainer.evaluate(() => document.activeElement?.textContent), l4!.name, 'Tab reaches the name');
   await trainer.keyboard.press('Enter');
   await kiosk.getByText(`Je suis ${l4!.name}`).waitFor();
-  await drawSignature(trainer, kiosk.getByTestId('signature-pad'));
+  const kioskPad = kiosk.getByTestId('signature-pad');
+  await trainer.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'signature-pad');
+  for (const key of ['ArrowRight', 'ArrowRight', 'ArrowUp', 'ArrowRight', 'ArrowDown', 'ArrowDown', 'ArrowRight', 'ArrowUp', 'ArrowRight', 'ArrowRight', 'ArrowDown', 'ArrowRight']) {
+    await trainer.keyboard.press(key, { delay: 20 });
+  }
+  await trainer.keyboard.press('Enter');
   await assertAccessible(trainer, 'kiosk: sign');
-  await kiosk.getByRole('button', { name: 'Signer ma présence' }).focus();
+  const submit = kiosk.getByRole('button', { name: 'Signer ma présence' });
+  for (let i = 0; i < 4 && !(await submit.evaluate((el) => el === document.activeElement)); i++) await trainer.keyboard.press('Tab');
+  assert.ok(await submit.evaluate((el) => el === document.activeElement), 'Tab from the pad reaches "Signer ma présence"');
   await trainer.keyboard.press('Enter');
   await kiosk.getByText(`Merci ${l4!.name} !`).waitFor();
   await kiosk.getByRole('button', { name: l4!.name, exact: true }).waitFor({ state: 'detached' });

@@ -19,7 +19,7 @@ const KEY_STEP = 12;
  * the picture itself. Keyboard users draw with the arrow keys once the pad has
  * focus (the pen goes down on the first arrow, Enter or Space lifts it).
  */
-export function SignaturePad({ onChange, disabled = false, label }: { onChange: (value: SignatureStrokes | null) => void; disabled?: boolean; label: string }) {
+export function SignaturePad({ onChange, disabled = false, label, autoFocus = false }: { onChange: (value: SignatureStrokes | null) => void; disabled?: boolean; label: string; autoFocus?: boolean }) {
   const { t } = useTranslation();
   const helpId = useId();
   const boxRef = useRef<HTMLDivElement>(null);
@@ -88,6 +88,12 @@ export function SignaturePad({ onChange, disabled = false, label }: { onChange: 
   }, [size]);
 
   useEffect(redraw, [redraw, count]);
+
+  // Where the pad is what comes next (the kiosk, once a name is picked), the keyboard lands on it.
+  const hasCanvas = size !== null;
+  useEffect(() => {
+    if (autoFocus && hasCanvas && !disabled) canvasRef.current?.focus();
+  }, [autoFocus, hasCanvas, disabled]);
 
   const emit = useCallback(() => {
     setCount(strokes.current.length);

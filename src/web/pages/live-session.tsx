@@ -506,7 +506,7 @@ function KioskMode({ sessionId, timezone: tz, onDone, onSigned }: { sessionId: s
               <Text size="xl" fw={700}>
                 {t('live.kioskIAm', { name: `${who.givenName} ${who.familyName}` })}
               </Text>
-              <SignaturePad onChange={onChange} label={t('sign.padLabel')} />
+              <SignaturePad onChange={onChange} label={t('sign.padLabel')} autoFocus />
               <ErrorAlert error={error} />
               <Group>
                 <Button type="submit" size="lg" loading={busy} disabled={!strokes}>
