@@ -328,7 +328,7 @@ test('the manager sees the results update, per question and per skill, on deskto
   assert.match((await skills.getByRole('row').filter({ hasText: 'sql' }).textContent()) ?? '', /67\s?% \(n = 3\)/);
   await page.getByTestId('text-answers').getByText('Savoir écrire des requêtes SQL.').waitFor();
   await assertAccessible(page, 'the results page');
-  await screenshot(page, 'questionnaire-results.png', { fullPage: true });
+  await screenshot(page, 'questionnaire-results.png');
   // Grouped by cohort: the three answers are the first cohort's.
   await choose(page, page, 'Regrouper par', 'Cohorte');
   await page.getByTestId('groups-table').getByRole('rowheader', { name: /Groupe A/ }).waitFor();
@@ -359,7 +359,7 @@ test('the struggling dashboard shows the demo’s weak module with its reason; t
   assert.match(expected[0]!.reason, /n = \d+/);
   await page.getByTestId('struggling-chart').waitFor();
   await assertAccessible(page, 'the struggling dashboard');
-  await screenshot(page, 'questionnaire-struggling.png', { fullPage: true });
+  await screenshot(page, 'questionnaire-struggling.png');
 
   await card.getByRole('button', { name: 'Enregistrer une action d’amélioration' }).click();
   await card.getByRole('textbox', { name: /Action décidée/ }).fill('Séance de remédiation SQL pour la cohorte, exercices guidés.');
