@@ -161,6 +161,7 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const attempts = useRef(0);
   const stopped = useRef(false);
+  const refused = useRef(false);
   const summaryRef = useRef<HTMLDivElement>(null);
   const doneRef = useRef<HTMLDivElement>(null);
 
@@ -191,7 +192,9 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
         savedVersion.current = v;
         attempts.current = 0;
         if (v === version.current) writeStored(key, { answers: answersRef.current, pending: false });
-        setErrors((prev) => (Object.keys(prev).length ? {} : prev));
+        // Messages of a refused save are answered by this one; "required" messages stay until answered.
+        if (refused.current) setErrors({});
+        refused.current = false;
         setSave({ kind: 'saved', at: new Date() });
       } catch (error) {
         if (isTransient(error)) {
@@ -205,6 +208,7 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
         } else {
           // Refused answers (e.g. a value out of range): shown by question; the next change tries again.
           savedVersion.current = v;
+          refused.current = true;
           setErrors(errorsByQuestion(error, body.answers, t('respond.required')));
           setSave({ kind: 'refused' });
         }
@@ -294,6 +298,9 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
   const answered = view.sections.reduce((n, s) => n + s.questions.filter((x) => visible.has(x.id) && isAnswered(answers[x.id])).length, 0);
   const prompts = new Map(view.sections.flatMap((s) => s.questions.map((x) => [x.id, x.prompt] as const)));
   const errorCount = Object.keys(errors).length;
+  // "Required questions unanswered" (found here, before sending) goes away once they are all answered.
+  const clientMissing = submitError instanceof ApiError && submitError.code === 'answers_missing' && submitError.detail === '';
+  const showSubmitError = submitError !== null && !(clientMissing && errorCount === 0);
 
   if (done) return <Done ref={doneRef} submitted={done} anonymous={q.anonymous} prompts={prompts} />;
 
@@ -352,10 +359,10 @@ function Respondent({ token, view, onStale }: { token: string; view: RespondentV
             </Text>
           )}
           <div ref={summaryRef} tabIndex={-1} style={{ outline: 'none' }}>
-            {submitError !== null && (
+            {showSubmitError && (
               <Alert color="red.9" variant="outline" role="alert" title={t('respond.notSentTitle')} data-testid="submit-error">
                 <Stack gap={4}>
-                  <Text size="sm">{submitError instanceof ApiError && submitError.code === 'answers_missing' && submitError.detail === '' ? t('respond.missing', { count: errorCount }) : errorMessage(submitError, t)}</Text>
+                  <Text size="sm">{clientMissing ? t('respond.missing', { count: errorCount }) : errorMessage(submitError, t)}</Text>
                   {isTransient(submitError) && <Text size="sm">{t('respond.keptOnDevice')}</Text>}
                   {errorCount > 0 && (
                     <List size="sm">
