@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { systemCtx } from '../../platform/auth/actor.ts';
+import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 
 /**
@@ -45,4 +47,31 @@ export async function redactDeliveredLinks(trx: Tx): Promise<number> {
         html_body = CASE WHEN html_body IS NULL THEN NULL ELSE regexp_replace(html_body, ${LINK}, '/respond/[removed after delivery]', 'g') END
     WHERE status = 'sent' AND text_body ~ ${LINK}`.execute(trx);
   return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * The audit trail of anonymous responses, by count: for each distribution of an
+ * anonymous questionnaire whose submitted responses (or submissions, counting
+ * resubmissions) changed since the last count recorded, one audit event with
+ * the new totals. A submission records no audit event of its own (its row
+ * would carry the exact time and the response's transaction id).
+ */
+export async function auditAnonymousResponses(trx: Tx, organisationId: string): Promise<number> {
+  const { rows } = await sql<{ distribution_id: string; questionnaire_id: string; responses: string; submissions: string; last: { responses?: number; submissions?: number } | null }>`
+    SELECT d.id AS distribution_id, d.questionnaire_id, count(r.id) AS responses, coalesce(sum(r.submissions), 0) AS submissions,
+      (SELECT e.payload FROM audit_events e WHERE e.type = 'questionnaire.anonymous_responses_counted' AND e.subject_type = 'questionnaire' AND e.subject_id = d.questionnaire_id
+         AND e.payload->>'distributionId' = d.id::text ORDER BY e.id DESC LIMIT 1) AS last
+    FROM questionnaire_distributions d
+    JOIN questionnaires q ON q.organisation_id = d.organisation_id AND q.id = d.questionnaire_id AND q.anonymous
+    JOIN questionnaire_responses r ON r.organisation_id = d.organisation_id AND r.distribution_id = d.id AND r.status = 'submitted'
+    GROUP BY d.id, d.questionnaire_id`.execute(trx);
+  let recorded = 0;
+  for (const row of rows) {
+    const responses = Number(row.responses);
+    const submissions = Number(row.submissions);
+    if (row.last && row.last.responses === responses && row.last.submissions === submissions) continue;
+    await recordAuditEvent(trx, systemCtx(organisationId), { type: 'questionnaire.anonymous_responses_counted', subjectType: 'questionnaire', subjectId: row.questionnaire_id, payload: { distributionId: row.distribution_id, responses, submissions } });
+    recorded++;
+  }
+  return recorded;
 }

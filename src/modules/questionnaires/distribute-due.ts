@@ -5,7 +5,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withSystem, withTenant } from '../../platform/db/tenant.ts';
 import { enqueueJob, type JobHandler } from '../../platform/jobs/job-queue.ts';
-import { redactDeliveredLinks, restampAnonymousInvitations } from './anonymity.ts';
+import { auditAnonymousResponses, redactDeliveredLinks, restampAnonymousInvitations } from './anonymity.ts';
 import { dueAtFor, sendDistribution, sendDueReminders, targetBounds } from './send-distribution.ts';
 
 export const DISTRIBUTE_JOB = 'questionnaires.distribute';
@@ -47,6 +47,7 @@ export async function distributeDue(deps: { db: Db; clock: Clock; publicUrl: str
         }
       }
       await restampAnonymousInvitations(trx, now);
+      await auditAnonymousResponses(trx, organisation_id);
       await redactDeliveredLinks(trx);
     });
   }

@@ -63,11 +63,11 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
     // the two rows share a transaction id (xmin); the distribution run rewrites the distribution's invitations
     // together (restampAnonymousInvitations), after which nothing pairs them.
     await trx.updateTable('questionnaire_invitations').set({ responded: true }).where('id', '=', rc.invitation.id).execute();
-    const ctx = systemCtx(response.organisation_id);
-    // Anonymous: the audit row names the questionnaire only (not the response, not the invitation).
-    await recordAuditEvent(trx, ctx, rc.anonymous
-      ? { type: 'questionnaire.response_submitted', subjectType: 'questionnaire', subjectId: rc.loaded.questionnaire.id, payload: { anonymous: true, resubmission: existing?.status === 'submitted' } }
-      : { type: 'questionnaire.response_submitted', subjectType: 'questionnaire_response', subjectId: response.id, payload: { anonymous: false, resubmission: existing?.status === 'submitted' } });
+    // Anonymous: no audit row here — written in this transaction, it would share the response's transaction id and
+    // give its exact time. The distribution run records the count of anonymous responses instead (auditAnonymousResponses).
+    if (!rc.anonymous) {
+      await recordAuditEvent(trx, systemCtx(response.organisation_id), { type: 'questionnaire.response_submitted', subjectType: 'questionnaire_response', subjectId: response.id, payload: { anonymous: false, resubmission: existing?.status === 'submitted' } });
+    }
     return present(submittedAt, false, summary, questions, merged);
   });
 

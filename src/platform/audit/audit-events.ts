@@ -66,6 +66,7 @@ export interface AuditEventPayloads {
   'questionnaire.distribution_created': { distributionId: string; targetType: string; targetId: string; trigger: string; invitations: number };
   'questionnaire.invitations_sent': { distributionId: string; invitations: number; reminder: boolean };
   'questionnaire.response_submitted': { anonymous: boolean; resubmission: boolean };
+  'questionnaire.anonymous_responses_counted': { distributionId: string; responses: number; submissions: number };
   'questionnaire.imported': { format: string; questions: number };
   'questionnaire.improvement_action_recorded': { unitType: string; unitId: string };
   'questionnaire.improvement_action_updated': { actionId: string; changes: Record<string, unknown> };
