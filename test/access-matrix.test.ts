@@ -69,6 +69,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'POST /api/v1/analytics/models/:id/score': {},
     'POST /api/v1/analytics/risk/:predictionId/reviews': { action: 'prediction_wrong', note: 'stolen' },
     'POST /api/v1/analytics/objections/:id/answer': { answer: 'stolen' },
+    'POST /api/v1/analytics/jobs/:id/cancel': {},
     'PATCH /api/v1/questionnaires/insights/actions/:id': { status: 'in_progress' },
     'POST /api/v1/questionnaires/insights/actions/:id/close': { outcome: 'stolen' },
   };

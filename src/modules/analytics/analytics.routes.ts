@@ -10,6 +10,7 @@ import {
 import {
   getAnalyticsSettings, getFairnessReport, getModelCard, getModelVersionById, getTrainingJob, listModelVersions, updateSettings,
 } from './model-card.ts';
+import { cancelTraining } from './cancel-training.ts';
 import { deleteGroupAttribute, listGroupAttributes, recordGroupAttributes } from './group-attributes.ts';
 import { requestTraining } from './request-training.ts';
 import { answerObjection, getMyRisk, listObjections, listRisk, objectToPrediction, reviewPrediction } from './risk-oversight.ts';
@@ -25,6 +26,11 @@ export function analyticsRoutes(app: ZodApp, { db, clock }: AppDeps): void {
   );
   app.get('/analytics/jobs/:id', { schema: { tags, summary: 'A training job: status and progress {phase, epoch, epochs, etaSeconds} (staff)', params: jobParamsSchema, response: { 200: trainingJobSchema, ...problemResponses } } }, (req) =>
     getTrainingJob(db, requireCtx(req), req.params.id),
+  );
+  app.post(
+    '/analytics/jobs/:id/cancel',
+    { schema: { tags, summary: 'Cancel a training job (staff): a queued one fails at once; a running one has its worker thread stopped and fails with the reason', params: jobParamsSchema, response: { 202: trainingJobSchema, ...problemResponses } } },
+    async (req, reply) => reply.code(202).send(await cancelTraining(db, requireCtx(req), req.params.id, { clock })),
   );
   app.get('/analytics/models', { schema: { tags, summary: 'Model versions, newest first (staff)', response: { 200: modelVersionListSchema, ...problemResponses } } }, (req) => listModelVersions(db, requireCtx(req)));
   app.get('/analytics/models/:id', { schema: { tags, summary: 'A model version: status, metrics, data window (staff)', params: idParamsSchema, response: { 200: modelVersionSchema, ...problemResponses } } }, (req) =>

@@ -9,7 +9,7 @@ import { prepareTraining } from './emarge/emarge-dataset.ts';
 import { loadEmargeLearners } from './emarge/emarge-learners.ts';
 import { getModelVersion, getOrganisationFacts } from './model-version.repository.ts';
 import { scoreLearners } from './score-learners.ts';
-import { trainInWorker } from './train-in-worker.ts';
+import { registerTrainingJob, trainInWorker } from './train-in-worker.ts';
 
 export interface TrainJobPayload {
   organisationId: string;
@@ -32,6 +32,8 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
   const ctx = systemCtx(organisationId);
   const progress = (p: { phase: string; epoch?: number; etaSeconds?: number | null } & Record<string, unknown>) =>
     job.progress({ epoch: 0, epochs, etaSeconds: null, done: p.epoch ?? 0, total: epochs, ...p });
+  // Cancellable (POST /analytics/jobs/:id/cancel) from the start until the model is trained.
+  const cancellable = registerTrainingJob(job.jobId);
   try {
     await progress({ phase: 'loading' });
     const loaded = await withTenant(db, organisationId, async (trx) => {
@@ -57,7 +59,7 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
         dataWindow: { ...prepared.dataWindow, source: dataLabel },
       },
       {
-        signal: options.signal,
+        signal: AbortSignal.any([cancellable.signal, ...(options.signal ? [options.signal] : [])]),
         onStarted: () => progress({ phase: 'training', epoch: 0 }),
         onEpoch: async (e) => {
           seconds.push(e.seconds);
@@ -67,6 +69,7 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
         onPhase: (phase, epoch) => progress({ phase, epoch }),
       },
     );
+    cancellable.release();
     const v = artifact.metrics.validation;
     const metrics = {
       label: dataLabel,
@@ -99,5 +102,7 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
     });
     await job.progress({ phase: 'failed', epoch: 0, epochs, etaSeconds: null, error: message.slice(0, 500) });
     throw error;
+  } finally {
+    cancellable.release();
   }
 }

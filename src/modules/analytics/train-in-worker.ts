@@ -39,6 +39,25 @@ const WORKER_URL = new URL('./training-worker.ts', import.meta.url);
 
 let queue: Promise<unknown> = Promise.resolve();
 const running = new Set<AbortController>();
+const byJob = new Map<number, AbortController>();
+
+/**
+ * Makes a training job cancellable from this process (POST /analytics/jobs/:id/cancel) until `release()`:
+ * its signal goes to trainInWorker().
+ */
+export function registerTrainingJob(jobId: number): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  byJob.set(jobId, controller);
+  return { signal: controller.signal, release: () => void (byJob.get(jobId) === controller && byJob.delete(jobId)) };
+}
+
+/** Cancels a training job this process is running; false when it does not run it (or no longer can stop it). */
+export function cancelTrainingJob(jobId: number, reason: string): boolean {
+  const controller = byJob.get(jobId);
+  if (!controller || controller.signal.aborted) return false;
+  controller.abort(new Error(reason));
+  return true;
+}
 
 /** How many trainings this process is running or waiting to run (tests, health). */
 export function pendingTrainings(): number {

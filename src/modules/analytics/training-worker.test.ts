@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { createTestContext, type AuthHeaders, type TestContext } from '../../../test/context.ts';
-import { sessionHeaders } from '../../../test/factories.ts';
+import { makeOrganisationWithStaff, sessionHeaders } from '../../../test/factories.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import { seedDemo } from '../demo/seed-demo.ts';
@@ -94,6 +94,46 @@ describe('training in a worker thread', () => {
     const list = (await get('/api/v1/analytics/models', manager)).json().items as Array<{ status: string }>;
     assert.equal(list.filter((m) => m.status === 'ready').length, 1);
     assert.equal((await train({ epochs: 1 })).statusCode, 202);
+    await runner.runDue();
+  });
+
+  test('a manager cancels a queued training (it never runs) and a running one (its worker stops); both fail with who cancelled', { timeout: 120_000 }, async () => {
+    const person = await t.db.selectFrom('people').select(['given_name', 'family_name']).where('email', '=', 'manager@demo.emarge.test').executeTakeFirstOrThrow();
+    const expected = `Training cancelled: cancelled by ${person.given_name} ${person.family_name}`;
+    const cancel = (jobId: number, who: AuthHeaders) => t.request({ method: 'POST', url: `/api/v1/analytics/jobs/${jobId}/cancel`, as: who });
+
+    const queued = (await train({ epochs: 5 })).json();
+    const res = await cancel(queued.jobId, manager);
+    assert.equal(res.statusCode, 202, res.body);
+    assert.equal(res.json().status, 'failed');
+    assert.equal(res.json().error, expected);
+    assert.equal(await runner.runDue(), 0, 'the cancelled job never runs');
+    assert.equal((await get(`/api/v1/analytics/models/${queued.modelVersionId}`, manager)).json().status, 'failed');
+    assert.equal((await cancel(queued.jobId, manager)).statusCode, 409, 'already ended');
+
+    const running = (await train({ epochs: 40 })).json();
+    const draining = runner.runDue();
+    await watch(running.jobId, (j) => j.status === 'running' && j.progress?.phase === 'training' && j.progress.epoch >= 1);
+    const stopped = await cancel(running.jobId, manager);
+    assert.equal(stopped.statusCode, 202, stopped.body);
+    await draining;
+    const job = (await get(`/api/v1/analytics/jobs/${running.jobId}`, manager)).json();
+    assert.equal(job.status, 'failed');
+    assert.equal(job.error, expected);
+    const model = (await get(`/api/v1/analytics/models/${running.modelVersionId}`, manager)).json();
+    assert.equal(model.status, 'failed');
+    assert.equal(model.error, expected);
+    const audit = await t.db.selectFrom('audit_events').select('payload').where('type', '=', 'analytics.training_cancelled').execute();
+    assert.deepEqual(audit.map((a) => (a.payload as { while: string }).while).sort(), ['queued', 'running']);
+
+    // Refusals: a trainer, another organisation, a job that is not a training, an unknown job.
+    const other = await makeOrganisationWithStaff(t.db);
+    const next = (await train({ epochs: 1 })).json();
+    const trainer = await sessionHeaders(t.db, demoOrgId, (await t.db.selectFrom('people').select('id').where('email', '=', 'trainer1@demo.emarge.test').executeTakeFirstOrThrow()).id);
+    assert.equal((await cancel(next.jobId, trainer)).statusCode, 403);
+    assert.equal((await cancel(next.jobId, other.as.admin)).statusCode, 404);
+    assert.equal((await cancel(999_999, manager)).statusCode, 404);
+    assert.equal((await get(`/api/v1/analytics/jobs/${next.jobId}`, manager)).json().status, 'queued', 'refusals changed nothing');
     await runner.runDue();
   });
 

@@ -56,6 +56,7 @@ export interface AuditEventPayloads {
   'analytics.objection_answered': { personId: string; predictionId: string };
   'analytics.group_attributes_recorded': { attribute: string; count: number; legalBasis: string };
   'analytics.group_attribute_deleted': { attribute: string; count: number };
+  'analytics.training_cancelled': { jobId: number; modelVersionId: string | null; while: 'queued' | 'running' };
   'analytics.settings_updated': { retrain: string };
   'questionnaire.created': { kind: string; title: string; templateKey: string | null };
   'questionnaire.updated': { changes: Record<string, unknown> };

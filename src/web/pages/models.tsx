@@ -67,6 +67,18 @@ function TrainingProgress({ jobId, onEnded }: { jobId: number; onEnded: (job: Tr
       if (timer) clearTimeout(timer);
     };
   }, [jobId]);
+  const [cancelling, setCancelling] = useState(false);
+  async function cancel() {
+    setCancelling(true);
+    setError(null);
+    try {
+      setJob(await api.post<TrainingJob>(`/analytics/jobs/${jobId}/cancel`, {}));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setCancelling(false);
+    }
+  }
   const p = job?.progress;
   const percent = job?.status === 'done' ? 100 : p && p.epochs > 0 ? Math.min(100, Math.round((p.epoch / p.epochs) * 100)) : 0;
   const phase = job?.status === 'failed' ? 'failed' : (p?.phase ?? 'queued');
@@ -81,6 +93,13 @@ function TrainingProgress({ jobId, onEnded }: { jobId: number; onEnded: (job: Tr
           {p && p.etaSeconds !== null && job?.status === 'running' ? ` · ${t('models.eta', { eta: formatSeconds(p.etaSeconds, i18n.language) })}` : ''}
           {p?.validationAuc !== null && p?.validationAuc !== undefined ? ` · ${t('models.validationAuc', { auc: p.validationAuc.toFixed(3) })}` : ''}
         </Text>
+        {(job?.status === 'queued' || job?.status === 'running') && (
+          <Group>
+            <Button variant="outline" color="red.9" size="xs" loading={cancelling} onClick={() => void cancel()}>
+              {t('models.cancel')}
+            </Button>
+          </Group>
+        )}
         {job?.status === 'failed' && (
           <Alert color="red" variant="light" role="alert">
             {job.error ?? t('models.failed')}
