@@ -20,7 +20,8 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': { target: apiTarget, changeOrigin: false },
+      // '/api/v1', not '/api': the app's own modules live under src/web/api/ and must not be proxied.
+      '/api/v1': { target: apiTarget, changeOrigin: false },
       '/health': { target: apiTarget, changeOrigin: false },
     },
   },
