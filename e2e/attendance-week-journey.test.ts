@@ -653,6 +653,10 @@ test("a manager exports the cohort's sheets as a ZIP, sees its progress, and eve
   // The first sheet's own PDF, downloaded from its page, for the verification below.
   await manager.goto(`/attendance/sessions/${sessions[0]!.id}`);
   const codeLink = manager.getByRole('link', { name: /^[A-Z0-9]{10}$/ });
+  await codeLink.waitFor({ timeout: 15_000 }).catch(async (e: Error) => {
+    await screenshot(manager, 'week-journey-sheet-failure.png', { fullPage: true });
+    throw new Error(`${e.message}\nThe page said: ${await manager.evaluate(() => document.body.innerText)}\nPage errors: ${errors.join('; ')}`);
+  });
   sheetCode = (await codeLink.textContent()) ?? '';
   const [sheet] = await Promise.all([manager.waitForEvent('download'), manager.getByRole('link', { name: 'Télécharger la feuille (PDF scellé)' }).click()]);
   sheetPdf = join(downloads, 'monday-morning.pdf');
@@ -674,6 +678,12 @@ test("the verification page accepts the sheet's code (typed with the keyboard) a
   const code = visitor.locator('[data-testid="verdict"][data-valid="true"]');
   await code.getByText('Document authentique').waitFor();
   await code.getByText(/Feuille d'émargement/).waitFor();
+  // What it attests, in French, times in the organisation's zone.
+  const startsAt = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: TZ }).format(new Date(sessions[0]!.startsAt));
+  assert.equal(await code.locator('[data-attest="halfDay"]').innerText(), 'Demi-journée : Matin');
+  assert.match(await code.locator('[data-attest="startsAt"]').innerText(), new RegExp(`^Début : .+, ${startsAt} \\(Europe/Paris\\)$`));
+  assert.equal(await code.locator('[data-attest="sheetStatus"]').innerText(), 'État de la feuille : Verrouillée');
+  assert.equal(await visitor.getByLabel('Code de vérification').inputValue(), sheetCode, 'the code field shows the code as checked');
   await assertAccessible(visitor, 'verification by code (phone)');
   const [chooser] = await Promise.all([visitor.waitForEvent('filechooser'), visitor.getByRole('button', { name: 'Choisir un PDF' }).click()]);
   await chooser.setFiles(sheetPdf);
