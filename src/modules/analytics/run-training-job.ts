@@ -48,7 +48,7 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
     const seconds: number[] = [];
     const dataLabel = facts.analytics.simulatedHistory ? 'demo data (simulation)' : 'organisation data';
     // TensorFlow.js runs in a worker thread: the server keeps answering while the model trains.
-    const { artifact, byWeek, validationF1, backend } = await trainInWorker(
+    const { artifact, byWeek, validationF1, backend, thread } = await trainInWorker(
       input,
       {
         seed: Number(payload.seed) || 42,
@@ -79,7 +79,7 @@ export async function runTrainingJob(db: Db, clock: Clock, payload: TrainJobPayl
       calibration: { method: artifact.calibration.method, brier: v.brier, ece: v.ece, brierUncalibrated: v.brierUncalibrated, eceUncalibrated: v.eceUncalibrated },
       threshold: artifact.threshold,
       byWeek,
-      training: { epochsRun: artifact.training.epochsRun, bestEpoch: artifact.training.bestEpoch, secondsPerEpoch: seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : null, backend, trainSeconds: artifact.training.trainSeconds },
+      training: { epochsRun: artifact.training.epochsRun, bestEpoch: artifact.training.bestEpoch, secondsPerEpoch: seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : null, backend, thread, trainSeconds: artifact.training.trainSeconds },
     };
     await withTenant(db, organisationId, async (trx) => {
       await trx.updateTable('model_versions').set({ status: 'retired' }).where('status', '=', 'ready').where('id', '!=', modelVersionId).execute();

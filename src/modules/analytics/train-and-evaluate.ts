@@ -5,6 +5,7 @@
  * thread (training-worker.ts), so the server's event loop is never blocked by
  * TensorFlow.js.
  */
+import { isMainThread } from 'node:worker_threads';
 import type { RiskModelArtifact } from './engine/artifact.ts';
 import { brierScore, prAuc, rocAuc } from './engine/metrics.ts';
 import type { ModelRuntime } from './engine/model-runtime.ts';
@@ -43,6 +44,8 @@ export interface TrainingOutcome {
   byWeek: WeekMetrics[];
   validationF1: number;
   backend: string;
+  /** Where it ran: 'worker' in the server (training-worker.ts), 'main' only when called directly (benchmarks). */
+  thread: 'main' | 'worker';
 }
 
 /** Validation metrics per week of prediction (weeks where both outcomes occur get an AUC). */
@@ -94,7 +97,7 @@ export async function trainAndEvaluate(
       else if (flagged) fp++;
       else if (y === 1) fn++;
     });
-    return { artifact, byWeek, validationF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0, backend: runtime.backend };
+    return { artifact, byWeek, validationF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0, backend: runtime.backend, thread: isMainThread ? 'main' : 'worker' };
   } finally {
     risk.dispose();
   }

@@ -72,6 +72,7 @@ describe('training in a worker thread', () => {
     const model = (await get(`/api/v1/analytics/models/${modelVersionId}`, manager)).json();
     assert.equal(model.status, 'ready');
     assert.ok(model.metrics.training.epochsRun >= during.progress.epoch);
+    assert.equal(model.metrics.training.thread, 'worker', 'trained in the worker thread, not on the event loop');
     assert.ok(done.result.predictions > 0);
   });
 
@@ -150,6 +151,7 @@ describe('training in a worker thread', () => {
     });
     assert.deepEqual(seen, ['started', 'epoch 1', 'epoch 2', 'evaluating']);
     assert.equal(outcome.artifact.training.epochsRun, 2);
+    assert.equal(outcome.thread, 'worker');
     assert.deepEqual(outcome.artifact.dataWindow, { test: true });
     assert.ok(outcome.byWeek.length > 0 && outcome.validationF1 >= 0 && outcome.validationF1 <= 1);
   });
