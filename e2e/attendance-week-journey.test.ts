@@ -474,6 +474,7 @@ test('Monday morning: QR codes on phones, a personal link from the mail, the kio
   await trainer.getByTestId('signed-count').getByText(`4 / ${learners.length} signés`).waitFor();
 
   await signAndLock(learners.length - 5);
+  await trainer.getByTestId('sheet-locked').getByText(/^Verrouillée le \S+ \d+ \S+ \d{4}, \d{2}:\d{2} \(Europe\/Paris\)\.$/).waitFor();
   await assertAccessible(trainer, 'locked sheet (Monday morning)');
   await screenshot(trainer, 'trainer-live-locked.png');
 });
@@ -522,6 +523,7 @@ test('an absent learner justifies two half-days on their phone with a PDF; a man
   const [chooser] = await Promise.all([phone.waitForEvent('filechooser'), phone.getByRole('button', { name: /Justificatif/ }).click()]);
   await chooser.setFiles(pdfPath);
   await phone.getByText('certificat-medical.pdf').waitFor();
+  await screenshot(phone, 'justify-absence-mobile.png', { fullPage: true });
   await phone.getByRole('button', { name: 'Envoyer' }).click();
   await phone.getByRole('status').getByText('Justificatif envoyé').waitFor();
   await assertAccessible(phone, 'justification sent (phone)');
@@ -545,6 +547,7 @@ test('an absent learner justifies two half-days on their phone with a PDF; a man
   const card = manager.getByTestId('justification').filter({ hasText: absent.name });
   await card.getByText('Malade lundi, certificat médical joint.').waitFor();
   await assertAccessible(manager, 'absences review');
+  await screenshot(manager, 'absences-review.png');
   // The file the manager opens is the very PDF the learner sent.
   const href = await card.getByRole('link', { name: /Ouvrir le fichier \(PDF, \d+ Ko\)/ }).getAttribute('href');
   const sent = await manager.request.get(href!);

@@ -200,18 +200,31 @@ export function JustifyAbsencePage() {
         <Stack gap="md">
           <ErrorAlert error={error} />
           <LoadState state={sessions} isEmpty={(d) => d.length === 0} empty={t('mySessions.emptyPast')}>
-            {(list) => (
-              <Checkbox.Group label={t('absences.sessions')} required value={selected} onChange={setSelected}>
-                <Stack gap={6} mt="xs">
-                  {[...list]
-                    .filter((s) => s.status !== 'cancelled')
-                    .reverse()
-                    .map((s) => (
-                      <Checkbox key={s.id} value={s.id} label={`${formatDate(s.date, i18n.language)} · ${formatTimeRange(s.startsAt, s.endsAt, s.timezone, i18n.language)} · ${s.moduleTitle ?? s.programTitle}`} />
-                    ))}
-                </Stack>
-              </Checkbox.Group>
-            )}
+            {(list) => {
+              // Past half-days first (the latest on top: the absence to justify is usually recent), then the coming ones.
+              const open = list.filter((s) => s.status !== 'cancelled');
+              const past = open.filter((s) => s.date <= today).reverse();
+              const upcoming = open.filter((s) => s.date > today);
+              const option = (s: Session) => <Checkbox key={s.id} value={s.id} label={`${formatDate(s.date, i18n.language)} · ${formatTimeRange(s.startsAt, s.endsAt, s.timezone, i18n.language)} · ${s.moduleTitle ?? s.programTitle}`} />;
+              return (
+                <Checkbox.Group label={t('absences.sessions')} required value={selected} onChange={setSelected}>
+                  <Stack gap={6} mt="xs">
+                    {past.length > 0 && upcoming.length > 0 && (
+                      <Text size="sm" fw={600} c="gray.8">
+                        {t('absences.pastSessions')}
+                      </Text>
+                    )}
+                    {past.map(option)}
+                    {upcoming.length > 0 && (
+                      <Text size="sm" fw={600} c="gray.8" mt={past.length > 0 ? 'xs' : 0}>
+                        {t('absences.upcomingSessions')}
+                      </Text>
+                    )}
+                    {upcoming.map(option)}
+                  </Stack>
+                </Checkbox.Group>
+              );
+            }}
           </LoadState>
           <Textarea label={t('absences.reason')} required value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={3} maxLength={5000} />
           <FileInput

@@ -9,7 +9,7 @@ import { AttendanceStatusBadge } from '../components/attendance.tsx';
 import { Page } from '../components/page.tsx';
 import { SignaturePad } from '../components/signature-pad.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
-import { addDays, formatDate, formatTime, formatTimeRange, timeIn, todayIn, zonedTimeToIso } from '../lib/dates.ts';
+import { addDays, formatDate, formatDateTime, formatTime, formatTimeRange, timeIn, todayIn, zonedTimeToIso } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
@@ -198,7 +198,7 @@ function LockedSummary({ sheet, sessionId }: { sheet: AttendanceSheet; sessionId
   return (
     <Stack gap="sm" data-testid="sheet-locked">
       <Alert color="teal.9" variant="outline" title={t('live.lockedTitle')} role="status">
-        {sheet.lockedAt && t('live.lockedAt', { at: formatTime(sheet.lockedAt, sheet.timezone, i18n.language) })}
+        {sheet.lockedAt && t('live.lockedAt', { at: formatDateTime(sheet.lockedAt, sheet.timezone, i18n.language) })}
       </Alert>
       <Text size="sm">
         {t('attendance.verificationCode')} : <strong>{sheet.verificationCode}</strong>
