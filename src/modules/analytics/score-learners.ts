@@ -7,12 +7,12 @@ import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { addDaysToDate } from '../catalogue/session-time.ts';
 import type { RiskBand, RiskReason } from './analytics.table.ts';
 import { daysBetween, loadEmargeLearners } from './emarge/emarge-learners.ts';
-import { explainRisk } from './engine/explain.ts';
-import { getModelRuntime } from './engine/model-runtime.ts';
-import { assertSchemaMatches, loadRiskModel } from './engine/risk-model.ts';
+import { parseRiskModelArtifact } from './engine/artifact.ts';
+import { assertSchemaMatches } from './engine/risk-model.ts';
 import { buildFeatureMatrix, buildFeatureSchema, findRecordedSources } from './features/feature-schema.ts';
 import { getModelVersion, getOrganisationFacts, parseJson } from './model-version.repository.ts';
 import { describeFeature } from './reason-texts.ts';
+import { scoreInWorker } from './train-in-worker.ts';
 
 /** Weeks of history stored per learner at each scoring (the trend). */
 export const TREND_WEEKS = 4;
@@ -44,37 +44,33 @@ export async function scoreLearners(db: Db, ctx: Ctx, modelVersionId: string, de
     return { model, today: facts.today, learners };
   });
   const { model, today, learners } = loaded;
-  const runtime = await getModelRuntime();
-  const risk = loadRiskModel(runtime, parseJson(model.artifact));
+  const artifact = parseRiskModelArtifact(parseJson(model.artifact));
+  const expected = artifact.featureSchema;
   const rows: Array<{ person_id: string; cohort_id: string; week_start: string; step: number; probability: number; band: RiskBand; reasons: RiskReason[] }> = [];
-  try {
-    const expected = risk.artifact.featureSchema;
-    if (learners.length) {
-      const current = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), expected.steps);
-      assertSchemaMatches(expected, current);
-      const x = buildFeatureMatrix(learners.map((l) => l.timeline), current);
-      const probabilities = risk.predictRisk(x, learners.length, current);
-      const rowSize = expected.steps * expected.features.length;
-      learners.forEach((l, i) => {
-        const step = Math.max(0, Math.min(expected.steps - 1, Math.floor(daysBetween(l.cohortStart, today) / 7)));
-        const xi = x.subarray(i * rowSize, (i + 1) * rowSize);
-        for (let s = Math.max(0, step - TREND_WEEKS + 1); s <= step; s++) {
-          const probability = probabilities[i * expected.steps + s]!;
-          const explanation = explainRisk(risk, xi, current, s, { top: 3, pathSteps: 16 });
-          rows.push({
-            person_id: l.personId,
-            cohort_id: l.cohortId,
-            week_start: addDaysToDate(l.cohortStart, 7 * s),
-            step: s,
-            probability,
-            band: bandOf(probability, risk.artifact.threshold),
-            reasons: explanation.raising.map((f) => ({ feature: f.feature, ...describeFeature(f.feature, f.value), contribution: Math.round(f.attribution * 1e4) / 1e4 })),
-          });
-        }
+  if (learners.length) {
+    const current = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), expected.steps);
+    assertSchemaMatches(expected, current);
+    const x = buildFeatureMatrix(learners.map((l) => l.timeline), current);
+    const weeks = learners.map((l, i) => {
+      const step = Math.max(0, Math.min(expected.steps - 1, Math.floor(daysBetween(l.cohortStart, today) / 7)));
+      const steps: number[] = [];
+      for (let s = Math.max(0, step - TREND_WEEKS + 1); s <= step; s++) steps.push(s);
+      return { learner: i, steps };
+    });
+    // The model and its integrated gradients run in a worker thread: the server keeps answering meanwhile.
+    const scored = await scoreInWorker({ artifact, schema: current, x, n: learners.length, weeks, top: 3, pathSteps: 16 });
+    for (const w of scored) {
+      const l = learners[w.learner]!;
+      rows.push({
+        person_id: l.personId,
+        cohort_id: l.cohortId,
+        week_start: addDaysToDate(l.cohortStart, 7 * w.step),
+        step: w.step,
+        probability: w.probability,
+        band: bandOf(w.probability, artifact.threshold),
+        reasons: w.raising.map((f) => ({ feature: f.feature, ...describeFeature(f.feature, f.value), contribution: Math.round(f.attribution * 1e4) / 1e4 })),
       });
     }
-  } finally {
-    risk.dispose();
   }
   return withTenant(db, organisationId, async (trx) => {
     for (let i = 0; i < rows.length; i += 500) {

@@ -1,12 +1,13 @@
 /**
- * The heavy part of a training run, free of any database: train the sequence
- * model on prepared datasets, then measure it on the held-out cohorts (per
- * week, and F1 at the chosen threshold). It runs inside the training worker
- * thread (training-worker.ts), so the server's event loop is never blocked by
- * TensorFlow.js.
+ * The heavy parts of training and scoring, free of any database: train the
+ * sequence model on prepared datasets, then measure it on the held-out cohorts
+ * (per week, and F1 at the chosen threshold); score learners and explain each
+ * prediction. They run inside the worker thread (training-worker.ts), so the
+ * server's event loop is never blocked by TensorFlow.js.
  */
 import { isMainThread } from 'node:worker_threads';
 import type { RiskModelArtifact } from './engine/artifact.ts';
+import { explainRisk } from './engine/explain.ts';
 import { brierScore, prAuc, rocAuc } from './engine/metrics.ts';
 import type { ModelRuntime } from './engine/model-runtime.ts';
 import { loadRiskModel } from './engine/risk-model.ts';
@@ -98,6 +99,48 @@ export async function trainAndEvaluate(
       else if (y === 1) fn++;
     });
     return { artifact, byWeek, validationF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0, backend: runtime.backend, thread: isMainThread ? 'main' : 'worker' };
+  } finally {
+    risk.dispose();
+  }
+}
+
+/** Which weeks of which learner (row of `x`) to score and explain. */
+export interface ScoreRequest {
+  artifact: RiskModelArtifact;
+  schema: TrainInput['schema'];
+  /** [n, steps, features] raw inputs of the learners. */
+  x: Float32Array;
+  n: number;
+  weeks: Array<{ learner: number; steps: number[] }>;
+  top: number;
+  pathSteps: number;
+}
+
+export interface ScoredWeek {
+  learner: number;
+  step: number;
+  probability: number;
+  /** Factors raising the risk, strongest first (integrated gradients). */
+  raising: Array<{ feature: string; value: number; attribution: number }>;
+}
+
+/** Probabilities and explanations (integrated gradients) for the asked weeks; runs in the worker thread too. */
+export function scoreAndExplain(runtime: ModelRuntime, request: ScoreRequest): ScoredWeek[] {
+  const risk = loadRiskModel(runtime, request.artifact);
+  try {
+    const { schema, x, n } = request;
+    const probabilities = risk.predictRisk(x, n, schema);
+    const steps = schema.steps;
+    const rowSize = steps * schema.features.length;
+    const out: ScoredWeek[] = [];
+    for (const { learner, steps: asked } of request.weeks) {
+      const xi = x.subarray(learner * rowSize, (learner + 1) * rowSize);
+      for (const s of asked) {
+        const explanation = explainRisk(risk, xi, schema, s, { top: request.top, pathSteps: request.pathSteps });
+        out.push({ learner, step: s, probability: probabilities[learner * steps + s]!, raising: explanation.raising.map((f) => ({ feature: f.feature, value: f.value, attribution: f.attribution })) });
+      }
+    }
+    return out;
   } finally {
     risk.dispose();
   }
