@@ -160,8 +160,8 @@ type CheckedInput = Omit<SignInput, 'loaded' | 'state'> & { loaded: SigningSessi
 
 /**
  * The checks before writing, in order (cancelled, on the sheet, already signed → the first proof, locked,
- * window, link), then what the write needs. Returns the first proof when the person already signed and it
- * is known; `null` first when it is not (the caller reads it).
+ * window, link), then what the write needs. When the person already signed: their first proof, or
+ * `firstUnknown` when the state did not carry its hashes (the caller reads them).
  */
 function checkAndPrepare(input: CheckedInput): { replay: SignatureProof } | { replay: null; firstUnknown: true } | { replay: null; firstUnknown: false; prepared: PreparedSignature } {
   const { loaded, personId, now, state } = input;
