@@ -166,8 +166,15 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
     }
     const qs = benjaminiHochberg(tested.map((x) => x.result.p));
     const labels = await unitLabels(trx, tested.map((x) => ({ unitType: x.unitType, unitId: x.unitId })).concat(belowMinimum));
-    const actions = await trx.selectFrom('improvement_actions').select(['unit_type', 'unit_id', 'metric']).select((eb) => eb.fn.countAll<string>().as('n')).groupBy(['unit_type', 'unit_id', 'metric']).execute();
-    const actionCount = (u: UnitType, id: string, m: Metric) => Number(actions.find((a) => a.unit_type === u && a.unit_id === id && a.metric === m)?.n ?? 0);
+    const actions = await trx
+      .selectFrom('improvement_actions')
+      .select(['unit_type', 'unit_id', 'metric'])
+      .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.count<string>('id').filterWhere('status', '!=', 'done').as('open')])
+      .groupBy(['unit_type', 'unit_id', 'metric'])
+      .execute();
+    const actionsOf = (u: UnitType, id: string, m: Metric) => actions.find((a) => a.unit_type === u && a.unit_id === id && a.metric === m);
+    const actionCount = (u: UnitType, id: string, m: Metric) => Number(actionsOf(u, id, m)?.n ?? 0);
+    const openActionCount = (u: UnitType, id: string, m: Metric) => Number(actionsOf(u, id, m)?.open ?? 0);
     const units = tested
       .map((x, i) => {
         const q = qs[i]!;
@@ -189,6 +196,7 @@ export async function findStrugglingUnits(db: Db, ctx: Ctx, query: { from?: stri
           flagged,
           reason: describeFinding({ unitType: x.unitType, label, metric: x.metric, rate: x.rate, baseline: x.baseline, n: x.n, p: x.result.p, q, test: x.result.test }, locale),
           actions: actionCount(x.unitType, x.unitId, x.metric),
+          openActions: openActionCount(x.unitType, x.unitId, x.metric),
         };
       })
       .sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.q - b.q || a.p - b.p || a.unitType.localeCompare(b.unitType) || a.label.localeCompare(b.label));

@@ -307,6 +307,8 @@ export const strugglingSchema = z
         flagged: z.boolean(),
         reason: z.string(),
         actions: z.number().int(),
+        /** Of which not done (open or in progress). */
+        openActions: z.number().int(),
       }),
     ),
     belowMinimum: z.array(z.object({ unitType: z.enum(['cohort', 'module']), unitId: z.uuid(), label: z.string(), metric: z.enum(['success', 'satisfaction']), n: z.number().int() })),

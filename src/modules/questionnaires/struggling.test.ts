@@ -100,6 +100,10 @@ describe('struggling cohorts and modules', () => {
     assert.equal(created.json().dueOn, '2026-04-01');
     const again = (await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/struggling', as: org.as.manager })).json();
     assert.equal(again.units.find((u: { label: string }) => u.label === 'M3').actions, 1);
+    assert.equal(again.units.find((u: { label: string }) => u.label === 'M3').openActions, 1);
+    assert.equal((await t.request({ method: 'POST', url: `/api/v1/questionnaires/insights/actions/${created.json().id}/close`, as: org.as.manager, payload: { outcome: 'TP ajouté' } })).statusCode, 200);
+    const closed = (await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/struggling', as: org.as.manager })).json().units.find((u: { label: string }) => u.label === 'M3');
+    assert.deepEqual([closed.actions, closed.openActions], [1, 0], 'a closed action still counts, no longer as open');
     const list = await t.request({ method: 'GET', url: `/api/v1/questionnaires/insights/actions?unitId=${ids.M3}`, as: org.as.admin });
     assert.equal(list.json().items.length, 1);
     assert.equal((await t.request({ method: 'POST', url: '/api/v1/questionnaires/insights/actions', as: org.as.manager, payload: { unitType: 'module', unitId: ids.C1, metric: 'success', description: 'x' } })).statusCode, 404, 'a cohort id is not a module');
