@@ -114,7 +114,8 @@ describe('training in a worker thread', () => {
 
     const running = (await train({ epochs: 40 })).json();
     const draining = runner.runDue();
-    await watch(running.jobId, (j) => j.status === 'running' && j.progress?.phase === 'training' && j.progress.epoch >= 1);
+    // As soon as the worker trains (its first epochs take a while on any machine: the window is wide).
+    await watch(running.jobId, (j) => j.status === 'running' && j.progress?.phase === 'training');
     const stopped = await cancel(running.jobId, manager);
     assert.equal(stopped.statusCode, 202, stopped.body);
     await draining;
