@@ -101,6 +101,20 @@ describe('improvement actions: follow-up and close', () => {
     assert.equal(done.length, 1);
     assert.ok(done[0].closedAt);
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/actions?status=closed', as: org.as.admin })).statusCode, 400);
+
+    // The auditor's CSV: one line per action with its dates, the same filters.
+    const csv = await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/actions.csv?status=done', as: org.as.manager });
+    assert.equal(csv.statusCode, 200, csv.body);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    const lines = csv.body.replace(/^\ufeff/, '').trim().split('\r\n');
+    assert.equal(lines[0], 'créée le,unité,nom,indicateur,constat,action,responsable,échéance,statut,close le,résultat');
+    assert.equal(lines.length, 2);
+    assert.deepEqual(lines[1]!.split(',').slice(1, 4), ['module', 'Jointures', 'réussite']);
+    assert.ok(lines[1]!.includes(`,close,${done[0].closedAt},`), lines[1]);
+    const en = await t.request({ method: 'GET', url: `/api/v1/questionnaires/insights/actions.csv?locale=en&unitId=${cohortId}`, as: org.as.admin });
+    assert.equal(en.body.replace(/^\ufeff/, '').trim().split('\r\n').length, 2);
+    assert.match(en.body, /cohort,Groupe A,satisfaction,,Entretiens individuels,,,open,,/);
+    assert.equal((await t.request({ method: 'GET', url: '/api/v1/questionnaires/insights/actions.csv', as: org.as.trainer })).statusCode, 403);
   });
 
   test('bad input, wrong role, another organisation: refused, nothing changed', async () => {

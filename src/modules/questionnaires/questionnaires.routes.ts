@@ -41,6 +41,7 @@ import {
   improvementActionSchema,
   improvementActionUpdateSchema,
   improvementActionCloseSchema,
+  improvementActionExportQuerySchema,
   strugglingQuerySchema,
   strugglingSchema,
   respondentViewSchema,
@@ -70,6 +71,7 @@ import { exportQuiz, importQuiz } from './import-quiz.ts';
 import { findStrugglingUnits } from './find-struggling-units.ts';
 import { listImprovementActions, recordImprovementAction } from './record-improvement-action.ts';
 import { closeImprovementAction, getImprovementAction, updateImprovementAction } from './update-improvement-action.ts';
+import { exportImprovementActionsCsv } from './export-improvement-actions.ts';
 import { getResults, listTextAnswers } from './get-results.ts';
 import { isOrgWide } from '../../platform/auth/actor.ts';
 
@@ -147,6 +149,10 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   app.post('/questionnaires/insights/actions', { schema: { tags, summary: 'Record an improvement action (Qualiopi) against a cohort or module', body: improvementActionCreateSchema, response: { 201: improvementActionSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await recordImprovementAction(db, requireCtx(req), req.body)),
   );
+  app.get('/questionnaires/insights/actions.csv', { schema: { tags, summary: 'Improvement actions as CSV for an auditor (dates, unit, finding, owner, status, outcome); same filters as the list', querystring: improvementActionExportQuerySchema, produces: ['text/csv'], response: { 200: z.string(), ...problemResponses } } }, async (req, reply) => {
+    const { fileName, csv } = await exportImprovementActionsCsv(db, requireCtx(req), req.query);
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${fileName}"`).send(csv);
+  });
   app.get('/questionnaires/insights/actions/:id', { schema: { tags, summary: 'One improvement action, with its owner, dates and outcome', params: idParamsSchema, response: r(improvementActionSchema) } }, (req) =>
     getImprovementAction(db, requireCtx(req), req.params.id),
   );

@@ -344,6 +344,7 @@ export const improvementActionSchema = z
   .meta({ id: 'ImprovementAction' });
 export const improvementActionListQuerySchema = z.object({ unitType: z.enum(['cohort', 'module']).optional(), unitId: z.uuid().optional(), status: actionStatus.optional() });
 export const improvementActionListSchema = z.object({ items: z.array(improvementActionSchema) });
+export const improvementActionExportQuerySchema = improvementActionListQuerySchema.extend({ locale: z.enum(['fr', 'en']).optional() });
 export const improvementActionUpdateSchema = z
   .strictObject({
     description: text(5000).optional(),
