@@ -1,10 +1,11 @@
 /**
  * Runs a training (or a scoring) in a worker thread, so that TensorFlow.js
  * never blocks the server's event loop (HTTP requests keep being answered
- * while a model trains or scores learners). The feature tensors go in as transferred typed arrays; progress
- * (one message per epoch), then the artifact and validation metrics, come
- * back. One training at a time per process: a second request waits for the
- * first to end. A failure in the worker (an AppError keeps its code), a crash,
+ * while a model trains or scores learners). The feature tensors go in as
+ * transferred typed arrays; progress (one message per epoch), then the
+ * artifact and validation metrics (or the scores and their explanations),
+ * come back. One worker at a time per process: a second request waits for
+ * the first to end. A failure in the worker (an AppError keeps its code), a crash,
  * or a cancellation (AbortSignal, e.g. the server shutting down) rejects with
  * a message saying what happened; the worker is always terminated.
  */
@@ -57,12 +58,7 @@ export function cancelTrainingJob(jobId: number, reason: string): boolean {
   return true;
 }
 
-/** How many trainings this process is running or waiting to run (tests, health). */
-export function pendingTrainings(): number {
-  return running.size;
-}
-
-/** Cancels every training of this process (server shutdown): each one's job fails with the reason. */
+/** Cancels every training and scoring of this process, running or waiting (server shutdown): each job fails with the reason. */
 export function cancelAllTrainings(reason: string): void {
   for (const controller of running) controller.abort(new Error(reason));
 }
