@@ -527,7 +527,17 @@ test('an absent learner justifies two half-days on their phone with a PDF; a man
   await phone.getByRole('button', { name: 'Envoyer' }).click();
   await phone.getByRole('status').getByText('Justificatif envoyé').waitFor();
   await assertAccessible(phone, 'justification sent (phone)');
-  await phone.getByRole('link', { name: 'Mes absences' }).last().click();
+  // Monday morning again (the link of a reminder mail, ?session=…): refused, the page says which half-day and why.
+  await phone.goto(`/absences/justify?session=${s1!.id}`);
+  await group.locator(`input[value="${s1!.id}"]:checked`).waitFor();
+  await phone.getByLabel('Motif').fill('Malade lundi matin.');
+  await phone.getByRole('button', { name: 'Envoyer' }).click();
+  const refused = phone.getByTestId('sessions-refused');
+  await refused.getByText(/: déjà couverte par un justificatif en cours d'examen$/).waitFor();
+  assert.doesNotMatch(await refused.innerText(), /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no session id shown to the learner');
+  await assertAccessible(phone, 'justification refused (phone)');
+  await phone.getByRole('button', { name: 'Ouvrir le menu' }).click();
+  await phone.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Mes absences' }).click();
   const mine = phone.getByTestId('justification');
   await mine.and(phone.locator('[data-status="pending"]')).waitFor();
   await mine.getByText(/Ouvrir le fichier \(PDF, \d+ Ko\)/).waitFor();

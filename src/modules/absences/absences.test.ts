@@ -117,6 +117,12 @@ describe('absence justifications', () => {
     assert.match(res.json().errors[1].message, new RegExp(`${other.sessions[0]!.id} is not one of your sessions`), 'the same answer as an unknown id');
     assert.ok(!res.body.includes('Salle'), 'nothing about the other session leaks');
     assert.match(res.json().errors.at(-1).message, /already covered by a pending justification/);
+    // The same, machine-readable: each refused session with its reason (a page says why in its own language).
+    assert.deepEqual(res.json().sessions, [
+      { sessionId: unknown, reason: 'not_yours' },
+      { sessionId: other.sessions[0]!.id, reason: 'not_yours' },
+      { sessionId: f.sessions[0]!.id, reason: 'covered_pending' },
+    ]);
     // A learner of another cohort; staff and API keys do not justify for themselves.
     assert.equal((await submit(other.as.learner, [['reason', 'x'], ['sessionIds', f.sessions[2]!.id]])).statusCode, 422);
     assert.equal((await submit(f.as.manager, [['reason', 'x'], ['sessionIds', f.sessions[2]!.id]])).statusCode, 403);
@@ -177,6 +183,7 @@ describe('absence justifications', () => {
     const dup = await submit(f.as.learner, [['reason', 'again'], ['sessionIds', f.sessions[0]!.id]]);
     assert.equal(dup.statusCode, 422);
     assert.match(dup.json().detail, /already excused/);
+    assert.deepEqual(dup.json().sessions, [{ sessionId: f.sessions[0]!.id, reason: 'excused' }]);
   });
 
   test('accepting after the sheet was locked amends it (a new version) through markExcused', async () => {

@@ -8,6 +8,9 @@ import { detectFileType } from './detect-file-type.ts';
 import { presentJustification } from './justification.presenter.ts';
 import { findJustificationSessions, getJustificationById } from './justification.repository.ts';
 
+/** Why a session cannot be justified (problem+json `sessions[].reason` of sessions_not_justifiable). */
+export type NotJustifiableReason = 'not_yours' | 'cancelled' | 'signed' | 'excused' | 'covered_pending' | 'covered_accepted';
+
 export interface JustificationInput {
   reason: string;
   sessionIds: string[];
@@ -56,16 +59,24 @@ export async function submitAbsenceJustification(db: Db, ctx: Ctx, input: Justif
       .where('js.session_id', 'in', ids)
       .execute();
     const errors: ProblemItem[] = [];
+    // Each refused session with a stable reason, so that a page can say why in the reader's language.
+    const refused: Array<{ sessionId: string; reason: NotJustifiableReason }> = [];
+    const refuse = (id: string, i: number, reason: NotJustifiableReason, message: string) => {
+      errors.push({ path: `body.sessionIds[${i}]`, message });
+      refused.push({ sessionId: id, reason });
+    };
     ids.forEach((id, i) => {
       const s = sessions.find((x) => x.id === id);
-      const path = `body.sessionIds[${i}]`;
-      if (!s || (!s.enrolment_id && s.role !== 'learner')) errors.push({ path, message: `session ${id} is not one of your sessions` });
-      else if (s.status === 'cancelled') errors.push({ path, message: `session ${id} was cancelled: there is no absence to justify` });
-      else if (s.record_status === 'present' || s.record_status === 'late') errors.push({ path, message: `you signed session ${id}: there is no absence to justify` });
-      else if (s.record_status === 'excused') errors.push({ path, message: `session ${id} is already excused` });
-      else if (covered.some((c) => c.session_id === id)) errors.push({ path, message: `session ${id} is already covered by a ${covered.find((c) => c.session_id === id)!.status} justification` });
+      if (!s || (!s.enrolment_id && s.role !== 'learner')) refuse(id, i, 'not_yours', `session ${id} is not one of your sessions`);
+      else if (s.status === 'cancelled') refuse(id, i, 'cancelled', `session ${id} was cancelled: there is no absence to justify`);
+      else if (s.record_status === 'present' || s.record_status === 'late') refuse(id, i, 'signed', `you signed session ${id}: there is no absence to justify`);
+      else if (s.record_status === 'excused') refuse(id, i, 'excused', `session ${id} is already excused`);
+      else {
+        const cover = covered.find((c) => c.session_id === id);
+        if (cover) refuse(id, i, cover.status === 'accepted' ? 'covered_accepted' : 'covered_pending', `session ${id} is already covered by a ${cover.status} justification`);
+      }
     });
-    if (errors.length) throw new AppError('sessions_not_justifiable', errors.map((e) => e.message).join('; '), { errors });
+    if (errors.length) throw new AppError('sessions_not_justifiable', errors.map((e) => e.message).join('; '), { errors, extra: { sessions: refused } });
 
     const row = await trx
       .insertInto('absence_justifications')

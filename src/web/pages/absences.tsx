@@ -1,11 +1,12 @@
-import { Alert, Anchor, Badge, Button, Checkbox, FileInput, Group, Paper, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, FileInput, Group, List, Paper, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
-import { API_BASE, api, getAll } from '../api/client.ts';
+import { API_BASE, ApiError, api, getAll } from '../api/client.ts';
 import type { Justification, JustificationReviewed, Session } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
+import { errorMessage } from '../lib/errors.ts';
 import { addDays, formatDate, formatDateTime, formatTimeRange, todayIn } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
@@ -144,6 +145,27 @@ export function MyAbsencesPage() {
   );
 }
 
+const NOT_JUSTIFIABLE = ['not_yours', 'cancelled', 'signed', 'excused', 'covered_pending', 'covered_accepted'] as const;
+type NotJustifiable = (typeof NOT_JUSTIFIABLE)[number];
+
+/** The refusal of some sessions said session by session (date, times, why), not as ids; other errors as usual. */
+function SubmitError({ error, sessions }: { error: unknown; sessions: Session[] }) {
+  const { t, i18n } = useTranslation();
+  const refused = error instanceof ApiError && error.code === 'sessions_not_justifiable' && Array.isArray(error.body.sessions) ? (error.body.sessions as Array<{ sessionId: string; reason: string }>) : null;
+  if (!refused) return <ErrorAlert error={error} />;
+  return (
+    <Alert color="red.9" variant="outline" title={errorMessage(error, t)} role="alert" data-testid="sessions-refused">
+      <List size="sm">
+        {refused.map((r) => {
+          const s = sessions.find((x) => x.id === r.sessionId);
+          const why = (NOT_JUSTIFIABLE as readonly string[]).includes(r.reason) ? t(`absences.notJustifiable.${r.reason as NotJustifiable}`) : r.reason;
+          return <List.Item key={r.sessionId}>{s ? `${formatDate(s.date, i18n.language)} · ${formatTimeRange(s.startsAt, s.endsAt, s.timezone, i18n.language)} : ${why}` : why}</List.Item>;
+        })}
+      </List>
+    </Alert>
+  );
+}
+
 /** /absences/justify?session=… : reason, the sessions concerned, and a PDF/JPEG/PNG of at most 10 MB. */
 export function JustifyAbsencePage() {
   const { t, i18n } = useTranslation();
@@ -198,7 +220,7 @@ export function JustifyAbsencePage() {
     <Page title={t('absences.justifyTitle')}>
       <Paper withBorder p="md" component="form" onSubmit={submit} noValidate maw={720}>
         <Stack gap="md">
-          <ErrorAlert error={error} />
+          <SubmitError error={error} sessions={sessions.data ?? []} />
           <LoadState state={sessions} isEmpty={(d) => d.length === 0} empty={t('mySessions.emptyPast')}>
             {(list) => {
               // Past half-days first (the latest on top: the absence to justify is usually recent), then the coming ones.
