@@ -10,9 +10,9 @@ import * as m0012 from './0012-analytics.ts';
 import * as m0013 from './0013-jobs-tenant-access.ts';
 import * as m0014 from './0014-questionnaires.ts';
 import * as m0015 from './0015-improvement-actions.ts';
-import * as m0018 from './0018-improvement-action-follow-up.ts';
 import * as m0016 from './0016-signing-functions.ts';
 import * as m0017 from './0017-amendments-by-api-key.ts';
+import * as m0018 from './0018-improvement-action-follow-up.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -31,7 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0013-jobs-tenant-access': m0013,
   '0014-questionnaires': m0014,
   '0015-improvement-actions': m0015,
-  '0018-improvement-action-follow-up': m0018,
   '0016-signing-functions': m0016,
   '0017-amendments-by-api-key': m0017,
+  '0018-improvement-action-follow-up': m0018,
 };
