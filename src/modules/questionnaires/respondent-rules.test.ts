@@ -33,9 +33,9 @@ describe('questionnaires: closing dates, foreign options, client scores, interru
   after(() => t.close());
 
   /** A published quiz with one single-choice question (custom option ids), distributed now to the cohort; the tokens by email. */
-  async function distributedQuiz(title: string, options: { closesAt?: string; settingsClosesAt?: string; optionIds?: [string, string]; reminderDays?: number[] } = {}) {
+  async function distributedQuiz(title: string, options: { closesAt?: string; settingsClosesAt?: string; optionIds?: [string, string]; reminderDays?: number[]; showFeedback?: boolean } = {}) {
     const as = org.as.admin;
-    const q = (await t.request({ method: 'POST', url: '/api/v1/questionnaires', as, payload: { kind: 'quiz', title, settings: options.settingsClosesAt ? { closesAt: options.settingsClosesAt } : {} } })).json();
+    const q = (await t.request({ method: 'POST', url: '/api/v1/questionnaires', as, payload: { kind: 'quiz', title, settings: { ...(options.settingsClosesAt ? { closesAt: options.settingsClosesAt } : {}), ...(options.showFeedback !== undefined ? { showFeedback: options.showFeedback } : {}) } } })).json();
     const [right, wrong] = options.optionIds ?? ['yes', 'no'];
     const question = await t.request({ method: 'POST', url: `/api/v1/questionnaire-sections/${q.sections[0].id}/questions`, as, payload: { type: 'single', prompt: `${title} ?`, required: true, points: 1, options: [{ id: right, label: right, correct: true }, { id: wrong, label: wrong }] } });
     assert.equal(question.statusCode, 201, question.body);
@@ -52,6 +52,24 @@ describe('questionnaires: closing dates, foreign options, client scores, interru
   }
   const save = (token: string, payload: unknown) => t.request({ method: 'PUT', url: `/api/v1/respond/${token}/draft`, payload: payload as never });
   const submit = (token: string, payload: unknown) => t.request({ method: 'POST', url: `/api/v1/respond/${token}/submit`, payload: payload as never });
+
+  test('a quiz set not to show the score and feedback gives the respondent none, and still stores the score', async () => {
+    t.clock.set('2026-03-02T08:00:00Z');
+    const shown = await distributedQuiz('Avec correction', { showFeedback: true });
+    const hidden = await distributedQuiz('Sans correction', { showFeedback: false });
+    const a = shown.tokens.get(emails[0]!)!;
+    const c = hidden.tokens.get(emails[0]!)!;
+    const withResult = await submit(a, { answers: [{ questionId: shown.questionId, value: shown.right }] });
+    assert.equal(withResult.statusCode, 201, withResult.body);
+    assert.equal(withResult.json().result.score, 1);
+    const withoutResult = await submit(c, { answers: [{ questionId: hidden.questionId, value: hidden.right }] });
+    assert.equal(withoutResult.statusCode, 201, withoutResult.body);
+    assert.equal(withoutResult.json().result, null);
+    const replay = await submit(c, { answers: [] });
+    assert.equal(replay.json().result, null, 'a retry does not reveal it either');
+    const stored = await t.db.selectFrom('questionnaire_responses').select(['score', 'max_score']).where('questionnaire_id', '=', hidden.id).where('status', '=', 'submitted').execute();
+    assert.deepEqual(stored.map((r) => [Number(r.score), Number(r.max_score)]), [[1, 1]]);
+  });
 
   test("the distribution's closing date: saves and submissions refused after it, the view says so, reminders stop, the run closes it", async () => {
     t.clock.set('2026-03-02T08:00:00Z');

@@ -33,7 +33,7 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
     if (existing?.status === 'submitted') {
       // A retry (nothing new sent, or the same answers): the first result, unchanged.
       const { merged } = body.answers.length ? mergeAnswers(questions, saved, body.answers) : { merged: saved };
-      if (isDeepStrictEqual(Object.fromEntries(merged), Object.fromEntries(saved))) return present(existing.submitted_at!, true, scoreResponse(questions, saved, settings.passingScore), questions, saved);
+      if (isDeepStrictEqual(Object.fromEntries(merged), Object.fromEntries(saved))) return present(existing.submitted_at!, true, scoreResponse(questions, saved, settings.passingScore), questions, saved, settings);
       if (closed) throw new AppError('questionnaire_closed', closed);
       if (!settings.allowResubmission) throw new AppError('response_already_submitted', 'You have already answered this questionnaire; it does not accept a second submission.');
     } else if (closed) throw new AppError('questionnaire_closed', closed);
@@ -68,11 +68,14 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
     if (!rc.anonymous) {
       await recordAuditEvent(trx, systemCtx(response.organisation_id), { type: 'questionnaire.response_submitted', subjectType: 'questionnaire_response', subjectId: response.id, payload: { anonymous: false, resubmission: existing?.status === 'submitted' } });
     }
-    return present(submittedAt, false, summary, questions, merged);
+    return present(submittedAt, false, summary, questions, merged, settings);
   });
 
-  function present(submittedAt: Date, replayed: boolean, summary: ReturnType<typeof scoreResponse>, questions: ReturnType<typeof toQuestionDef>[], answers: ReadonlyMap<string, unknown>) {
-    if (summary.maxScore === 0) return { status: 'submitted' as const, submittedAt: submittedAt.toISOString(), replayed, result: null };
+  function present(submittedAt: Date, replayed: boolean, summary: ReturnType<typeof scoreResponse>, questions: ReturnType<typeof toQuestionDef>[], answers: ReadonlyMap<string, unknown>, settings: { showFeedback?: boolean }) {
+    // No score to show (a survey), or the author chose not to show the score and feedback: the respondent gets none
+    // (the score is still stored for the results).
+    const hidden = settings.showFeedback === false;
+    if (summary.maxScore === 0 || hidden) return { status: 'submitted' as const, submittedAt: submittedAt.toISOString(), replayed, result: null };
     const feedback = [...summary.perQuestion].map(([questionId, s]) => {
       const q = questions.find((x) => x.id === questionId)!;
       const answer = answers.get(questionId);
