@@ -297,14 +297,17 @@ async function learnerPhone(learner: Learner): Promise<Page> {
   if (existing) return existing;
   const page = await (await newContext('phone')).newPage();
   const since = smtp.received.length;
+  const first = phones.size === 0;
   await page.goto('/sign-in');
   await page.getByRole('button', { name: 'Recevoir un lien de connexion par e-mail' }).click();
   await page.getByLabel('Adresse e-mail').fill(learner.email);
+  if (first) await assertAccessible(page, 'sign-in by link (phone)');
   await page.getByRole('button', { name: 'Recevoir le lien' }).click();
   await page.getByText('Vérifiez votre messagerie').waitFor();
   const { match } = await mailTo(learner.email, /(https?:\/\/\S+\/auth\/magic\?token=[\w-]+)/, since);
   await page.goto(match[1]!);
   await page.getByRole('heading', { name: 'Mes séances' }).waitFor();
+  if (first) await assertAccessible(page, "learner's sessions (phone)");
   phones.set(learner.id, page);
   return page;
 }
@@ -414,6 +417,7 @@ test('Monday morning: QR codes on phones, a personal link from the mail, the kio
   await trainer.goto('/sign-in');
   await trainer.getByLabel('Adresse e-mail').fill(trainerLogin.email);
   await trainer.getByLabel('Mot de passe').fill(trainerLogin.password);
+  await assertAccessible(trainer, 'sign-in');
   await trainer.getByRole('button', { name: 'Se connecter' }).click();
   await trainer.getByRole('navigation').waitFor();
   const roster = await openLive(s1!, 2);
