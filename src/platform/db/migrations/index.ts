@@ -13,6 +13,7 @@ import * as m0015 from './0015-improvement-actions.ts';
 import * as m0016 from './0016-signing-functions.ts';
 import * as m0017 from './0017-amendments-by-api-key.ts';
 import * as m0018 from './0018-improvement-action-follow-up.ts';
+import * as m0019 from './0019-questions-by-questionnaire.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0016-signing-functions': m0016,
   '0017-amendments-by-api-key': m0017,
   '0018-improvement-action-follow-up': m0018,
+  '0019-questions-by-questionnaire': m0019,
 };
