@@ -103,6 +103,10 @@ export interface AxeViolation {
 
 /** Runs axe-core on the page; returns the violations of serious or critical impact. */
 export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  // Let finite transitions (a dialog fading in) end first: mid-fade colours are not what a reader sees.
+  await page
+    .waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity), null, { timeout: 3000 })
+    .catch(() => undefined);
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
   if (!loaded) await page.addScriptTag({ path: join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
   const result = (await page.evaluate(() => (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as { violations: AxeViolation[] };
