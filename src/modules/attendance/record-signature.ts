@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { auditActor } from '../../platform/auth/actor.ts';
-import { type Db, queryPrepared } from '../../platform/db/database.ts';
+import { type Db, isServerDatabase, queryPrepared } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
@@ -14,6 +14,7 @@ import { ensureSheet } from './ensure-sheet.ts';
 import type { SessionRow } from '../catalogue/session.repository.ts';
 import type { RenderedSignature } from './signature-strokes.ts';
 import { assertWindowOpen } from './signing-window.ts';
+import { writeSignatureBatched } from './signing-batch.ts';
 
 /** A signing's outcome: the proof, and the live-roster event to publish after commit (none on a replay). */
 export type SignResult = { proof: SignatureProof; event: AttendanceEvent | null };
@@ -253,6 +254,21 @@ const WRITE_SIGNATURE_SQL = `SELECT emarge_write_signature(
   $11::uuid, $12::jsonb, $13::text, $14::bytea, $15::text, $16::uuid, $17::text, $18::text, $19::jsonb, $20::text,
   $21::text, $22::uuid, $23::jsonb, $24::text, $25::text)`;
 
+/** One row of emarge_write_signatures (migration 0020) as JSON object members (jsonb parts embedded as they are). */
+function signatureRowMembers(input: CheckedInput, prepared: PreparedSignature): string {
+  const q = JSON.stringify;
+  const { rendered, meta } = input;
+  return `"record_id":${q(input.state.record.id)},"session_id":${q(input.loaded.session.id)},"person_id":${q(input.personId)},`
+    + `"sheet_version":${input.state.sheet.version},"link_token_hash":${q(input.spendLink?.tokenHash ?? null)},`
+    + `"now":${q(prepared.nowIso)},"status":${q(prepared.status)},"late_minutes":${q(prepared.lateMinutes)},"method":${q(input.method)},`
+    + `"signature_id":${q(prepared.signatureId)},"strokes":${rendered.strokesJson},"strokes_sha256":${q(rendered.strokesSha256)},`
+    + `"png":"${rendered.png.toString('base64')}","png_sha256":${q(rendered.pngSha256)},`
+    + `"evidence_id":${q(prepared.evidence.id)},"evidence_type":${q(prepared.type)},"evidence_recorded_at":${q(prepared.evidence.recordedAt)},`
+    + `"evidence_payload":${prepared.evidence.payloadJson},"evidence_content_hash":${q(prepared.evidence.contentHash)},`
+    + `"actor_type":${q(prepared.actor.actor_type)},"actor_id":${q(prepared.actor.actor_id)},"audit_payload":${prepared.auditPayload},`
+    + `"ip":${q(meta.ip ?? null)},"user_agent":${q(meta.userAgent ?? null)}}`;
+}
+
 /** The SQLSTATE emarge_write_signature raises when a condition no longer holds (nothing was written). */
 const WRITE_CONFLICT = 'EM409';
 
@@ -276,25 +292,39 @@ export async function recordSignatureUnlocked(db: Db, input: CheckedInput): Prom
   if (checked.replay) return { proof: checked.replay, event: null };
   if (checked.firstUnknown) return null;
   const { prepared } = checked;
-  const values = [
-    input.loaded.organisation.id, input.loaded.session.id, input.personId, input.state.record.id, input.state.sheet.version, input.spendLink?.tokenHash ?? null,
-    prepared.nowIso, prepared.status, prepared.lateMinutes, input.method,
-    prepared.signatureId, input.rendered.strokesJson, input.rendered.strokesSha256, input.rendered.png, input.rendered.pngSha256,
-    prepared.evidence.id, prepared.type, prepared.evidence.recordedAt, prepared.evidence.payloadJson, prepared.evidence.contentHash,
-    prepared.actor.actor_type, prepared.actor.actor_id, prepared.auditPayload, input.meta.ip ?? null, input.meta.userAgent ?? null,
-  ];
-  try {
-    if (input.role === 'learner' && input.state.hasWebhooks) {
-      await withTenant(db, input.loaded.organisation.id, async (trx) => {
-        await trx.executeQuery(CompiledQuery.raw(WRITE_SIGNATURE_SQL, values));
-        await emitSignatureWebhook(trx, input, prepared);
-      });
-    } else {
-      await queryPrepared(db, 'emarge_write_signature', WRITE_SIGNATURE_SQL, values);
+  // Group commit on PostgreSQL (signing-batch.ts): written with the other signings queued meanwhile, in one
+  // transaction. PGlite runs one statement at a time in this process (no commit to share, nothing waits in
+  // parallel): there each signing is written alone, by emarge_write_signature.
+  const needsWebhook = input.role === 'learner' && input.state.hasWebhooks;
+  const outcome = !isServerDatabase(db) ? 'failed' : await writeSignatureBatched(db, {
+    organisationId: input.loaded.organisation.id,
+    signatureId: prepared.signatureId,
+    members: signatureRowMembers(input, prepared),
+    emit: needsWebhook ? (trx) => emitSignatureWebhook(trx, input, prepared) : null,
+  });
+  if (outcome === 'skipped') return null;
+  if (outcome === 'failed') {
+    // PGlite, or the batch failed as a whole: this signing is written alone (its own error, if any, is its own).
+    const values = [
+      input.loaded.organisation.id, input.loaded.session.id, input.personId, input.state.record.id, input.state.sheet.version, input.spendLink?.tokenHash ?? null,
+      prepared.nowIso, prepared.status, prepared.lateMinutes, input.method,
+      prepared.signatureId, input.rendered.strokesJson, input.rendered.strokesSha256, input.rendered.png, input.rendered.pngSha256,
+      prepared.evidence.id, prepared.type, prepared.evidence.recordedAt, prepared.evidence.payloadJson, prepared.evidence.contentHash,
+      prepared.actor.actor_type, prepared.actor.actor_id, prepared.auditPayload, input.meta.ip ?? null, input.meta.userAgent ?? null,
+    ];
+    try {
+      if (needsWebhook) {
+        await withTenant(db, input.loaded.organisation.id, async (trx) => {
+          await trx.executeQuery(CompiledQuery.raw(WRITE_SIGNATURE_SQL, values));
+          await emitSignatureWebhook(trx, input, prepared);
+        });
+      } else {
+        await queryPrepared(db, 'emarge_write_signature', WRITE_SIGNATURE_SQL, values);
+      }
+    } catch (error) {
+      if ((error as { code?: unknown }).code === WRITE_CONFLICT) return null;
+      throw error;
     }
-  } catch (error) {
-    if ((error as { code?: unknown }).code === WRITE_CONFLICT) return null;
-    throw error;
   }
   return signedResult(input, prepared);
 }

@@ -33,6 +33,11 @@ export async function queryPrepared<R>(db: Db, name: string, text: string, value
   return (await db.executeQuery<R>(CompiledQuery.raw(text, [...values]))).rows;
 }
 
+/** Whether this Db is a PostgreSQL server's pool (several connections), not PGlite (one, in process). */
+export function isServerDatabase(db: Db): boolean {
+  return pools.has(db);
+}
+
 /**
  * Opens the configured database: PGlite in a data folder (or in memory), or a
  * PostgreSQL server. `pgliteImage` starts an in-memory PGlite from a dumped data

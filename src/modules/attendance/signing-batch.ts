@@ -1,0 +1,111 @@
+import { CompiledQuery } from 'kysely';
+import { type Db, queryPrepared } from '../../platform/db/database.ts';
+import { type Tx, withTenant } from '../../platform/db/tenant.ts';
+
+/**
+ * Group commit for the signing burst. A signing that is ready to write (checked,
+ * rendered, evidence hashed) joins a queue; a flush writes every queued row of
+ * one organisation in ONE statement, so ONE transaction and ONE commit
+ * (emarge_write_signatures, migration 0020). There is no timer: the first row
+ * finding the writer idle is written at once, alone; the rows that arrive while
+ * writes are in flight wait for the next flush, so a burst is written in
+ * batches about the size of what arrives during one write.
+ *
+ * Each caller's promise settles only after its transaction committed (or failed):
+ * - 'written': this row is committed (its 201 is durable);
+ * - 'skipped': its record, sheet or link changed (already signed, sheet locked or
+ *   amended, link spent): nothing was written for it, the others in its batch
+ *   were; the caller takes the locking path, which answers why;
+ * - 'failed': the batch statement failed as a whole (nothing of it was written):
+ *   the caller writes its row alone, so one bad row cannot fail others.
+ *
+ * Rows that need webhook deliveries get them in the batch's transaction (a tenant
+ * transaction then, instead of the statement alone).
+ */
+export type BatchOutcome = 'written' | 'skipped' | 'failed';
+
+export interface BatchedRow {
+  organisationId: string;
+  signatureId: string;
+  /** The row as JSON object members after '{' (the flush adds its position "i"): see signatureRowJson. */
+  members: string;
+  /** Writes what must commit with this signature (webhook deliveries), in the batch's transaction; null: nothing. */
+  emit: ((trx: Tx) => Promise<void>) | null;
+}
+
+interface Pending extends BatchedRow {
+  settle: (outcome: BatchOutcome) => void;
+}
+
+/** Writes in flight at once per database (two: one batch builds up on the server while another commits). */
+const MAX_IN_FLIGHT = 2;
+/** Rows per statement at most (about 8 KB each). */
+const MAX_BATCH = 128;
+
+const WRITE_SIGNATURES_SQL = 'SELECT w AS id FROM emarge_write_signatures($1::uuid, $2::jsonb) AS w';
+
+class SignatureBatcher {
+  readonly db: Db;
+  queue: Pending[] = [];
+  inFlight = 0;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  add(row: BatchedRow): Promise<BatchOutcome> {
+    return new Promise((settle) => {
+      this.queue.push({ ...row, settle });
+      this.pump();
+    });
+  }
+
+  pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
+      const organisationId = this.queue[0]!.organisationId;
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of this.queue) (p.organisationId === organisationId && batch.length < MAX_BATCH ? batch : rest).push(p);
+      this.queue = rest;
+      this.inFlight += 1;
+      void this.flush(organisationId, batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  async flush(organisationId: string, batch: Pending[]): Promise<void> {
+    const rows = `[${batch.map((p, i) => `{"i":${i},${p.members}`).join(',')}]`;
+    let written: Set<string>;
+    try {
+      if (batch.some((p) => p.emit)) {
+        written = await withTenant(this.db, organisationId, async (trx) => {
+          const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(WRITE_SIGNATURES_SQL, [organisationId, rows]));
+          const ids = new Set(result.rows.map((r) => r.id));
+          for (const p of batch) if (p.emit && ids.has(p.signatureId)) await p.emit(trx);
+          return ids;
+        });
+      } else {
+        const result = await queryPrepared<{ id: string }>(this.db, 'emarge_write_signatures', WRITE_SIGNATURES_SQL, [organisationId, rows]);
+        written = new Set(result.map((r) => r.id));
+      }
+    } catch {
+      for (const p of batch) p.settle('failed');
+      return;
+    }
+    for (const p of batch) p.settle(written.has(p.signatureId) ? 'written' : 'skipped');
+  }
+}
+
+const batchers = new WeakMap<Db, SignatureBatcher>();
+
+/** Queues one prepared signature for the next group commit on this database; settles after its transaction. */
+export function writeSignatureBatched(db: Db, row: BatchedRow): Promise<BatchOutcome> {
+  let batcher = batchers.get(db);
+  if (!batcher) {
+    batcher = new SignatureBatcher(db);
+    batchers.set(db, batcher);
+  }
+  return batcher.add(row);
+}
