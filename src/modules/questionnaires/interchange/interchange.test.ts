@@ -82,6 +82,18 @@ describe('Moodle XML', () => {
     assert.deepEqual(essence(parseGift(toGift(viaXml))), essence(gift));
   });
 
+  test('answers that look like markup survive a round trip (plain_text is not HTML): "<h1>", "a < b"', () => {
+    const html = parseGift('::Balise:: Quelle balise porte le titre principal ? {\n=<h1>\n~<title>\n~a < b & c\n}\n');
+    assert.deepEqual(html[0]!.options.map((o) => o.label), ['<h1>', '<title>', 'a < b & c']);
+    const back = parseMoodleXml(toMoodleXml(html));
+    assert.deepEqual(back[0]!.options.map((o) => o.label), ['<h1>', '<title>', 'a < b & c']);
+    assert.equal(back[0]!.prompt, 'Quelle balise porte le titre principal ?');
+    // Moodle's own HTML text is still read as HTML.
+    const moodle = parseMoodleXml('<quiz><question type="multichoice"><name><text>H</text></name><questiontext format="html"><text><![CDATA[<p>Le <b>titre</b></p>]]></text></questiontext><answer fraction="100" format="html"><text><![CDATA[<p>h1</p>]]></text></answer><answer fraction="0"><text>h2</text></answer></question></quiz>');
+    assert.equal(moodle[0]!.prompt, 'Le titre');
+    assert.deepEqual(moodle[0]!.options.map((o) => o.label), ['h1', 'h2']);
+  });
+
   test('an XML syntax error gives its line and column; unsupported types are named', () => {
     const source = fixture('broken-mismatch.moodle.xml');
     const line5 = source.split('\n')[4]!;

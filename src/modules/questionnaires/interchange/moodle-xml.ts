@@ -28,7 +28,11 @@ const cdata = (s: string) => `<![CDATA[${s.replaceAll(']]>', ']]]]><![CDATA[>')}
 function richText(el: XmlElement | undefined): string {
   if (!el) return '';
   const t = textOf(el);
-  return el.attrs.format === 'html' || el.attrs.format === 'moodle_auto_format' || /<\w/.test(t) ? htmlToText(t) : t;
+  // Text declared plain (or markdown) is taken as it is: "<h1>" in a plain_text answer is the answer, not a tag.
+  // Without a declared format, markup decides.
+  const format = el.attrs.format;
+  if (format === 'plain_text' || format === 'markdown') return t.trim();
+  return format === 'html' || format === 'moodle_auto_format' || /<\w/.test(t) ? htmlToText(t) : t;
 }
 
 /** Parses a Moodle XML quiz file; XML syntax errors give their line and column. */
