@@ -48,7 +48,7 @@ export async function insertQuizItems(trx: Tx, ctx: Ctx, questionnaireId: string
   for (const [i, item] of items.entries()) {
     await trx
       .insertInto('questions')
-      .values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, section_id: section.id, bank_id: null, type: item.type, prompt: item.prompt.slice(0, 5000), help: '', required: item.type !== 'long_text', position: i, options: JSON.stringify(item.options), settings: JSON.stringify(item.settings), display_if: null, points: item.type === 'long_text' ? 0 : item.points, skills: input.skills ?? [] })
+      .values({ organisation_id: ctx.actor.organisationId, questionnaire_id: questionnaireId, section_id: section.id, bank_id: null, type: item.type, prompt: item.prompt.slice(0, 5000), help: '', required: item.type !== 'long_text', position: i, options: JSON.stringify(item.options), settings: JSON.stringify(item.settings), display_if: null, points: item.type === 'long_text' ? 0 : item.points, skills: [...new Set([...(input.skills ?? []), ...(item.skills ?? [])])] })
       .execute();
   }
   await recordAuditEvent(trx, ctx, { type: 'questionnaire.imported', subjectType: 'questionnaire', subjectId: questionnaireId, payload: { format: input.format, questions: items.length } });

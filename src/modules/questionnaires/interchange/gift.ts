@@ -1,4 +1,4 @@
-import { InterchangeSyntaxError, positionOf, type QuizItem } from './quiz-item.ts';
+import { cleanSkills, InterchangeSyntaxError, positionOf, type QuizItem } from './quiz-item.ts';
 import type { QuestionOption } from '../questionnaire.table.ts';
 
 /**
@@ -31,23 +31,35 @@ function findUnescaped(s: string, ch: string, from = 0): number {
 interface Block {
   text: string;
   offset: number;
+  /** "[tag:…]" found in the comments just before the question or inside it (Moodle's GIFT convention). */
+  tags: string[];
 }
+
+const TAG = /\[tag:([^\]\r\n]+)\]/g;
 
 function blocks(source: string): Block[] {
   const out: Block[] = [];
   const lines = source.split('\n');
   let offset = 0;
   let current: Block | null = null;
+  let pendingTags: string[] = [];
   for (const raw of lines) {
     const line = raw.replace(/\r$/, '');
     const trimmed = line.trim();
     const isComment = trimmed.startsWith('//');
+    if (isComment) {
+      const tags = [...trimmed.matchAll(TAG)].map((m) => m[1]!);
+      if (current) current.tags.push(...tags);
+      else pendingTags.push(...tags);
+    }
     if (trimmed === '') {
       if (current) out.push(current);
       current = null;
     } else if (!isComment && !trimmed.startsWith('$CATEGORY')) {
-      if (!current) current = { text: '', offset };
-      else current.text += '\n';
+      if (!current) {
+        current = { text: '', offset, tags: pendingTags };
+        pendingTags = [];
+      } else current.text += '\n';
       // keep offsets aligned: pad skipped comment lines inside a block with their length
       current.text += line;
     } else if (current) {
@@ -102,7 +114,8 @@ export function parseGift(source: string): QuizItem[] {
     const inner = body.slice(open + 1, close);
     const innerBase = base + open + 1;
     const item = parseAnswers(inner, innerBase, fail);
-    items.push({ name: name || prompt.slice(0, 60), prompt, points: 1, ...item });
+    const skills = cleanSkills(block.tags);
+    items.push({ name: name || prompt.slice(0, 60), prompt, points: 1, ...item, ...(skills.length ? { skills } : {}) });
   }
   return items;
 }
@@ -233,7 +246,8 @@ export function toGift(items: readonly QuizItem[]): string {
     } else if (item.type === 'number') {
       answers = `#${fmt(item.settings.correctNumber ?? 0)}:${fmt(item.settings.tolerance ?? 0)}`;
     }
-    out.push(`${head} {${answers}${general}}`);
+    const tags = item.skills?.length ? `// ${item.skills.map((tag) => `[tag:${tag}]`).join(' ')}\n` : '';
+    out.push(`${tags}${head} {${answers}${general}}`);
   }
   return out.join('\n\n') + '\n';
 }

@@ -94,6 +94,16 @@ describe('Moodle XML', () => {
     assert.deepEqual(moodle[0]!.options.map((o) => o.label), ['h1', 'h2']);
   });
 
+  test('skill tags round-trip: GIFT "// [tag:…]" comments and Moodle XML <tags>, both ways', () => {
+    const gift = parseGift('// [tag:sql] [tag:jointures]\n::J:: Quelle jointure garde toutes les lignes de gauche ? {\n=LEFT JOIN\n~INNER JOIN\n}\n\n// une remarque\n::K:: 1 + 1 ? {#2}\n');
+    assert.deepEqual(gift.map((i) => i.skills ?? []), [['sql', 'jointures'], []]);
+    assert.deepEqual(parseGift(toGift(gift)).map((i) => i.skills ?? []), [['sql', 'jointures'], []]);
+    const xml = toMoodleXml(gift);
+    assert.match(xml, /<tags><tag><text>sql<\/text><\/tag><tag><text>jointures<\/text><\/tag><\/tags>/);
+    assert.deepEqual(parseMoodleXml(xml).map((i) => i.skills ?? []), [['sql', 'jointures'], []]);
+    assert.deepEqual(parseGift(toGift(parseMoodleXml(xml))).map((i) => i.skills ?? []), [['sql', 'jointures'], []]);
+  });
+
   test('an XML syntax error gives its line and column; unsupported types are named', () => {
     const source = fixture('broken-mismatch.moodle.xml');
     const line5 = source.split('\n')[4]!;

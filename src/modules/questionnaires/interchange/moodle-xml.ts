@@ -1,5 +1,5 @@
 import type { QuestionOption } from '../questionnaire.table.ts';
-import { InterchangeSyntaxError, type QuizItem } from './quiz-item.ts';
+import { cleanSkills, InterchangeSyntaxError, type QuizItem } from './quiz-item.ts';
 import { child, children, escapeXml, parseXml, textOf, type XmlElement } from './xml.ts';
 
 /**
@@ -48,6 +48,10 @@ export function parseMoodleXml(source: string): QuizItem[] {
     const points = Number(textOf(q, 'defaultgrade') || '1');
     const general = richText(child(q, 'generalfeedback'));
     const settingsBase = general ? { feedback: general } : {};
+    const tags = child(q, 'tags');
+    const skills = tags ? cleanSkills(children(tags, 'tag').map((t) => textOf(t))) : [];
+    const before = items.length;
+
     const answers = children(q, 'answer').map((a) => ({ fraction: Number(a.attrs.fraction ?? '0'), text: richText(a), feedback: richText(child(a, 'feedback')), el: a }));
     const bad = (message: string): never => {
       throw new InterchangeSyntaxError(`question ${index + 1} ("${name}"): ${message}`, 1, 1);
@@ -94,6 +98,7 @@ export function parseMoodleXml(source: string): QuizItem[] {
       default:
         bad(`the question type "${type}" is not supported (multichoice, truefalse, shortanswer, numerical, essay)`);
     }
+    if (skills.length && items.length > before) items[items.length - 1]!.skills = skills;
   });
   return items;
 }
@@ -112,6 +117,7 @@ export function toMoodleXml(items: readonly QuizItem[]): string {
       `    <generalfeedback format="html"><text>${item.settings.feedback ? cdata(textToHtml(item.settings.feedback)) : ''}</text></generalfeedback>`,
       `    <defaultgrade>${fmt(item.points)}</defaultgrade>`,
     ];
+    if (item.skills?.length) lines.push(`    <tags>${item.skills.map((tag) => `<tag><text>${escapeXml(tag)}</text></tag>`).join('')}</tags>`);
     const answer = (fraction: number, text: string, feedback?: string, extra = '') =>
       `    <answer fraction="${fmt(fraction)}" format="plain_text"><text>${escapeXml(text)}</text>${extra}<feedback format="html"><text>${feedback ? cdata(textToHtml(feedback)) : ''}</text></feedback></answer>`;
     if (type === 'truefalse') {
