@@ -148,10 +148,19 @@ def run_torch(meta, data, epochs):
             if self.wide:  # per-week linear path on the week's own features, added to the logit
                 self.wide_kernel = nn.Parameter(torch.zeros(steps, f))
                 self.wide_bias = nn.Parameter(torch.zeros(steps))
+            self.history = cfg.get("history", False)
+            if self.history:  # per-week linear model over the flattened history (causal mask), added to the logit
+                self.history_kernel = nn.Parameter(torch.zeros(steps * f, steps))
+                self.history_bias = nn.Parameter(torch.zeros(steps))
+                self.register_buffer("history_mask", (torch.arange(steps).repeat_interleave(f)[:, None] <= torch.arange(steps)[None, :]).float())
 
         def forward(self, x):
             z = self.head(self.gru(x)[0]).squeeze(-1)
-            return z + (x * self.wide_kernel).sum(-1) + self.wide_bias if self.wide else z
+            if self.wide:
+                z = z + (x * self.wide_kernel).sum(-1) + self.wide_bias
+            if self.history:
+                z = z + x.reshape(x.shape[0], -1) @ (self.history_kernel * self.history_mask) + self.history_bias
+            return z
 
     class Attention(nn.Module):
         def __init__(self):

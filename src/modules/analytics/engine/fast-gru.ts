@@ -20,7 +20,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from './model-runtime.ts';
-import type { Params, SequenceModelConfig } from './sequence-model.ts';
+import { historyMask, type Params, type SequenceModelConfig } from './sequence-model.ts';
 
 /** One training batch in time-major order. */
 export interface TimeMajorBatch {
@@ -128,7 +128,35 @@ export function gruLogitsTimeMajor(tf: Tf, config: SequenceModelConfig, params: 
   const wts = splitWeights(tf, config, params, false);
   const { hidden } = forward(tf, config, wts, x, batch, false);
   const z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
-  return config.wide ? tf.add(z, wideLogits(tf, config, params, x, batch)) as TF.Tensor1D : z;
+  let out = config.wide ? tf.add(z, wideLogits(tf, config, params, x, batch)) as TF.Tensor1D : z;
+  if (config.history) out = tf.add(out, historyLogits(tf, config, params, x, batch)) as TF.Tensor1D;
+  return out;
+}
+
+/** Batch-major rows [batch, steps × features] (and, when `transposed`, [steps × features, batch]) from time-major inputs. */
+function historyRows(config: SequenceModelConfig, x: Float32Array, batch: number, transposed: boolean): Float32Array {
+  const { steps, inputSize: f } = config;
+  const width = steps * f;
+  const out = new Float32Array(batch * width);
+  for (let t = 0; t < steps; t++) {
+    for (let r = 0; r < batch; r++) {
+      const src = (t * batch + r) * f;
+      for (let j = 0; j < f; j++) {
+        const col = t * f + j;
+        out[transposed ? col * batch + r : r * width + col] = x[src + j]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** The history path's logits [steps × batch]: per step t, the flattened features of steps 0..t times its weights. */
+function historyLogits(tf: Tf, config: SequenceModelConfig, params: Params, x: Float32Array, batch: number): TF.Tensor1D {
+  const { steps, inputSize: f } = config;
+  const rows = tf.tensor2d(historyRows(config, x, batch, false), [batch, steps * f]);
+  const kernel = tf.mul(params.get('history/kernel')!, tf.tensor2d(historyMask(steps, f), [steps * f, steps])) as TF.Tensor2D;
+  const out = tf.fused.matMul({ a: rows, b: kernel, bias: params.get('history/bias')! }); // [batch, steps]
+  return tf.reshape(tf.transpose(out), [steps * batch]) as TF.Tensor1D;
 }
 
 /** The wide path's logits [steps × batch]: per step, x_t · wide[t] + wide_bias[t]. */
@@ -153,6 +181,7 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
   const { hidden, saved, prevT } = forward(tf, config, wts, b.x, batch, true);
   let z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [rows]) as TF.Tensor1D;
   if (config.wide) z = tf.add(z, wideLogits(tf, config, params, b.x, batch)) as TF.Tensor1D;
+  if (config.history) z = tf.add(z, historyLogits(tf, config, params, b.x, batch)) as TF.Tensor1D;
   const y = tf.tensor1d(b.y.subarray(0, rows));
   const w = tf.tensor1d(b.w.subarray(0, rows));
   let total = 0;
@@ -207,6 +236,13 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
     const dWide = tf.sum(tf.mul(tf.reshape(xT, [f, steps, batch]), tf.reshape(dz, [1, steps, batch])), 2);
     grads.set('wide/kernel', tf.transpose(dWide));
     grads.set('wide/bias', tf.sum(tf.reshape(dz, [steps, batch]), 1));
+  }
+  if (config.history) {
+    // d kernel = rowsᵀ · dz (batch-major), masked to the causal entries; d bias[t] = Σ_b dz[t, b].
+    const rowsT = tf.tensor2d(historyRows(config, b.x, batch, true), [steps * f, batch]);
+    const dzB = tf.transpose(tf.reshape(dz, [steps, batch])) as TF.Tensor2D;
+    grads.set('history/kernel', tf.mul(tf.matMul(rowsT, dzB), tf.tensor2d(historyMask(steps, f), [steps * f, steps])));
+    grads.set('history/bias', tf.sum(tf.reshape(dz, [steps, batch]), 1));
   }
   return { loss, grads };
 }

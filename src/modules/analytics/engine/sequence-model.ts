@@ -37,6 +37,14 @@ export interface SequenceModelConfig {
    * from (and can always fall back to) one logistic regression per week.
    */
   wide?: boolean;
+  /**
+   * History path: one linear model per step over the whole history up to that
+   * step (the flattened features of steps 0..t, as the logistic-regression
+   * baseline sees them), added to the sequence model's logit and trained
+   * jointly. Weights [steps × features, steps], causal: the weight of step s's
+   * features for the logit of step t is used only when s ≤ t.
+   */
+  history?: boolean;
 }
 
 export interface WeightSpec {
@@ -57,6 +65,7 @@ export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
   const { inputSize: f, hidden: h } = config;
   const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
   if (config.wide) head.push({ name: 'wide/kernel', shape: [config.steps, f], init: 'zeros' }, { name: 'wide/bias', shape: [config.steps], init: 'zeros' });
+  if (config.history) head.push({ name: 'history/kernel', shape: [config.steps * f, config.steps], init: 'zeros' }, { name: 'history/bias', shape: [config.steps], init: 'zeros' });
   if (config.architecture === 'gru') {
     return [
       { name: 'gru/input_kernel', shape: [f, 3 * h], init: 'glorot' },
@@ -199,7 +208,21 @@ export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Par
     hidden = tf.reshape(tf.add(h1, ffn), [batch, steps, h]) as TF.Tensor3D;
   }
   const logits = tf.reshape(dense(tf, tf.reshape(hidden, [batch * steps, h]) as TF.Tensor2D, p('head/kernel'), p('head/bias')), [batch, steps]) as TF.Tensor2D;
-  if (!config.wide) return logits;
-  const wide = tf.add(tf.sum(tf.mul(x, p('wide/kernel')), 2), p('wide/bias'));
-  return tf.add(logits, wide) as TF.Tensor2D;
+  let out = logits;
+  if (config.wide) out = tf.add(out, tf.add(tf.sum(tf.mul(x, p('wide/kernel')), 2), p('wide/bias'))) as TF.Tensor2D;
+  if (config.history) {
+    const kernel = tf.mul(p('history/kernel'), tf.tensor2d(historyMask(steps, features), [steps * features, steps]));
+    const flatHistory = tf.reshape(x, [batch, steps * features]) as TF.Tensor2D;
+    out = tf.add(out, tf.add(tf.matMul(flatHistory, kernel as TF.Tensor2D), p('history/bias'))) as TF.Tensor2D;
+  }
+  return out;
+}
+
+/** The history path's causal mask [steps × features, steps]: 1 where the row's step s ≤ the column's step t. */
+export function historyMask(steps: number, features: number): Float32Array {
+  const m = new Float32Array(steps * features * steps);
+  for (let s = 0; s < steps; s++) {
+    for (let j = 0; j < features; j++) for (let t = s; t < steps; t++) m[(s * features + j) * steps + t] = 1;
+  }
+  return m;
 }
