@@ -123,6 +123,22 @@ def run_torch(meta, data, epochs):
     f, h, steps = cfg["inputSize"], cfg["hidden"], cfg["steps"]
     arch = cfg["architecture"]
 
+    class History(nn.Module):
+        """The history path: a linear model per week over the flattened history of some features (causal mask)."""
+
+        def __init__(self):
+            super().__init__()
+            self.read = cfg.get("historyFeatures") or list(range(f))
+            k = len(self.read)
+            self.history_kernel = nn.Parameter(torch.zeros(steps * k, steps))
+            self.history_bias = nn.Parameter(torch.zeros(steps))
+            self.register_buffer("history_mask", (torch.arange(steps).repeat_interleave(k)[:, None] <= torch.arange(steps)[None, :]).float())
+
+        def forward(self, x):
+            return x[:, :, self.read].reshape(x.shape[0], -1) @ (self.history_kernel * self.history_mask) + self.history_bias
+
+    history = History() if cfg.get("history", False) else None
+
     class TCN(nn.Module):
         def __init__(self):
             super().__init__()
@@ -131,13 +147,15 @@ def run_torch(meta, data, epochs):
             self.inp = nn.Linear(f, h)
             self.convs = nn.ModuleList([nn.Linear(k * h, h) for _ in self.dil])
             self.head = nn.Linear(h, 1)
+            self.history = history
 
         def forward(self, x):
             z = torch.relu(self.inp(x))
             for d, conv in zip(self.dil, self.convs):
                 taps = [z] + [nn.functional.pad(z, (0, 0, j * d, 0))[:, :steps, :] for j in range(1, self.k)]
                 z = z + torch.relu(conv(torch.cat(taps, dim=2)))
-            return self.head(z).squeeze(-1)
+            z = self.head(z).squeeze(-1)
+            return z + self.history(x) if self.history is not None else z
 
     class GRU(nn.Module):
         def __init__(self):
@@ -148,19 +166,13 @@ def run_torch(meta, data, epochs):
             if self.wide:  # per-week linear path on the week's own features, added to the logit
                 self.wide_kernel = nn.Parameter(torch.zeros(steps, f))
                 self.wide_bias = nn.Parameter(torch.zeros(steps))
-            self.history = cfg.get("history", False)
-            if self.history:  # per-week linear model over the flattened history (causal mask), added to the logit
-                self.history_kernel = nn.Parameter(torch.zeros(steps * f, steps))
-                self.history_bias = nn.Parameter(torch.zeros(steps))
-                self.register_buffer("history_mask", (torch.arange(steps).repeat_interleave(f)[:, None] <= torch.arange(steps)[None, :]).float())
+            self.history = history
 
         def forward(self, x):
             z = self.head(self.gru(x)[0]).squeeze(-1)
             if self.wide:
                 z = z + (x * self.wide_kernel).sum(-1) + self.wide_bias
-            if self.history:
-                z = z + x.reshape(x.shape[0], -1) @ (self.history_kernel * self.history_mask) + self.history_bias
-            return z
+            return z + self.history(x) if self.history is not None else z
 
     class Attention(nn.Module):
         def __init__(self):
@@ -171,12 +183,14 @@ def run_torch(meta, data, epochs):
             self.ffn = nn.Sequential(nn.Linear(h, 2 * h), nn.ReLU(), nn.Linear(2 * h, h))
             self.head = nn.Linear(h, 1)
             self.register_buffer("mask", torch.triu(torch.full((steps, steps), -1e9), diagonal=1))
+            self.history = history
 
         def forward(self, x):
             e = self.inp(x) + self.pos
             s = self.q(e) @ self.k(e).transpose(1, 2) / h ** 0.5 + self.mask
             h1 = e + self.o(torch.softmax(s, dim=-1) @ self.v(e))
-            return self.head(h1 + self.ffn(h1)).squeeze(-1)
+            z = self.head(h1 + self.ffn(h1)).squeeze(-1)
+            return z + self.history(x) if self.history is not None else z
 
     model = {"tcn": TCN, "gru": GRU, "attention": Attention}[arch]()
     x, y, m = (torch.from_numpy(a) for a in data["train"])

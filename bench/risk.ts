@@ -5,7 +5,7 @@
  * training time per epoch (also timed back to back with ours: paired timing),
  * plus a scale run (30,000 learners × 40 weeks).
  *
- *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale] [--no-paired] [--stop-on pooled|weekly] [--history]
+ *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale] [--no-paired] [--stop-on pooled|weekly] [--history all|none|FEATURE,…]
  *
  * Train = presentations 2013B + 2013J, test = 2014B (each filtered into its
  * own temporary folder, so the test folder is one the model never saw).
@@ -29,7 +29,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: {
     json: { type: 'string' }, data: { type: 'string' }, arch: { type: 'string' }, 'no-scale': { type: 'boolean' },
-    threads: { type: 'string' }, 'stop-on': { type: 'string' }, 'no-paired': { type: 'boolean' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' }, history: { type: 'boolean' },
+    threads: { type: 'string' }, 'stop-on': { type: 'string' }, 'no-paired': { type: 'boolean' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' }, history: { type: 'string' },
   },
 });
 const dataDir = values.data ?? path.resolve(root, '../shared/data/oulad');
@@ -45,8 +45,10 @@ try {
   const runtime = await getModelRuntime({ threads: values.threads ? Number(values.threads) : undefined });
   log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
   const architectures = (values.arch ?? 'gru').split(',') as Architecture[];
-  // --history: the GRU plus the history path (a linear model per week over the flattened history; off by default, see BENCHMARKS.md).
-  const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...(values.history ? { config: { history: true } } : {}) };
+  // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks; see BENCHMARKS.md).
+  const history = values.history === undefined ? {} : values.history === 'all' ? { historyFeatures: [], config: { history: true } }
+    : { historyFeatures: values.history === 'none' ? [] : values.history.split(',') };
+  const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...history };
   const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log, train: trainOptions });
 
   log('baselines (scikit-learn, PyTorch)…');

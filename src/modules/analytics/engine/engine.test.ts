@@ -10,7 +10,7 @@ import { getModelRuntime, type ModelRuntime } from './model-runtime.ts';
 import { createRandom } from './random.ts';
 import { loadRiskModel } from './risk-model.ts';
 import type { SequenceDataset } from './sequence-dataset.ts';
-import { trainRiskModel } from './train-risk-model.ts';
+import { historyFeatureIndices, trainRiskModel } from './train-risk-model.ts';
 import { gruLogitsTimeMajor, gruLossAndGradients, toTimeMajor } from './fast-gru.ts';
 import { defaultConfig, forwardSequence, initialWeights, weightSpecs } from './sequence-model.ts';
 
@@ -102,10 +102,11 @@ describe('the fast GRU (hand-written backward pass)', () => {
     runtime = await getModelRuntime();
   });
 
-  it('gives the logits and gradients of the autodiff reference (forwardSequence), wide and history paths included', () => {
+  for (const historyFeatures of [undefined, [2, 0]]) it(`gives the logits and gradients of the autodiff reference (forwardSequence), wide and history paths included (history of ${historyFeatures ? 'features 2 and 0' : 'every feature'})`, () => {
     const { tf } = runtime;
     const B = 7, T = 5, FF = 4;
-    const config = { ...defaultConfig('gru', FF, T), hidden: 6, wide: true, history: true };
+    const config = { ...defaultConfig('gru', FF, T), hidden: 6, wide: true, history: true, historyFeatures };
+    const HF = historyFeatures?.length ?? FF;
     const shapes = new Map(weightSpecs(config).map((s) => [s.name, s.shape]));
     const params = new Map([...initialWeights(config, 3)].map(([n, d]) => [n, tf.tensor(d, shapes.get(n)!)]));
     const random = createRandom(5);
@@ -113,7 +114,7 @@ describe('the fast GRU (hand-written backward pass)', () => {
     params.set('wide/kernel', tf.tensor2d(new Float32Array(T * FF).map(() => random.normal() * 0.3), [T, FF]));
     params.set('wide/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));
     // Values everywhere in the history kernel, the non-causal entries included: both passes must ignore those.
-    params.set('history/kernel', tf.tensor2d(new Float32Array(T * FF * T).map(() => random.normal() * 0.3), [T * FF, T]));
+    params.set('history/kernel', tf.tensor2d(new Float32Array(T * HF * T).map(() => random.normal() * 0.3), [T * HF, T]));
     params.set('history/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));
     const x = new Float32Array(B * T * FF).map(() => random.normal());
     const y = new Float32Array(B * T).map(() => (random.next() < 0.3 ? 1 : 0));
@@ -140,7 +141,7 @@ describe('the fast GRU (hand-written backward pass)', () => {
     for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) assert.ok(Math.abs(fast[t * B + b]! - ref[b * T + t]!) < 1e-6);
     // The history path is causal: the gradient of a non-causal kernel entry (step s > t) is zero, and a later week never moves an earlier logit.
     const dHist = grads.get('history/kernel')!.dataSync();
-    for (let s = 0; s < T; s++) for (let j = 0; j < FF; j++) for (let t = 0; t < s; t++) assert.ok(dHist[(s * FF + j) * T + t] === 0);
+    for (let s = 0; s < T; s++) for (let j = 0; j < HF; j++) for (let t = 0; t < s; t++) assert.ok(dHist[(s * HF + j) * T + t] === 0);
     assert.ok(dHist.some((v) => v !== 0));
     const later = x.slice();
     for (let b = 0; b < B; b++) for (let j = 0; j < FF; j++) later[(b * T + 4) * FF + j] = later[(b * T + 4) * FF + j]! + 5;
@@ -148,11 +149,21 @@ describe('the fast GRU (hand-written backward pass)', () => {
     for (let b = 0; b < B; b++) for (let t = 0; t < 4; t++) assert.ok(Math.abs(moved[b * T + t]! - ref[b * T + t]!) < 1e-6);
   });
 
-  it('trains with the history path: stored weights, JSON round trip, explanations through both paths', async () => {
-    const a = await trainRiskModel(runtime, { schema, train, validation }, { ...options, architecture: 'gru', config: { hidden: 8, history: true }, maxEpochs: 8 });
+  it('the history path reads next_due_in_weeks by default when the schema has it; explicit names are checked', () => {
+    const withSchedule = buildFeatureSchema(['assessments'], STEPS);
+    assert.deepEqual(historyFeatureIndices(withSchedule), [withSchedule.features.indexOf('next_due_in_weeks')]);
+    assert.deepEqual(historyFeatureIndices(schema), []); // attendance-only data: no history path
+    assert.deepEqual(historyFeatureIndices(withSchedule, []), []);
+    assert.deepEqual(historyFeatureIndices(schema, ['days_since_last_activity']), [SIGNAL]);
+    assert.throws(() => historyFeatureIndices(schema, ['next_due_in_weeks']), (e: unknown) => e instanceof AppError && e.code === 'ml_schema_mismatch');
+  });
+
+  for (const historyFeatures of [undefined, ['days_since_last_activity']]) it(`trains with the history path (${historyFeatures ? 'one feature' : 'every feature'}): stored weights, JSON round trip, explanations through both paths`, async () => {
+    const a = await trainRiskModel(runtime, { schema, train, validation }, { ...options, architecture: 'gru', config: { hidden: 8, history: true }, maxEpochs: 8, historyFeatures });
     assert.equal(a.topology.history, true);
+    assert.deepEqual(a.topology.historyFeatures, historyFeatures ? [SIGNAL] : undefined);
     const hist = a.weights.find((w) => w.name === 'history/kernel')!;
-    assert.deepEqual(hist.shape, [STEPS * F, STEPS]);
+    assert.deepEqual(hist.shape, [STEPS * (historyFeatures ? 1 : F), STEPS]);
     assert.ok(decodeFloat32(hist.data).some((v) => v !== 0), 'the history path was trained');
     assert.ok(a.metrics.validation.auc > 0.9, `validation AUC ${a.metrics.validation.auc}`);
     const restored = parseRiskModelArtifact(JSON.parse(JSON.stringify(a)));

@@ -20,7 +20,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from './model-runtime.ts';
-import { historyMask, type Params, type SequenceModelConfig } from './sequence-model.ts';
+import { historyMask, historyWidth, type Params, type SequenceModelConfig } from './sequence-model.ts';
 
 /** One training batch in time-major order. */
 export interface TimeMajorBatch {
@@ -136,14 +136,15 @@ export function gruLogitsTimeMajor(tf: Tf, config: SequenceModelConfig, params: 
 /** Batch-major rows [batch, steps × features] (and, when `transposed`, [steps × features, batch]) from time-major inputs. */
 function historyRows(config: SequenceModelConfig, x: Float32Array, batch: number, transposed: boolean): Float32Array {
   const { steps, inputSize: f } = config;
-  const width = steps * f;
+  const read = config.historyFeatures ?? Array.from({ length: f }, (_, j) => j);
+  const k = read.length, width = steps * k;
   const out = new Float32Array(batch * width);
   for (let t = 0; t < steps; t++) {
     for (let r = 0; r < batch; r++) {
       const src = (t * batch + r) * f;
-      for (let j = 0; j < f; j++) {
-        const col = t * f + j;
-        out[transposed ? col * batch + r : r * width + col] = x[src + j]!;
+      for (let j = 0; j < k; j++) {
+        const col = t * k + j;
+        out[transposed ? col * batch + r : r * width + col] = x[src + read[j]!]!;
       }
     }
   }
@@ -152,7 +153,8 @@ function historyRows(config: SequenceModelConfig, x: Float32Array, batch: number
 
 /** The history path's logits [steps × batch]: per step t, the flattened features of steps 0..t times its weights. */
 function historyLogits(tf: Tf, config: SequenceModelConfig, params: Params, x: Float32Array, batch: number): TF.Tensor1D {
-  const { steps, inputSize: f } = config;
+  const { steps } = config;
+  const f = historyWidth(config);
   const rows = tf.tensor2d(historyRows(config, x, batch, false), [batch, steps * f]);
   const kernel = tf.mul(params.get('history/kernel')!, tf.tensor2d(historyMask(steps, f), [steps * f, steps])) as TF.Tensor2D;
   const out = tf.fused.matMul({ a: rows, b: kernel, bias: params.get('history/bias')! }); // [batch, steps]
@@ -239,9 +241,10 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
   }
   if (config.history) {
     // d kernel = rowsᵀ · dz (batch-major), masked to the causal entries; d bias[t] = Σ_b dz[t, b].
-    const rowsT = tf.tensor2d(historyRows(config, b.x, batch, true), [steps * f, batch]);
+    const width = historyWidth(config);
+    const rowsT = tf.tensor2d(historyRows(config, b.x, batch, true), [steps * width, batch]);
     const dzB = tf.transpose(tf.reshape(dz, [steps, batch])) as TF.Tensor2D;
-    grads.set('history/kernel', tf.mul(tf.matMul(rowsT, dzB), tf.tensor2d(historyMask(steps, f), [steps * f, steps])));
+    grads.set('history/kernel', tf.mul(tf.matMul(rowsT, dzB), tf.tensor2d(historyMask(steps, width), [steps * width, steps])));
     grads.set('history/bias', tf.sum(tf.reshape(dz, [steps, batch]), 1));
   }
   return { loss, grads };

@@ -45,7 +45,12 @@ export interface SequenceModelConfig {
    * features for the logit of step t is used only when s ≤ t.
    */
   history?: boolean;
+  /** The features (indices into the input) the history path reads; all when absent. */
+  historyFeatures?: number[];
 }
+
+/** How many features per step the history path reads. */
+export const historyWidth = (config: SequenceModelConfig): number => config.historyFeatures?.length ?? config.inputSize;
 
 export interface WeightSpec {
   name: string;
@@ -65,7 +70,7 @@ export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
   const { inputSize: f, hidden: h } = config;
   const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
   if (config.wide) head.push({ name: 'wide/kernel', shape: [config.steps, f], init: 'zeros' }, { name: 'wide/bias', shape: [config.steps], init: 'zeros' });
-  if (config.history) head.push({ name: 'history/kernel', shape: [config.steps * f, config.steps], init: 'zeros' }, { name: 'history/bias', shape: [config.steps], init: 'zeros' });
+  if (config.history) head.push({ name: 'history/kernel', shape: [config.steps * historyWidth(config), config.steps], init: 'zeros' }, { name: 'history/bias', shape: [config.steps], init: 'zeros' });
   if (config.architecture === 'gru') {
     return [
       { name: 'gru/input_kernel', shape: [f, 3 * h], init: 'glorot' },
@@ -211,8 +216,15 @@ export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Par
   let out = logits;
   if (config.wide) out = tf.add(out, tf.add(tf.sum(tf.mul(x, p('wide/kernel')), 2), p('wide/bias'))) as TF.Tensor2D;
   if (config.history) {
-    const kernel = tf.mul(p('history/kernel'), tf.tensor2d(historyMask(steps, features), [steps * features, steps]));
-    const flatHistory = tf.reshape(x, [batch, steps * features]) as TF.Tensor2D;
+    const width = historyWidth(config);
+    const kernel = tf.mul(p('history/kernel'), tf.tensor2d(historyMask(steps, width), [steps * width, steps]));
+    // The selected features, as a product with a one-hot matrix (the wasm backend has no gradient kernel for gather).
+    const select = (): TF.Tensor2D => {
+      const onehot = new Float32Array(features * width);
+      config.historyFeatures!.forEach((j, k) => { onehot[j * width + k] = 1; });
+      return tf.matMul(flat, tf.tensor2d(onehot, [features, width]));
+    };
+    const flatHistory = tf.reshape(config.historyFeatures ? select() : x, [batch, steps * width]) as TF.Tensor2D;
     out = tf.add(out, tf.add(tf.matMul(flatHistory, kernel as TF.Tensor2D), p('history/bias'))) as TF.Tensor2D;
   }
   return out;

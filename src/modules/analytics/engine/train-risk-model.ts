@@ -41,6 +41,15 @@ export interface TrainOptions {
   stopOn?: 'pooled' | 'weekly';
   /** L2 penalty λ/2·Σw² on the weight matrices (not biases, not attention positions). Default 1e-3: on OULAD validation it raised the mean weekly AUC of the GRU for each of 3 seeds (+0.0017 to +0.0035). */
   weightDecay?: number;
+  /**
+   * Features whose whole history feeds the history path (a linear model per
+   * week over their values in weeks 0..t, added to the logit; see
+   * SequenceModelConfig.history). Default: `next_due_in_weeks` when the schema
+   * has it — the week-by-week assessment calendar, which tells programs apart;
+   * chosen on OULAD validation (mean weekly AUC 0.6555 → 0.661 and 0.649 → 0.658
+   * for two seeds). [] turns the path off; a name absent from the schema is refused.
+   */
+  historyFeatures?: string[];
   target?: string;
   dataWindow?: Record<string, unknown>;
   /** Called after each epoch (progress for a background job); awaited, so a job can record it and the event loop breathes. */
@@ -119,6 +128,18 @@ export function checkTrainable(input: TrainInput): void {
   }
 }
 
+export const DEFAULT_HISTORY_FEATURES: readonly string[] = ['next_due_in_weeks'];
+
+/** Indices of the history path's features in the schema (explicit names must exist; the default keeps those present). */
+export function historyFeatureIndices(schema: FeatureSchema, names?: readonly string[]): number[] {
+  if (names) {
+    const missing = names.filter((n) => !schema.features.includes(n));
+    if (missing.length) throw new AppError('ml_schema_mismatch', `History features not in the feature schema: ${missing.join(', ')}`);
+    return names.map((n) => schema.features.indexOf(n));
+  }
+  return DEFAULT_HISTORY_FEATURES.filter((n) => schema.features.includes(n)).map((n) => schema.features.indexOf(n));
+}
+
 let trainingRuns = 0;
 
 const isDecayed = (name: string): boolean => !name.endsWith('bias') && name !== 'attn/position';
@@ -133,7 +154,12 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const maxEpochs = options.maxEpochs ?? 30;
   const patience = options.patience ?? 3;
   const weightDecay = options.weightDecay ?? 1e-3;
-  const config: SequenceModelConfig = { ...defaultConfig(options.architecture ?? 'gru', schema.features.length, schema.steps), ...options.config };
+  const history = historyFeatureIndices(schema, options.historyFeatures);
+  const config: SequenceModelConfig = {
+    ...defaultConfig(options.architecture ?? 'gru', schema.features.length, schema.steps),
+    ...(history.length ? { history: true, historyFeatures: history } : {}),
+    ...options.config,
+  };
   const started = performance.now();
 
   const norm = fitNormalisation(train);
