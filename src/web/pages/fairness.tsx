@@ -1,12 +1,13 @@
-import { Alert, Button, Group, List, Paper, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { type ChangeEvent, type FormEvent, type ReactNode, useId, useState } from 'react';
+import { Alert, Button, Group, List, Select, Stack, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { type ChangeEvent, type FormEvent, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import type { groupAttributeListSchema } from '../../modules/analytics/analytics.schemas.ts';
 import { api } from '../api/client.ts';
 import type { FairnessResult } from '../api/types.ts';
+import { Facts, Section, useNumber } from '../components/facts.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
-import { formatDateTime, intlLocale } from '../lib/dates.ts';
+import { formatDateTime } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
@@ -27,24 +28,6 @@ export function parseAttributeCsv(text: string): { values: Array<{ email: string
     else values.push({ email, value });
   });
   return { values, errors };
-}
-
-function useNumber() {
-  const { i18n } = useTranslation();
-  return (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: digits, minimumFractionDigits: Math.min(digits, 2) }).format(v));
-}
-
-function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
-  return (
-    <Paper withBorder p="md" component="section" aria-label={title} data-testid={testId}>
-      <Stack gap="xs">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
-  );
 }
 
 /** The admin's form: an attribute name, its legal basis, and the values as a CSV file or pasted lines (email;value). */
@@ -226,23 +209,6 @@ export function GroupAttributesPanel() {
 }
 
 const flagged = (bad: boolean) => (bad ? { color: 'var(--mantine-color-red-9)', fontWeight: 700 } : undefined);
-
-function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
-  return (
-    <Table withRowBorders={false} verticalSpacing={4} layout="fixed">
-      <Table.Tbody>
-        {rows.map(([k, v]) => (
-          <Table.Tr key={k}>
-            <Table.Th scope="row" w="40%" fw={600}>
-              {k}
-            </Table.Th>
-            <Table.Td style={{ overflowWrap: 'anywhere' }}>{v}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
-  );
-}
 
 /** The fairness report of one model version for a recorded attribute: per group, disparity ratios, warnings in the reader's language. */
 export function FairnessPanel({ modelId }: { modelId: string }) {

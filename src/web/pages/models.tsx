@@ -1,10 +1,11 @@
 import { Alert, Anchor, Badge, Button, Code, Group, List, NumberInput, Paper, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
 import type { AnalyticsSettings, ModelCard, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
+import { Facts, Section, useNumber } from '../components/facts.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
 import { formatDate, formatDateTime, intlLocale } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
@@ -25,11 +26,6 @@ interface TrainedMetrics {
 
 type RetrainSetting = AnalyticsSettings['retrain'];
 const STATUS_COLORS: Record<ModelVersion['status'], string> = { training: 'blue.9', ready: 'teal.9', failed: 'red.9', retired: 'gray.7' };
-
-function useNumber() {
-  const { i18n } = useTranslation();
-  return (v: number | null | undefined, digits = 3) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : new Intl.NumberFormat(intlLocale(i18n.language), { maximumFractionDigits: digits, minimumFractionDigits: Math.min(digits, 2) }).format(v));
-}
 
 function formatSeconds(seconds: number, language: string): string {
   const s = Math.max(0, Math.round(seconds));
@@ -311,36 +307,6 @@ export function ModelsPage() {
         {t('nav.objections')}
       </Anchor>
     </Page>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <Paper withBorder p="md" component="section" aria-label={title}>
-      <Stack gap="xs">
-        <Title order={2} size="h4">
-          {title}
-        </Title>
-        {children}
-      </Stack>
-    </Paper>
-  );
-}
-
-function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
-  return (
-    <Table withRowBorders={false} verticalSpacing={4} layout="fixed">
-      <Table.Tbody>
-        {rows.map(([k, v]) => (
-          <Table.Tr key={k}>
-            <Table.Th scope="row" w="40%" fw={600}>
-              {k}
-            </Table.Th>
-            <Table.Td style={{ overflowWrap: 'anywhere' }}>{v}</Table.Td>
-          </Table.Tr>
-        ))}
-      </Table.Tbody>
-    </Table>
   );
 }
 
