@@ -45,7 +45,7 @@ try {
   const runtime = await getModelRuntime({ threads: values.threads ? Number(values.threads) : undefined });
   log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
   const architectures = (values.arch ?? 'gru').split(',') as Architecture[];
-  // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks; see BENCHMARKS.md).
+  // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks and submitted_this_week; see BENCHMARKS.md).
   const history = values.history === undefined ? {} : values.history === 'all' ? { historyFeatures: [], config: { history: true } }
     : { historyFeatures: values.history === 'none' ? [] : values.history.split(',') };
   const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...history };

@@ -149,9 +149,10 @@ describe('the fast GRU (hand-written backward pass)', () => {
     for (let b = 0; b < B; b++) for (let t = 0; t < 4; t++) assert.ok(Math.abs(moved[b * T + t]! - ref[b * T + t]!) < 1e-6);
   });
 
-  it('the history path reads next_due_in_weeks by default when the schema has it; explicit names are checked', () => {
+  it('the history path reads next_due_in_weeks and submitted_this_week by default when the schema has them; explicit names are checked', () => {
     const withSchedule = buildFeatureSchema(['assessments'], STEPS);
-    assert.deepEqual(historyFeatureIndices(withSchedule), [withSchedule.features.indexOf('next_due_in_weeks')]);
+    assert.deepEqual(historyFeatureIndices(withSchedule), ['next_due_in_weeks', 'submitted_this_week'].map((n) => withSchedule.features.indexOf(n)));
+    assert.ok(historyFeatureIndices(withSchedule).every((i) => i >= 0));
     assert.deepEqual(historyFeatureIndices(schema), []); // attendance-only data: no history path
     assert.deepEqual(historyFeatureIndices(withSchedule, []), []);
     assert.deepEqual(historyFeatureIndices(schema, ['days_since_last_activity']), [SIGNAL]);
