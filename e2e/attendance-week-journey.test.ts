@@ -10,7 +10,6 @@ import jsQRModule from 'jsqr';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { PNG } from 'pngjs';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { sql } from 'kysely';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
@@ -25,6 +24,7 @@ import { withSystem } from '../src/platform/db/tenant.ts';
 import { JobRunner } from '../src/platform/jobs/job-queue.ts';
 import { createMailTransport } from '../src/platform/mail/smtp-transport.ts';
 import { createTestDatabase, TEST_DB_KIND } from '../test/database.ts';
+import { startSmtpServer } from '../test/smtp-server.ts';
 import { describeViolations, launchBrowser, ROOT, screenshot, seriousA11yViolations } from './support.ts';
 
 /**
@@ -76,26 +76,8 @@ interface Mail {
   text: string;
 }
 
-/** A real SMTP server on loopback that keeps what it receives (decoded text/plain part). */
-async function startSmtpServer(): Promise<{ port: number; received: Mail[]; close(): Promise<void> }> {
-  const received: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), ...parseMessage(Buffer.concat(chunks).toString('utf8')) });
-        callback();
-      });
-    },
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+/** What the loopback SMTP server received, decoded (Subject and text/plain part). */
+const receivedMails = (): Mail[] => smtp.received.map((m) => ({ to: m.to, ...parseMessage(m.raw) }));
 
 /** The Subject and the decoded text/plain part of a raw MIME message. */
 function parseMessage(raw: string): { subject: string; text: string } {
@@ -288,11 +270,11 @@ async function assertAccessible(page: Page, where: string): Promise<void> {
 async function mailTo(email: string, pattern: RegExp, since = 0): Promise<{ mail: Mail; match: RegExpExecArray }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    for (const mail of smtp.received.slice(since).reverse()) {
+    for (const mail of receivedMails().slice(since).reverse()) {
       const match = mail.to.includes(email) ? pattern.exec(mail.text) : null;
       if (match) return { mail, match };
     }
-    if (Date.now() > deadline) throw new Error(`no mail to ${email} matching ${pattern} (received: ${smtp.received.map((m) => `${m.to.join(',')} "${m.subject}"`).join('; ')})`);
+    if (Date.now() > deadline) throw new Error(`no mail to ${email} matching ${pattern} (received: ${receivedMails().map((m) => `${m.to.join(',')} "${m.subject}"`).join('; ')})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { DEMO_PASSWORD } from '../src/modules/demo/seed-demo.ts';
 import { distributeDue } from '../src/modules/questionnaires/distribute-due.ts';
 import { seedQuestionnaireDemo } from '../src/modules/questionnaires/seed-questionnaire-demo.ts';
@@ -10,6 +9,7 @@ import { withSystem } from '../src/platform/db/tenant.ts';
 import { FixedClock } from '../src/platform/clock.ts';
 import { deliverPendingMails } from '../src/platform/mail/deliver-pending-mails.ts';
 import { createMailTransport } from '../src/platform/mail/smtp-transport.ts';
+import { startSmtpServer } from '../test/smtp-server.ts';
 import { describeViolations, launchBrowser, type RunningServer, screenshot, seriousA11yViolations, startServer } from './support.ts';
 
 /**
@@ -38,26 +38,6 @@ let questionnaireId = '';
 /** Personal links received by mail, by recipient. */
 const links = new Map<string, string>();
 
-/** A loopback SMTP server keeping what it receives. */
-async function startSmtpServer() {
-  const received: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { received, port: (server.server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 async function freePort(): Promise<number> {
   const probe = createServer();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createTestContext, type TestContext } from '../../../test/context.ts';
+import { startSmtpServer } from '../../../test/smtp-server.ts';
 import { hashToken } from '../../platform/auth/tokens.ts';
 import { JobRunner } from '../../platform/jobs/job-queue.ts';
 import type { MailTransport } from '../../platform/mail/mail-transport.ts';
@@ -10,26 +9,6 @@ import { createMailTransport } from '../../platform/mail/smtp-transport.ts';
 import { makeNotifyFixture } from './notify-test-fixtures.ts';
 import { notifyJobHandlers, startNotifySchedules } from './notify-jobs.ts';
 
-/** A loopback SMTP server keeping what it receives (as src/platform/mail/mail.test.ts does). */
-async function startSmtpServer() {
-  const received: Array<{ to: string[]; raw: string }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { received, port: (server.server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 const strokes = { width: 400, height: 150, strokes: [{ points: Array.from({ length: 20 }, (_, i) => ({ x: 20 + i * 15, y: 60 + Math.round(20 * Math.sin(i / 3)), t: i * 16 })) }] };
 const tokenIn = (text: string) => /\/sign\/link\?token=([A-Za-z0-9_-]+)/.exec(text)?.[1];

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { createTestContext, type TestContext } from '../../../test/context.ts';
+import { startSmtpServer } from '../../../test/smtp-server.ts';
 import { makeOrganisationWithStaff } from '../../../test/factories.ts';
 import { withTenant } from '../db/tenant.ts';
 import { deliverPendingMails, MAX_ATTEMPTS } from './deliver-pending-mails.ts';
@@ -11,44 +10,6 @@ import { formatInZone, renderMagicLinkMail } from './magic-link-mail.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { createMailTransport } from './smtp-transport.ts';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on a loopback port; `mode` makes it accept, defer (451) or reject (550) recipients. */
-async function startSmtpServer() {
-  const received: Received[] = [];
-  const state = { mode: 'accept' as 'accept' | 'defer' | 'reject' };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onRcptTo(_address, _session, callback) {
-      if (state.mode === 'accept') return callback();
-      const err = Object.assign(new Error(state.mode === 'defer' ? 'Mailbox busy, try later' : 'No such mailbox'), { responseCode: state.mode === 'defer' ? 451 : 550 });
-      callback(err);
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  // A client hanging up (nodemailer closing after a rejection) is not a test failure.
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { received, state, port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 /** The decoded text/plain part and the Subject of a raw MIME message. */
 function parseMessage(raw: string): { subject: string; text: string } {
