@@ -10,20 +10,20 @@
  *   npm run bench:api -- --json FILE [--db pglite|postgres|both] [--duration 10] [--connections 10]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { generateApiKey } from '../src/platform/auth/api-key-format.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import { createDatabase, type Db } from '../src/platform/db/database.ts';
+import type { Db } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
 import { addDaysToDate, sessionBounds } from '../src/modules/catalogue/session-time.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +40,6 @@ const COHORTS = 50;
 const SESSIONS_PER_COHORT = 100; // 50 weekdays × 2 half-days = 10 weeks
 const FIRST_MONDAY = '2026-01-05';
 const WEEK = { from: '2026-01-19', to: '2026-01-25' };
-const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface LoadResult {
   requestsPerSecond: number;
@@ -122,22 +121,8 @@ function runLoad(url: string, headers: Record<string, string>): Promise<LoadResu
 }
 
 async function benchDatabase(kind: 'pglite' | 'postgres') {
-  let dataDir: string | null = null;
-  let pgName: string | null = null;
-  let db: Db;
-  if (kind === 'pglite') {
-    dataDir = mkdtempSync(join(tmpdir(), 'emarge-bench-'));
-    db = createDatabase({ kind: 'pglite', dataDir });
-  } else {
-    pgName = `emarge_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${pgName}`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${pgName}`;
-    db = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: CONNECTIONS });
-  }
+  const bench = await createBenchDatabase(kind, { name: 'api', poolSize: CONNECTIONS });
+  const { db } = bench;
   try {
     await migrateOrThrow(db);
     const t0 = performance.now();
@@ -181,14 +166,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     await bare.close();
     return result;
   } finally {
-    await db.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (pgName) {
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.dispose();
   }
 }
 

@@ -22,20 +22,20 @@
  *   npm run bench:results -- --json FILE [--db pglite|postgres|both] [--answers 1000000] [--runs 30]
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { generateApiKey } from '../src/platform/auth/api-key-format.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import { createDatabase, type Db } from '../src/platform/db/database.ts';
+import type { Db } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
 import { withTenant } from '../src/platform/db/tenant.ts';
 import { metricAggregateQuery } from '../src/modules/questionnaires/find-struggling-units.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, db: { type: 'string', default: 'both' }, answers: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '30' }, explain: { type: 'boolean', default: false } } });
 const ANSWERS = Number(args.answers);
@@ -46,7 +46,6 @@ const PER_RESPONDENT = 5;
 const RESPONDENTS = Math.max(1, Math.round(ANSWERS / (QUESTIONS * PER_RESPONDENT)));
 const COHORTS = 40;
 const MODULES = 4;
-const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function rng(seed: number) {
@@ -173,22 +172,8 @@ async function time(n: number, fn: (i: number) => Promise<void>) {
 }
 
 async function benchDatabase(kind: 'pglite' | 'postgres') {
-  let dataDir: string | null = null;
-  let pgName: string | null = null;
-  let db: Db;
-  if (kind === 'pglite') {
-    dataDir = mkdtempSync(join(tmpdir(), 'emarge-bench-results-'));
-    db = createDatabase({ kind: 'pglite', dataDir });
-  } else {
-    pgName = `emarge_bench_results_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${pgName}`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${pgName}`;
-    db = createDatabase({ kind: 'postgres', url: url.toString(), poolSize: 4 });
-  }
+  const bench = await createBenchDatabase(kind, { name: 'results', poolSize: 4 });
+  const { db } = bench;
   try {
     await migrateOrThrow(db);
     const t0 = performance.now();
@@ -243,14 +228,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
       struggling: { endpoint: struggling, sql: strugglingSql, sql_as_tenant: strugglingSqlRls, flagged },
     };
   } finally {
-    await db.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (pgName) {
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.dispose();
   }
 }
 

@@ -14,22 +14,21 @@
  *   npm run bench:signing -- --json FILE [--db pglite|postgres|both] [--learners 2000] [--concurrency 50] [--runs 1]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { hashToken, newToken } from '../src/platform/auth/tokens.ts';
 import { systemClock } from '../src/platform/clock.ts';
-import type { DatabaseConfig } from '../src/config.ts';
-import { createDatabase, type Db } from '../src/platform/db/database.ts';
+import type { Db } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
 import { localParts } from '../src/modules/catalogue/session-time.ts';
 import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/attendance/signature-strokes.ts';
+import { createBenchDatabase } from './bench-database.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,7 +45,6 @@ const WARMUP = 200;
 const CONCURRENCY = Number(args.concurrency);
 const POOL_SIZE = Number(args['pool-size']);
 const RUNS = Math.max(1, Number(args.runs));
-const PG_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LOAD = join(import.meta.dirname, 'signing-load.ts');
 
 /** A realistic signature: 3 strokes, 120 points (what a finger draws in about two seconds). */
@@ -137,24 +135,8 @@ async function seed(db: Db, total: number) {
 }
 
 async function benchDatabase(kind: 'pglite' | 'postgres') {
-  let config: DatabaseConfig;
-  let dataDir: string | null = null;
-  let pgName: string | null = null;
-  if (kind === 'pglite') {
-    dataDir = mkdtempSync(join(tmpdir(), 'emarge-bench-signing-'));
-    config = { kind: 'pglite', dataDir };
-  } else {
-    pgName = `emarge_bench_signing_${process.pid}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${pgName}`);
-    await admin.end();
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${pgName}`;
-    config = { kind: 'postgres', url: url.toString(), poolSize: POOL_SIZE };
-  }
-  const db = createDatabase(config);
+  const bench = await createBenchDatabase(kind, { name: 'signing', poolSize: POOL_SIZE });
+  const { db, config, dataDir, pgName } = bench;
   try {
     await migrateOrThrow(db);
     const fixture = await seed(db, WARMUP + LEARNERS);
@@ -192,14 +174,7 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
       evidenceEntries: Number(evidence.n),
     };
   } finally {
-    await db.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    if (pgName) {
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await bench.dispose();
   }
 }
 
