@@ -160,12 +160,11 @@ async function signWithLinkLocked(
       ${SIGNING_STATE_JOINS}
       WHERE l.token_hash = ${tokenHash}
       FOR UPDATE OF r`.execute(trx);
-    const found = rows[0];
-    if (found) {
-      const { loaded, state, link: row } = splitLinkSigningRow(found);
-      return recordSignature(trx, {
+    /** The learner's signature through this link, with the state read above when there was a record. */
+    const sign = (row: { person_id: string; created_at: Date; expires_at: Date; used_at: Date | null }, loaded: AttendanceSession, state?: SigningState) =>
+      recordSignature(trx, {
         loaded,
-        state,
+        ...(state ? { state } : {}),
         personId: row.person_id,
         method: 'link',
         role: 'learner',
@@ -178,25 +177,16 @@ async function signWithLinkLocked(
         window: 'enforce',
         spendLink: { tokenHash, usedAt: row.used_at, expiresAt: row.expires_at },
       });
+    const found = rows[0];
+    if (found) {
+      const { loaded, state, link } = splitLinkSigningRow(found);
+      return sign(link, loaded, state);
     }
     // No record yet (a sheet not created, or a learner enrolled since): the general path creates it.
     const row = await trx.selectFrom('signing_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
     const loaded = await loadAttendanceSession(trx, row.session_id);
     if (!loaded) throw invalidLink();
-    return recordSignature(trx, {
-      loaded,
-      personId: row.person_id,
-      method: 'link',
-      role: 'learner',
-      authentication: { via: 'signing_link', linkTokenSha256: tokenHash, linkCreatedAt: row.created_at.toISOString(), linkExpiresAt: row.expires_at.toISOString() },
-      meta,
-      rendered,
-      geolocation: input.geolocation ?? null,
-      now,
-      auditAs: { kind: 'person', personId: row.person_id },
-      window: 'enforce',
-      spendLink: { tokenHash, usedAt: row.used_at, expiresAt: row.expires_at },
-    });
+    return sign(row, loaded);
   });
   if (result.event) publishAttendanceEvent(result.event);
   return result.proof;
