@@ -15,6 +15,7 @@ import * as m0017 from './0017-amendments-by-api-key.ts';
 import * as m0018 from './0018-improvement-action-follow-up.ts';
 import * as m0019 from './0019-questions-by-questionnaire.ts';
 import * as m0020 from './0020-signing-group-commit.ts';
+import * as m0021 from './0021-signing-plans-by-key.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0018-improvement-action-follow-up': m0018,
   '0019-questions-by-questionnaire': m0019,
   '0020-signing-group-commit': m0020,
+  '0021-signing-plans-by-key': m0021,
 };
