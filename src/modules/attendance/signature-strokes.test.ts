@@ -39,11 +39,11 @@ test('a known signature renders: valid PNG, ink along the strokes, blank corners
   assert.equal(png.toString('latin1', 12, 16), 'IHDR');
   assert.equal(png.readUInt32BE(16), 400);
   assert.equal(png.readUInt32BE(20), 200);
-  assert.equal(png[24], 8, 'bit depth');
-  assert.equal(png[25], 4, 'gray + alpha');
+  assert.equal(png[24], 4, 'bit depth');
+  assert.equal(png[25], 3, 'indexed colour (black ink at 16 opacities)');
 
   const image = decodePng(png); // also checks every chunk CRC
-  assert.equal(image.channels, 2);
+  assert.equal(image.channels, 4);
   for (let x = 55; x <= 345; x += 5) assert.ok(alphaAt(image, x, 100) > 200, `no ink at (${x}, 100)`);
   for (let k = 1; k < 20; k++) {
     const x = Math.floor(100 + 10 * k);
@@ -56,8 +56,11 @@ test('a known signature renders: valid PNG, ink along the strokes, blank corners
   // Thin pen: at most ~5 inked rows across the horizontal line at x = 80 (away from the diagonal).
   const inked = Array.from({ length: 200 }, (_, y) => alphaAt(image, 80, y)).filter((a) => a > 0).length;
   assert.ok(inked >= 2 && inked <= 5, `pen width ${inked} px`);
-  // Ink is black: the gray channel is 0 everywhere.
-  for (let i = 0; i < image.pixels.length; i += 2) if (image.pixels[i] !== 0) assert.fail('gray channel is not black');
+  // Ink is black: red, green and blue are 0 everywhere; some pixels are partly covered (anti-aliasing).
+  for (let i = 0; i < image.pixels.length; i += 4) if (image.pixels[i] || image.pixels[i + 1] || image.pixels[i + 2]) assert.fail('ink is not black');
+  const partial = new Set<number>();
+  for (let i = 3; i < image.pixels.length; i += 4) if (image.pixels[i]! > 0 && image.pixels[i]! < 255) partial.add(image.pixels[i]!);
+  assert.ok(partial.size >= 5, `only ${partial.size} levels of anti-aliasing`);
 
   assert.equal(rendered.pngSha256, createHash('sha256').update(png).digest('hex'));
   assert.equal(rendered.strokesSha256, createHash('sha256').update(rendered.strokesJson).digest('hex'));

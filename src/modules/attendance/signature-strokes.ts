@@ -99,7 +99,7 @@ export function canonicalizeStrokes(strokes: SignatureStrokes): string {
 }
 
 export interface RenderedSignature {
-  /** PNG, 8-bit grayscale + alpha: black ink on a transparent background. */
+  /** PNG, 4-bit indexed: black ink in 16 levels of opacity on a transparent background. */
   png: Buffer;
   width: number;
   height: number;
@@ -117,6 +117,8 @@ const PEN_RADIUS = 1.5;
 const INK_REACH_SQ = (PEN_RADIUS + 0.5) ** 2;
 /** Long segments are cut into pieces this long so each is drawn within a small box. */
 const PIECE = 8;
+/** Ink levels of the 4-bit palette: index i is black at opacity i/15 (0 transparent, 15 opaque). */
+const LEVELS = 15;
 
 /**
  * Renders validated strokes into a PNG on the server: anti-aliased round-pen
@@ -129,9 +131,9 @@ export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature
   const scale = Math.min(1, MAX_RENDER_SIDE / Math.max(strokes.width, strokes.height));
   const width = Math.max(1, Math.round(strokes.width * scale));
   const height = Math.max(1, Math.round(strokes.height * scale));
-  // The PNG scanlines themselves (filter byte 0, then gray 0 + alpha per pixel): ink is stamped into
-  // the alpha bytes directly, so no second pass copies a separate alpha plane.
-  const stride = 1 + width * 2;
+  // The PNG scanlines themselves (filter byte 0, then two pixels per byte, high nibble first, each an
+  // index into the ink palette): ink is stamped into them directly, so no second pass packs the pixels.
+  const stride = 1 + ((width + 1) >> 1);
   const raw = Buffer.alloc(height * stride);
 
   const stamp = (ax: number, ay: number, bx: number, by: number) => {
@@ -143,7 +145,7 @@ export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature
     const dy = by - ay;
     const lengthSq = dx * dx + dy * dy;
     for (let y = y0; y <= y1; y++) {
-      const row = y * stride + 2;
+      const row = y * stride + 1;
       for (let x = x0; x <= x1; x++) {
         // Distance from the pixel centre to the segment.
         const px = x + 0.5 - ax;
@@ -155,9 +157,10 @@ export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature
         if (distanceSq >= INK_REACH_SQ) continue; // no coverage: skip the square root
         const coverage = PEN_RADIUS + 0.5 - Math.sqrt(distanceSq);
         if (coverage <= 0) continue;
-        const value = coverage >= 1 ? 255 : Math.round(coverage * 255);
-        const at = row + x * 2;
-        if (value > raw[at]!) raw[at] = value;
+        const value = coverage >= 1 ? LEVELS : Math.round(coverage * LEVELS);
+        const at = row + (x >> 1);
+        const shift = (x & 1) === 0 ? 4 : 0;
+        if (value > ((raw[at]! >> shift) & 0xf)) raw[at] = (raw[at]! & ~(0xf << shift)) | (value << shift);
       }
     }
   };
@@ -179,7 +182,7 @@ export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature
     }
   }
 
-  const png = encodeGrayAlphaPng(width, height, raw);
+  const png = encodeInkPng(width, height, raw);
   const strokesJson = canonicalizeStrokes(strokes);
   return {
     png,
@@ -200,20 +203,28 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([head, data, crc]);
 }
 
+/** The ink palette: 16 entries of black (PLTE), with opacity i × 17 for entry i (tRNS). */
+const PALETTE = Buffer.alloc(3 * (LEVELS + 1));
+const PALETTE_ALPHA = Buffer.from(Array.from({ length: LEVELS + 1 }, (_, i) => Math.round((i * 255) / LEVELS)));
+
 /**
- * PNG colour type 4 (gray + alpha), 8 bits, gray always 0 (black ink), filter 0 on every row; `raw` is the
- * scanlines. Deflate level 2: a signature is mostly transparent rows, which the fast deflate levels
- * compress almost as well (about 2.9 KB against 1.8 KB at level 6) in a third of the time.
+ * PNG colour type 3 (indexed), 4 bits per pixel, palette of black at 16 opacities, filter 0 on every row;
+ * `raw` is the scanlines. Against 8-bit gray + alpha (the previous format) the scanlines are a quarter of the
+ * size, so deflate has a quarter of the work, for the same picture to the eye (16 levels of anti-aliasing on
+ * a 3 px pen). Deflate level 2: a signature is mostly transparent rows, which the fast levels compress
+ * almost as well as level 6.
  */
-function encodeGrayAlphaPng(width: number, height: number, raw: Buffer): Buffer {
+function encodeInkPng(width: number, height: number, raw: Buffer): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 4; // gray + alpha
+  ihdr[8] = 4; // bit depth
+  ihdr[9] = 3; // indexed colour
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),
+    chunk('PLTE', PALETTE),
+    chunk('tRNS', PALETTE_ALPHA),
     chunk('IDAT', deflateSync(raw, { level: 2 })),
     chunk('IEND', Buffer.alloc(0)),
   ]);

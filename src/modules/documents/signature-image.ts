@@ -15,7 +15,11 @@ import {
  * soft mask of a 1×1 black image (the PDF allows a mask of another size than
  * its image), deflated natively. pdf-lib's own embedPng does the same work in
  * JavaScript and is about ten times slower, which matters for a weekly sheet
- * with 300 signatures or a batch. Falls back to embedPng for other PNG kinds.
+ * with 300 signatures or a batch. Emarge's own signature PNGs (4-bit indexed,
+ * black at opacity i/15: see renderSignaturePng) need no decoding at all: their
+ * compressed scanlines ARE a 4-bit soft mask (PDF's FlateDecode undoes the PNG
+ * row filters with /Predictor 15), so they are copied as they are. Falls back
+ * to embedPng for other PNG kinds.
  */
 export interface SignatureImage {
   ref: PDFRef;
@@ -87,7 +91,73 @@ export function pngAlpha(png: Buffer): { width: number; height: number; alpha: B
   return { width, height, alpha };
 }
 
+/** The palette of renderSignaturePng's PNGs: 16 × black (PLTE) at opacity round(i × 255 / 15) (tRNS). */
+function isInkPalette(plte: Buffer, trns: Buffer): boolean {
+  if (plte.length !== 48 || trns.length !== 16 || plte.some((b) => b !== 0)) return false;
+  for (let i = 0; i < 16; i++) if (trns[i] !== Math.round((i * 255) / 15)) return false;
+  return true;
+}
+
+/**
+ * An ink PNG (4-bit indexed, non-interlaced, the ink palette) as its size and its IDAT stream (zlib, PNG row
+ * filters inside): index i is opacity i/15, so the stream is the soft mask itself. Null for any other PNG.
+ */
+export function inkPngMask(png: Buffer): { width: number; height: number; data: Buffer } | null {
+  if (png.length < 33 || png.readUInt32BE(0) !== 0x89504e47) return null;
+  let offset = 8;
+  let width = 0;
+  let height = 0;
+  let plte: Buffer | null = null;
+  let trns: Buffer | null = null;
+  const idat: Buffer[] = [];
+  while (offset + 8 <= png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const data = png.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      if (data[8] !== 4 || data[9] !== 3 || data[12] !== 0) return null;
+    } else if (type === 'PLTE') plte = data;
+    else if (type === 'tRNS') trns = data;
+    else if (type === 'IDAT') idat.push(data);
+    else if (type === 'IEND') break;
+    offset += 12 + length;
+  }
+  if (!width || !height || !plte || !trns || idat.length === 0 || !isInkPalette(plte, trns)) return null;
+  return { width, height, data: Buffer.concat(idat) };
+}
+
+/** A 1×1 black image drawn through `maskRef` (the signature's opacity). */
+function inkThroughMask(pdf: PDFDocument, maskRef: PDFRef): PDFRef {
+  const ink = pdf.context.stream(deflateSync(Buffer.from([0])), {
+    Type: 'XObject',
+    Subtype: 'Image',
+    Width: 1,
+    Height: 1,
+    ColorSpace: 'DeviceGray',
+    BitsPerComponent: 8,
+    Filter: 'FlateDecode',
+    SMask: maskRef,
+  });
+  return pdf.context.register(ink);
+}
+
 export async function embedSignaturePng(pdf: PDFDocument, png: Buffer): Promise<SignatureImage> {
+  const ink = inkPngMask(png);
+  if (ink) {
+    const mask = pdf.context.stream(ink.data, {
+      Type: 'XObject',
+      Subtype: 'Image',
+      Width: ink.width,
+      Height: ink.height,
+      ColorSpace: 'DeviceGray',
+      BitsPerComponent: 4,
+      Filter: 'FlateDecode',
+      DecodeParms: { Predictor: 15, Colors: 1, BitsPerComponent: 4, Columns: ink.width },
+    });
+    return { ref: inkThroughMask(pdf, pdf.context.register(mask)), width: ink.width, height: ink.height };
+  }
   const decoded = pngAlpha(png);
   if (!decoded) {
     const image = await pdf.embedPng(png);
@@ -103,18 +173,7 @@ export async function embedSignaturePng(pdf: PDFDocument, png: Buffer): Promise<
     BitsPerComponent: 8,
     Filter: 'FlateDecode',
   });
-  const maskRef = context.register(mask);
-  const ink = context.stream(deflateSync(Buffer.from([0])), {
-    Type: 'XObject',
-    Subtype: 'Image',
-    Width: 1,
-    Height: 1,
-    ColorSpace: 'DeviceGray',
-    BitsPerComponent: 8,
-    Filter: 'FlateDecode',
-    SMask: maskRef,
-  });
-  return { ref: context.register(ink), width: decoded.width, height: decoded.height };
+  return { ref: inkThroughMask(pdf, context.register(mask)), width: decoded.width, height: decoded.height };
 }
 
 /** Draws a signature image scaled to fit a box, centred, keeping its aspect ratio. */

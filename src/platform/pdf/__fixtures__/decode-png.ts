@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 
-/** A decoded PNG: 8-bit samples, `channels` per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), rows top-down. */
+/** A decoded PNG: 8-bit samples, `channels` per pixel (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), rows top-down. Indexed PNGs come out as RGBA. */
 export interface DecodedPng {
   width: number;
   height: number;
@@ -11,8 +11,9 @@ export interface DecodedPng {
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
 /**
- * Test helper: decodes a non-interlaced 8-bit PNG (what pdftoppm and
- * renderSignaturePng write), undoing all five row filters, and checks every
+ * Test helper: decodes a non-interlaced 8-bit PNG (what pdftoppm writes) or
+ * an indexed PNG of 1, 2, 4 or 8 bits (what renderSignaturePng writes, with
+ * its palette's transparency), undoing all five row filters, and checks every
  * chunk's CRC. Throws on anything else, so a malformed file fails the test.
  */
 export function decodePng(png: Buffer): DecodedPng {
@@ -21,6 +22,10 @@ export function decodePng(png: Buffer): DecodedPng {
   let width = 0;
   let height = 0;
   let channels = 0;
+  let bitDepth = 8;
+  let indexed = false;
+  let palette: Buffer | null = null;
+  let paletteAlpha: Buffer | null = null;
   const idat: Buffer[] = [];
   let ended = false;
   while (offset < png.length) {
@@ -32,9 +37,21 @@ export function decodePng(png: Buffer): DecodedPng {
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
-      if (data[8] !== 8 || data[12] !== 0) throw new Error('only 8-bit non-interlaced PNGs');
-      channels = CHANNELS[data[9]!] ?? 0;
-      if (!channels) throw new Error(`unsupported colour type ${data[9]}`);
+      bitDepth = data[8]!;
+      if (data[12] !== 0) throw new Error('only non-interlaced PNGs');
+      if (data[9] === 3) {
+        if (![1, 2, 4, 8].includes(bitDepth)) throw new Error(`bad bit depth ${bitDepth} for an indexed PNG`);
+        indexed = true;
+        channels = 1; // indices, expanded to RGBA below
+      } else {
+        if (bitDepth !== 8) throw new Error('only 8-bit PNGs unless indexed');
+        channels = CHANNELS[data[9]!] ?? 0;
+        if (!channels) throw new Error(`unsupported colour type ${data[9]}`);
+      }
+    } else if (type === 'PLTE') {
+      palette = Buffer.from(data);
+    } else if (type === 'tRNS') {
+      paletteAlpha = Buffer.from(data);
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'IEND') {
@@ -45,6 +62,7 @@ export function decodePng(png: Buffer): DecodedPng {
   }
   if (!ended || !width) throw new Error('PNG without IHDR or IEND');
   const raw = inflateSync(Buffer.concat(idat));
+  if (indexed) return expandIndexed(width, height, bitDepth, raw, palette, paletteAlpha);
   const stride = width * channels;
   if (raw.length !== height * (stride + 1)) throw new Error('PNG data has the wrong size');
   const pixels = Buffer.alloc(height * stride);
@@ -70,6 +88,30 @@ export function decodePng(png: Buffer): DecodedPng {
     }
   }
   return { width, height, channels, pixels };
+}
+
+/** An indexed PNG's scanlines (filter 0 only: sub-byte pixels with other filters are not needed here) as RGBA. */
+function expandIndexed(width: number, height: number, bitDepth: number, raw: Buffer, palette: Buffer | null, alpha: Buffer | null): DecodedPng {
+  if (!palette) throw new Error('indexed PNG without PLTE');
+  const stride = Math.ceil((width * bitDepth) / 8);
+  if (raw.length !== height * (stride + 1)) throw new Error('PNG data has the wrong size');
+  const pixels = Buffer.alloc(width * height * 4);
+  const mask = (1 << bitDepth) - 1;
+  for (let y = 0; y < height; y++) {
+    if (raw[y * (stride + 1)] !== 0) throw new Error('only filter 0 in indexed PNGs');
+    for (let x = 0; x < width; x++) {
+      const bit = x * bitDepth;
+      const byte = raw[y * (stride + 1) + 1 + (bit >> 3)]!;
+      const index = (byte >> (8 - bitDepth - (bit & 7))) & mask;
+      if (3 * index + 2 >= palette.length) throw new Error(`palette index ${index} out of range`);
+      const at = (y * width + x) * 4;
+      pixels[at] = palette[3 * index]!;
+      pixels[at + 1] = palette[3 * index + 1]!;
+      pixels[at + 2] = palette[3 * index + 2]!;
+      pixels[at + 3] = alpha && index < alpha.length ? alpha[index]! : 255;
+    }
+  }
+  return { width, height, channels: 4, pixels };
 }
 
 /** Luminance-ish darkness test: the first channel of a pixel (gray, or red). */
