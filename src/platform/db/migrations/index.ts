@@ -16,6 +16,7 @@ import * as m0018 from './0018-improvement-action-follow-up.ts';
 import * as m0019 from './0019-questions-by-questionnaire.ts';
 import * as m0020 from './0020-signing-group-commit.ts';
 import * as m0021 from './0021-signing-plans-by-key.ts';
+import * as m0022 from './0022-strokes-lz4.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0019-questions-by-questionnaire': m0019,
   '0020-signing-group-commit': m0020,
   '0021-signing-plans-by-key': m0021,
+  '0022-strokes-lz4': m0022,
 };
