@@ -2,10 +2,11 @@
  * bench:signing — 2,000 learners of one session sign in a burst with their
  * personal links (POST /api/v1/sign/link: token check, strokes validation,
  * server-side PNG rendering, signature + record + evidence + audit in one RLS
- * transaction), from a separate load process on loopback with N concurrent
- * keep-alive connections; beside a bare Fastify route doing one INSERT of the
- * same body on the same database, in the same run. Also the share of the PNG
- * render (CPU) in one signing.
+ * transaction; on PostgreSQL the live-roster relay NOTIFYs the signings, as
+ * under `emarge serve`), from a separate load process on loopback with N
+ * concurrent keep-alive connections; beside a bare Fastify route doing one
+ * INSERT of the same body on the same database, in the same run. Also the
+ * share of the PNG render (CPU) in one signing.
  *
  * Also the CPU milliseconds per request spent by the server process and (on
  * PostgreSQL) by its database backends during each burst: on a shared machine
@@ -27,6 +28,7 @@ import { systemClock } from '../src/platform/clock.ts';
 import type { Db } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
 import { localParts } from '../src/modules/catalogue/session-time.ts';
+import { startAttendanceEventRelay } from '../src/modules/attendance/pg-event-relay.ts';
 import { renderSignaturePng, signatureStrokesSchema } from '../src/modules/attendance/signature-strokes.ts';
 import { createBenchDatabase } from './bench-database.ts';
 
@@ -142,11 +144,14 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     const fixture = await seed(db, WARMUP + LEARNERS);
     const appConfig = { ...loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', SEED_DEMO: 'false', DATA_DIR: dataDir ?? tmpdir() }), database: config };
     const app = await createApp({ config: appConfig, db, clock: systemClock, mailTransport: null });
+    // As `emarge serve` runs on PostgreSQL: the live-roster relay NOTIFYs every signing to the other app servers.
+    const relay = config.kind === 'postgres' ? await startAttendanceEventRelay({ url: config.url }) : null;
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as { port: number }).port;
     const bodies = fixture.tokens.map((token, i) => ({ token, strokes: strokes(i) }));
     await runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(0, WARMUP));
     const signing = await withCpu(pgName, () => runLoad(`http://127.0.0.1:${port}/api/v1/sign/link`, bodies.slice(WARMUP)));
+    await relay?.stop();
     await app.close();
     const stored = await db.selectFrom('signatures').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const evidence = await db.selectFrom('evidence_entries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

@@ -85,6 +85,6 @@ export async function amendSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessi
     await recordAuditEvent(trx, ctx, { type: 'attendance.sheet_amended', subjectType: 'session', subjectId: sessionId, payload: { sessionId, personId: input.personId, version, from: before?.status ?? 'pending', to: input.status, reason: input.reason } });
     return { view: await readSheet(trx, loaded, now), now };
   });
-  publishAttendanceEvent({ type: 'amended', sessionId, personId: input.personId, status: input.status, method: null, signedAt: null, at: result.now.toISOString() });
+  publishAttendanceEvent({ type: 'amended', organisationId: ctx.actor.organisationId, sessionId, personId: input.personId, status: input.status, method: null, signedAt: null, at: result.now.toISOString() });
   return result.view;
 }

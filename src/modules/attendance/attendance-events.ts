@@ -9,8 +9,8 @@ export interface AttendanceEvent {
   method: string | null;
   signedAt: string | null;
   at: string;
-  /** Set on events relayed from another server (the session's organisation): streams of other organisations drop them. */
-  organisationId?: string;
+  /** The session's organisation: a stream of another organisation drops the event (never sent to clients). */
+  organisationId: string;
 }
 
 /**

@@ -166,8 +166,8 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       streams.add(res);
       const organisationId = ctx.actor.organisationId;
       const listener = ({ organisationId: from, ...event }: AttendanceEvent) => {
-        // An event relayed from another server carries its organisation: never another tenant's on this stream.
-        if (from !== undefined && from !== organisationId) return;
+        // Every event names its organisation (relayed ones too): never another tenant's on this stream.
+        if (from !== organisationId) return;
         res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       };
       attendanceEvents.on(sessionId, listener);

@@ -72,6 +72,6 @@ export async function lockSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessio
     await emitWebhookEvent(trx, loaded.organisation.id, 'sheet.locked', { sessionId, version: sheet.version, verificationCode: sheet.verification_code, lockedAt: now.toISOString(), counts: view.counts }, { occurredAt: now });
     return { view, now };
   });
-  publishAttendanceEvent({ type: 'locked', sessionId, personId: null, status: 'locked', method: null, signedAt: null, at: result.now.toISOString() });
+  publishAttendanceEvent({ type: 'locked', organisationId: ctx.actor.organisationId, sessionId, personId: null, status: 'locked', method: null, signedAt: null, at: result.now.toISOString() });
   return result.view;
 }

@@ -89,6 +89,6 @@ export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, s
     const names = new Map([[learner.id, { name: `${learner.given_name} ${learner.family_name}`, email: learner.email }]]);
     return { record: presentRecord(updated, names, organisation.timezone), now };
   });
-  publishAttendanceEvent({ type: 'mark', sessionId, personId, status: result.record.status, method: result.record.method, signedAt: result.record.signedAt, at: result.now.toISOString() });
+  publishAttendanceEvent({ type: 'mark', organisationId: ctx.actor.organisationId, sessionId, personId, status: result.record.status, method: result.record.method, signedAt: result.record.signedAt, at: result.now.toISOString() });
   return result.record;
 }

@@ -12,7 +12,8 @@ import { loadConfig } from '../../config.ts';
 import { FixedClock } from '../../platform/clock.ts';
 import { localParts } from '../catalogue/session-time.ts';
 import { makeAttendanceFixture, sampleStrokes } from './attendance-test-fixtures.ts';
-import { ATTENDANCE_CHANNEL, parseRelayedEvent, startAttendanceEventRelay, type AttendanceEventRelay } from './pg-event-relay.ts';
+import { publishAttendanceEvent } from './attendance-events.ts';
+import { ATTENDANCE_CHANNEL, parseRelayedEvents, startAttendanceEventRelay, type AttendanceEventRelay } from './pg-event-relay.ts';
 
 /**
  * The live roster across app servers on one PostgreSQL database: server 1 is
@@ -194,13 +195,43 @@ describe('attendance events across app servers (PostgreSQL LISTEN/NOTIFY)', { sk
     for (const s of [aOn1, aOn2, bOn2]) s.close();
   });
 
+  test('a burst of events crosses in a few notifications, every event delivered, in order', async () => {
+    const aOn2 = await subscribe(`${url2}/api/v1/sessions/${sessionA}/events`, cookieOf(A.as.trainer));
+    await aOn2.until(/: connected/);
+    const listener = new pg.Client({ connectionString: (database.config as { url: string }).url });
+    await listener.connect();
+    let notifications = 0;
+    listener.on('notification', (msg) => {
+      if (msg.channel === ATTENDANCE_CHANNEL && parseRelayedEvents(msg.payload)?.instanceId === relay.instanceId) notifications++;
+    });
+    await listener.query(`LISTEN ${ATTENDANCE_CHANNEL}`);
+    const base = Date.parse('2030-01-01T08:00:00Z');
+    for (let k = 0; k < 45; k++) {
+      publishAttendanceEvent({ type: 'mark', organisationId: A.organisation.id, sessionId: sessionA, personId: A.learners[0]!.id, status: 'present', method: 'marked', signedAt: null, at: new Date(base + k * 1000).toISOString() });
+    }
+    const last = new Date(base + 44_000).toISOString();
+    await aOn2.until(new RegExp(`"at":"${last}"`));
+    const seen = [...aOn2.stream.text.matchAll(/"at":"(2030-[^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(seen, Array.from({ length: 45 }, (_, k) => new Date(base + k * 1000).toISOString()));
+    await new Promise((r) => setTimeout(r, 200));
+    await listener.end();
+    aOn2.close();
+    // The first event goes out alone; the 44 queued while it was in flight share the next statement (20 + 20 + 4).
+    assert.ok(notifications >= 3 && notifications <= 6, `${notifications} notifications for 45 events`);
+  });
+
   test('the payload check ignores anything malformed', () => {
-    const ok = { i: 'x', o: 'org', e: { type: 'signature', sessionId: 's', personId: 'p', status: 'present', method: 'qr', signedAt: null, at: 'now' } };
-    assert.equal(parseRelayedEvent(JSON.stringify(ok))?.event.organisationId, 'org');
-    assert.equal(parseRelayedEvent('nope'), null);
-    assert.equal(parseRelayedEvent(JSON.stringify({ ...ok, o: 42 })), null);
-    assert.equal(parseRelayedEvent(JSON.stringify({ ...ok, e: { ...ok.e, type: 'drop_tables' } })), null);
-    assert.equal(parseRelayedEvent(JSON.stringify({ ...ok, e: { ...ok.e, sessionId: undefined } })), null);
+    const e = { type: 'signature', sessionId: 's', personId: 'p', status: 'present', method: 'qr', signedAt: null, at: 'now' };
+    const ok = { i: 'x', o: 'org', es: [e, { ...e, personId: 'q' }] };
+    const parsed = parseRelayedEvents(JSON.stringify(ok));
+    assert.deepEqual(parsed?.events.map((x) => [x.organisationId, x.personId]), [['org', 'p'], ['org', 'q']]);
+    // One event under `e`, as servers sent before batching.
+    assert.equal(parseRelayedEvents(JSON.stringify({ i: 'x', o: 'org', e }))?.events[0]?.organisationId, 'org');
+    assert.equal(parseRelayedEvents('nope'), null);
+    assert.equal(parseRelayedEvents(JSON.stringify({ ...ok, o: 42 })), null);
+    assert.equal(parseRelayedEvents(JSON.stringify({ ...ok, es: [] })), null);
+    assert.equal(parseRelayedEvents(JSON.stringify({ ...ok, es: [e, { ...e, type: 'drop_tables' }] })), null);
+    assert.equal(parseRelayedEvents(JSON.stringify({ ...ok, es: [{ ...e, sessionId: undefined }] })), null);
   });
 
   test('the relays reconnect after their connections are killed', async () => {

@@ -237,7 +237,7 @@ function signedResult(input: CheckedInput, prepared: PreparedSignature): { proof
   };
   return {
     proof,
-    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', sessionId: proof.sessionId, personId: proof.personId, status, method: input.method, signedAt: proof.signedAt, at: nowIso },
+    event: { type: input.role === 'trainer' ? 'trainer_signature' : 'signature', organisationId: input.loaded.organisation.id, sessionId: proof.sessionId, personId: proof.personId, status, method: input.method, signedAt: proof.signedAt, at: nowIso },
   };
 }
 
