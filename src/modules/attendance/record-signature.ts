@@ -274,7 +274,7 @@ const WRITE_CONFLICT = 'EM409';
 
 /**
  * The burst path: records a signature from state read WITHOUT a lock
- * (emarge_link_signing_state), in one statement that is its own transaction
+ * (emarge_link_signing_states or emarge_qr_signing_state), in one statement that is its own transaction
  * (emarge_write_signature, migration 0016): it writes the signature, the
  * record (only if still unsigned and the sheet still open at the version
  * read), spends the link (only if unused), and inserts the evidence entry

@@ -3,12 +3,13 @@ import type { Config } from '../../config.ts';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { hashToken } from '../../platform/auth/tokens.ts';
 import type { Clock } from '../../platform/clock.ts';
-import { type Db, queryPrepared } from '../../platform/db/database.ts';
+import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
 import { type AttendanceSession, loadAttendanceSession } from './attendance-session.ts';
 import { resolveAttendanceSettings } from './attendance-settings.ts';
+import { readLinkSigningState } from './signing-batch.ts';
 import { signingWindowOf } from './signing-window.ts';
 import type { SessionRow } from '../catalogue/session.repository.ts';
 import { type Geolocation, recordSignature, recordSignatureUnlocked, type SignResult, SIGNING_STATE_COLUMNS, SIGNING_STATE_JOINS, type SignatureProof, type SigningState, type SigningStateColumns, toSigningState } from './record-signature.ts';
@@ -73,7 +74,7 @@ export async function signWithLink(
   return signWithLinkLocked(deps, input, meta, cookieToken, tokenHash);
 }
 
-/** A row of emarge_link_signing_state (migration 0016). */
+/** A row of emarge_link_signing_states (migration 0023). */
 interface LinkStateRow extends SigningStateColumns {
   link_organisation_id: string; link_session_id: string; link_person_id: string; link_created_at: Date; link_expires_at: Date; link_used_at: Date | null;
   ses_status: SessionRow['status']; ses_starts_at: Date; ses_ends_at: Date;
@@ -87,8 +88,9 @@ function assertSameSigner(browser: Awaited<ReturnType<typeof cookiePerson>>, now
 }
 
 /**
- * Reads the link's state in one statement (emarge_link_signing_state: tenant role set from the link's
- * organisation, no lock), renders, then writes in one statement; null when the locking path must answer.
+ * Reads the link's state in one statement shared with the other signings queued meanwhile
+ * (emarge_link_signing_states: tenant role set from each link's organisation, no lock), renders, then
+ * writes in one statement; null when the locking path must answer.
  */
 async function signWithLinkUnlocked(
   deps: Deps,
@@ -98,7 +100,7 @@ async function signWithLinkUnlocked(
   tokenHash: string,
 ): Promise<{ result: SignResult } | null> {
   const { db, clock } = deps;
-  const [row] = await queryPrepared<LinkStateRow>(db, 'emarge_link_signing_state', 'SELECT * FROM emarge_link_signing_state($1::text)', [tokenHash]);
+  const row = await readLinkSigningState<LinkStateRow>(db, tokenHash);
   if (!row) return null;
   assertSameSigner(await cookiePerson(db, cookieToken), clock.now(), { organisation_id: row.link_organisation_id, person_id: row.link_person_id });
   const settings = resolveAttendanceSettings(row.org_settings, row.program_settings);

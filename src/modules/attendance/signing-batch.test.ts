@@ -15,8 +15,8 @@ import { renderSignaturePng, signatureStrokesSchema } from './signature-strokes.
 
 type Fixture = Awaited<ReturnType<typeof makeAttendanceFixture>>;
 
-/** Group commit (signing-batch.ts, migration 0020): concurrent link signings share transactions; each row stays all-or-nothing. */
-describe('signing burst: group commit', () => {
+/** Group read and group commit (signing-batch.ts, migrations 0020 and 0023): concurrent link signings share statements; each row stays all-or-nothing. */
+describe('signing burst: group read and group commit', () => {
   let t: TestContext;
   let f: Fixture;
   const expiresAt = new Date('2026-03-02T13:00:00Z');
@@ -103,6 +103,35 @@ describe('signing burst: group commit', () => {
     // The link of the spent row was not touched; the skipped learners still sign through the usual path.
     const res = await signLink((await link(staleSheet!.id)).token, 8);
     assert.equal(res.statusCode, 201, res.body);
+  });
+
+  test('one group read serves links of two organisations, each read under its own organisation; unknown tokens read nothing', async () => {
+    const g = await makeAttendanceFixture(t.db, { learners: 3 });
+    await withTenant(t.db, g.organisation.id, (trx) => ensureSheet(trx, g.session.id));
+    const linkOf = (fx: Fixture, personId: string) =>
+      withTenant(t.db, fx.organisation.id, (trx) => createSigningLink(trx, { organisationId: fx.organisation.id, sessionId: fx.session.id, personId, expiresAt, publicUrl: 'http://localhost:3000' }));
+    const mine = [f.learners[0]!, f.learners[1]!];
+    const theirs = g.learners.slice(0, 3);
+    const tokens = [...(await Promise.all(mine.map((p) => linkOf(f, p.id)))), ...(await Promise.all(theirs.map((p) => linkOf(g, p.id))))].map((l) => l.token);
+    // Straight through the function: one statement, rows named by token hash, in the order asked, none for unknown tokens.
+    const asked = [hashToken('not-a-token'), ...tokens.map(hashToken).reverse()];
+    const { rows } = await withSystem(t.db, (trx) => sql<{ token_hash: string; link_organisation_id: string; sp_id: string; sh_status: string }>`SELECT * FROM emarge_link_signing_states(${asked}::text[])`.execute(trx));
+    assert.deepEqual(rows.map((r) => r.token_hash), asked.slice(1));
+    const people = [...mine, ...theirs].map((p) => p.id).reverse();
+    assert.deepEqual(rows.map((r) => r.sp_id), people);
+    assert.deepEqual(rows.map((r) => r.link_organisation_id), [...theirs.map(() => g.organisation.id), ...mine.map(() => f.organisation.id)]);
+    assert.ok(rows.every((r) => r.sh_status === 'open'));
+    // Through the route, all at once (sharing reads), with unknown tokens among them.
+    t.clock.set('2026-03-02T08:02:00Z');
+    const answers = await Promise.all([...tokens.map((token, i) => signLink(token, 30 + i)), signLink('nope-nope-nope-nope-nope-nope-nope-nope-nope', 1)]);
+    for (const [i, res] of answers.slice(0, tokens.length).entries()) {
+      assert.equal(res.statusCode, i < 2 ? 200 : 201, res.body); // learners 0 and 1 of f signed in the first test: first proof
+      assert.equal(res.json().personId, people[people.length - 1 - i]);
+    }
+    assert.equal(answers.at(-1)!.statusCode, 401, answers.at(-1)!.body);
+    assert.equal(answers.at(-1)!.json().code, 'signing_link_invalid');
+    const signedInG = await t.db.selectFrom('attendance_records').select('person_id').where('session_id', '=', g.session.id).where('signature_id', 'is not', null).execute();
+    assert.equal(signedInG.length, 3);
   });
 
   test('QR signings take the same path: a burst of scanned tickets all sign once, share transactions, and a second scan returns the first proof', async () => {

@@ -3,6 +3,15 @@ import { type Db, queryPrepared } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 
 /**
+ * Group read and group commit for the signing burst.
+ *
+ * Group read (readLinkSigningState): a link signing's first statement reads the
+ * link's state (emarge_link_signing_states, migration 0023). Signings arriving
+ * while a read is in flight queue their token hashes; the next read takes them
+ * all (at most 128) in one statement: one round trip, one transaction, one
+ * function call for the lot instead of one each. As for writes, there is no
+ * timer: the first signing finding the reader idle is read at once, alone.
+ *
  * Group commit for the signing burst. A signing that is ready to write (checked,
  * rendered, evidence hashed) joins a queue; a flush writes every queued row of
  * one organisation in ONE statement, so ONE transaction and ONE commit
@@ -99,6 +108,62 @@ class SignatureBatcher {
     }
     for (const p of batch) p.settle(written.has(p.signatureId) ? 'written' : 'skipped');
   }
+}
+
+const READ_STATES_SQL = 'SELECT * FROM emarge_link_signing_states($1::text[])';
+
+/** One caller waiting for its link's state. */
+interface PendingRead {
+  tokenHash: string;
+  resolve: (row: Record<string, unknown> | null) => void;
+  reject: (err: unknown) => void;
+}
+
+class LinkStateReader {
+  readonly db: Db;
+  queue: PendingRead[] = [];
+  reading = false;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  read(tokenHash: string): Promise<Record<string, unknown> | null> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tokenHash, resolve, reject });
+      if (!this.reading) void this.drain();
+    });
+  }
+
+  async drain(): Promise<void> {
+    this.reading = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const rows = await queryPrepared<Record<string, unknown> & { token_hash: string }>(this.db, 'emarge_link_signing_states', READ_STATES_SQL, [batch.map((p) => p.tokenHash)]);
+          const byToken = new Map(rows.map((r) => [r.token_hash, r]));
+          for (const p of batch) p.resolve(byToken.get(p.tokenHash) ?? null);
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+}
+
+const readers = new WeakMap<Db, LinkStateReader>();
+
+/** The state a link signing needs (see emarge_link_signing_states), read with the other links queued meanwhile; null: no such link. */
+export function readLinkSigningState<R>(db: Db, tokenHash: string): Promise<R | null> {
+  let reader = readers.get(db);
+  if (!reader) {
+    reader = new LinkStateReader(db);
+    readers.set(db, reader);
+  }
+  return reader.read(tokenHash) as Promise<R | null>;
 }
 
 const batchers = new WeakMap<Db, SignatureBatcher>();

@@ -17,6 +17,7 @@ import * as m0019 from './0019-questions-by-questionnaire.ts';
 import * as m0020 from './0020-signing-group-commit.ts';
 import * as m0021 from './0021-signing-plans-by-key.ts';
 import * as m0022 from './0022-strokes-lz4.ts';
+import * as m0023 from './0023-signing-group-read.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0020-signing-group-commit': m0020,
   '0021-signing-plans-by-key': m0021,
   '0022-strokes-lz4': m0022,
+  '0023-signing-group-read': m0023,
 };
