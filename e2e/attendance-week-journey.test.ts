@@ -41,6 +41,9 @@ import { describeViolations, launchBrowser, ROOT, screenshot, seriousA11yViolati
  *   signs and locks (the others become absent).
  * - Monday afternoon (a late QR signature, a link) and Tuesday morning (QR
  *   codes), each locked.
+ * - The rest of the week, Tuesday afternoon to Friday: each half-day signed
+ *   by QR codes, a personal link and the kiosk, one learner marked late, then
+ *   locked; the weekly sheet is sealed and holds every signature of the week.
  * - A learner absent on Monday justifies both half-days on their phone with a
  *   PDF (asking again for Monday morning is refused, said half-day by
  *   half-day); a manager opens the file and accepts by keyboard; both sheets
@@ -396,6 +399,31 @@ async function signAndLock(pendingCount: number): Promise<void> {
   await trainer.getByTestId('sheet-locked').getByText('Feuille verrouillée').waitFor();
 }
 
+/** A learner signs on the trainer's screen in kiosk mode (touch: their name, then the pad). */
+async function signAtKiosk(learner: Learner): Promise<void> {
+  await trainer.getByRole('button', { name: 'Mode borne' }).click();
+  const kiosk = trainer.getByTestId('kiosk');
+  await kiosk.getByRole('button', { name: learner.name, exact: true }).click();
+  await kiosk.getByText(`Je suis ${learner.name}`).waitFor();
+  await drawSignature(trainer, kiosk.getByTestId('signature-pad'));
+  await kiosk.getByRole('button', { name: 'Signer ma présence' }).click();
+  await kiosk.getByText(`Merci ${learner.name} !`).waitFor();
+  await trainer.getByRole('button', { name: 'Quitter le mode borne' }).first().click();
+}
+
+/** The trainer marks a learner late, with the reason the API requires. */
+async function markLate(roster: Locator, learner: Learner, minutes: number, reason: string): Promise<void> {
+  await rowOf(roster, learner).getByRole('button', { name: `Marquer ${learner.name}` }).click();
+  const dialog = trainer.getByRole('dialog');
+  await dialog.getByLabel('Statut').click();
+  await trainer.getByRole('option', { name: 'En retard' }).click();
+  await dialog.getByLabel('Minutes de retard').fill(String(minutes));
+  await dialog.getByLabel('Motif').fill(reason);
+  await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await rowOf(roster, learner).and(trainer.locator('[data-status="late"]')).waitFor();
+}
+
 test('Monday morning: QR codes on phones, a personal link from the mail, the kiosk, a late mark with its reason, signed and locked', async () => {
   const [s1] = sessions;
   const [l1, l2, l3, l4, l5] = learners;
@@ -606,6 +634,44 @@ test('a manager amends a locked sheet with a reason and sees the new version', a
   await entry.getByText(forgot.name, { exact: false }).waitFor();
   await entry.getByText("Présente toute l'après-midi", { exact: false }).waitFor();
   await assertAccessible(manager, 'amended sheet detail');
+  assert.deepEqual(errors, [], 'no uncaught error in the pages');
+});
+
+test('the rest of the week, Tuesday afternoon to Friday: each half-day signed by QR, link and kiosk, a late mark, locked; the weekly sheet is sealed and holds every signature', async () => {
+  const weekEnd = Date.parse(sessions[0]!.startsAt) + 5 * 86_400_000;
+  const week = sessions.filter((s) => Date.parse(s.startsAt) < weekEnd);
+  assert.ok(week.length >= 8, `the demo cohort has a week of half-days (${week.length})`);
+  const n = learners.length;
+  for (const [k, session] of week.slice(3).entries()) {
+    const where = `half-day ${k + 4} of the week`;
+    const roster = await openLive(session, 3);
+    for (const learner of [learners[k % n]!, learners[(k + 1) % n]!, learners[(k + 2) % n]!]) await signByQr(learner, where);
+    await signByLink(learners[(k + 3) % n]!, false);
+    await signAtKiosk(learners[(k + 4) % n]!);
+    await markLate(roster, learners[(k + 5) % n]!, 12, `Arrivée après le début (${where}), présence constatée`);
+    await trainer.getByTestId('signed-count').getByText(`5 / ${n} signés`).waitFor({ timeout: 10_000 });
+    await signAndLock(n - 6);
+  }
+  // Every half-day of the week is locked on the managers' list.
+  await manager.goto('/attendance');
+  for (const session of week) await manager.locator(`tr[data-session-id="${session.id}"]`).getByText('Verrouillée').waitFor();
+  // The weekly sheet of the cohort: sealed, every learner named, one signature image per signature of the week.
+  const documents = manager.getByTestId('cohort-documents').filter({ hasText: COHORT });
+  const [weekly] = await Promise.all([manager.waitForEvent('download'), documents.getByRole('link', { name: /^Feuille hebdomadaire \(semaine du / }).click()]);
+  const weeklyPdf = join(downloads, 'weekly.pdf');
+  await weekly.saveAs(weeklyPdf);
+  assert.match(await run('pdfsig', [weeklyPdf]), /Signature is Valid\./);
+  const text = execFileSync('pdftotext', ['-layout', weeklyPdf, '-'], { encoding: 'utf8' });
+  const names = await withSystem(db, (trx) => trx.selectFrom('people').select(['given_name', 'family_name']).where('id', 'in', learners.map((l) => l.id)).execute());
+  for (const p of names) {
+    const name = `${p.family_name.toLocaleUpperCase('fr-FR')} ${p.given_name}`;
+    assert.ok(text.includes(name), `${name} is on the weekly sheet`);
+  }
+  const signed = await withSystem(db, (trx) => trx.selectFrom('attendance_records').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('session_id', 'in', week.map((s) => s.id)).where('signature_id', 'is not', null).executeTakeFirstOrThrow());
+  const masks = execFileSync('pdfimages', ['-list', weeklyPdf], { encoding: 'utf8' }).split('\n').filter((line) => /^\s*\d+\s+\d+\s+smask\b/.test(line)).length;
+  assert.ok(Number(signed.n) >= 5 * (week.length - 3) + 8, `signatures recorded this week: ${signed.n}`);
+  assert.ok(masks >= Number(signed.n), `${masks} signature images on the weekly sheet for ${signed.n} signatures`);
   assert.deepEqual(errors, [], 'no uncaught error in the pages');
 });
 
