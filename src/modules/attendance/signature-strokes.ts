@@ -198,7 +198,8 @@ export function renderSignaturePng(strokes: SignatureStrokes): RenderedSignature
   };
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -226,10 +227,10 @@ function encodeInkPng(width: number, height: number, raw: Buffer): Buffer {
   ihdr[9] = 3; // indexed colour
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('PLTE', PALETTE),
-    chunk('tRNS', PALETTE_ALPHA),
-    chunk('IDAT', deflateSync(raw, { level: 1 })),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IHDR', ihdr),
+    pngChunk('PLTE', PALETTE),
+    pngChunk('tRNS', PALETTE_ALPHA),
+    pngChunk('IDAT', deflateSync(raw, { level: 1 })),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }

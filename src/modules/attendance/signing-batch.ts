@@ -154,26 +154,28 @@ class LinkStateReader {
   }
 }
 
-const readers = new WeakMap<Db, LinkStateReader>();
+/** One instance of `make(db)` per database, made on first use. */
+function perDatabase<T>(make: (db: Db) => T): (db: Db) => T {
+  const instances = new WeakMap<Db, T>();
+  return (db) => {
+    let instance = instances.get(db);
+    if (!instance) {
+      instance = make(db);
+      instances.set(db, instance);
+    }
+    return instance;
+  };
+}
+
+const readerOf = perDatabase((db) => new LinkStateReader(db));
+const batcherOf = perDatabase((db) => new SignatureBatcher(db));
 
 /** The state a link signing needs (see emarge_link_signing_states), read with the other links queued meanwhile; null: no such link. */
 export function readLinkSigningState<R>(db: Db, tokenHash: string): Promise<R | null> {
-  let reader = readers.get(db);
-  if (!reader) {
-    reader = new LinkStateReader(db);
-    readers.set(db, reader);
-  }
-  return reader.read(tokenHash) as Promise<R | null>;
+  return readerOf(db).read(tokenHash) as Promise<R | null>;
 }
-
-const batchers = new WeakMap<Db, SignatureBatcher>();
 
 /** Queues one prepared signature for the next group commit on this database; settles after its transaction. */
 export function writeSignatureBatched(db: Db, row: BatchedRow): Promise<BatchOutcome> {
-  let batcher = batchers.get(db);
-  if (!batcher) {
-    batcher = new SignatureBatcher(db);
-    batchers.set(db, batcher);
-  }
-  return batcher.add(row);
+  return batcherOf(db).add(row);
 }

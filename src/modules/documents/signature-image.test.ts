@@ -4,10 +4,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { PDFDocument } from 'pdf-lib';
 import { decodePng, type DecodedPng } from '../../platform/pdf/__fixtures__/decode-png.ts';
-import { renderSignaturePng, signatureStrokesSchema } from '../attendance/signature-strokes.ts';
+import { pngChunk, renderSignaturePng, signatureStrokesSchema } from '../attendance/signature-strokes.ts';
 import { drawSignature, embedSignaturePng, inkPngMask, pngAlpha } from './signature-image.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'emarge-signature-image-'));
@@ -29,20 +29,12 @@ function grayAlphaPng(image: DecodedPng): Buffer {
   for (let y = 0; y < image.height; y++) {
     for (let x = 0; x < image.width; x++) raw[y * (1 + image.width * 2) + 1 + x * 2 + 1] = image.pixels[(y * image.width + x) * image.channels + image.channels - 1]!;
   }
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(image.width, 0);
   ihdr.writeUInt32BE(image.height, 4);
   ihdr[8] = 8;
   ihdr[9] = 4;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A 400×200 pt page with the signature drawn over all of it, rendered by pdftoppm at 72 dpi (1 px per pt). */

@@ -35,32 +35,40 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/** The alpha channel of an 8-bit, non-interlaced gray+alpha or RGBA PNG; null for anything else. */
-export function pngAlpha(png: Buffer): { width: number; height: number; alpha: Buffer } | null {
+/** A PNG's chunks that matter here (IHDR, PLTE, tRNS, the IDAT stream), up to IEND; null if it is not a PNG. */
+function readPngChunks(png: Buffer): { ihdr: Buffer; plte: Buffer | null; trns: Buffer | null; idat: Buffer } | null {
   if (png.length < 33 || png.readUInt32BE(0) !== 0x89504e47) return null;
   let offset = 8;
-  let width = 0;
-  let height = 0;
-  let channels = 0;
+  let ihdr: Buffer | null = null;
+  let plte: Buffer | null = null;
+  let trns: Buffer | null = null;
   const idat: Buffer[] = [];
   while (offset + 8 <= png.length) {
     const length = png.readUInt32BE(offset);
     const type = png.toString('latin1', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      const bitDepth = data[8];
-      const colorType = data[9];
-      const interlace = data[12];
-      if (bitDepth !== 8 || interlace !== 0 || (colorType !== 4 && colorType !== 6)) return null;
-      channels = colorType === 4 ? 2 : 4;
-    } else if (type === 'IDAT') idat.push(data);
+    if (type === 'IHDR') ihdr = data;
+    else if (type === 'PLTE') plte = data;
+    else if (type === 'tRNS') trns = data;
+    else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
     offset += 12 + length;
   }
-  if (!width || !height || !channels || idat.length === 0) return null;
-  const raw = inflateSync(Buffer.concat(idat));
+  if (!ihdr || ihdr.length < 13 || idat.length === 0) return null;
+  return { ihdr, plte, trns, idat: Buffer.concat(idat) };
+}
+
+/** The alpha channel of an 8-bit, non-interlaced gray+alpha or RGBA PNG; null for anything else. */
+export function pngAlpha(png: Buffer): { width: number; height: number; alpha: Buffer } | null {
+  const chunks = readPngChunks(png);
+  if (!chunks) return null;
+  const { ihdr } = chunks;
+  const width = ihdr.readUInt32BE(0);
+  const height = ihdr.readUInt32BE(4);
+  const colorType = ihdr[9];
+  if (ihdr[8] !== 8 || ihdr[12] !== 0 || (colorType !== 4 && colorType !== 6) || !width || !height) return null;
+  const channels = colorType === 4 ? 2 : 4;
+  const raw = inflateSync(chunks.idat);
   const stride = width * channels;
   if (raw.length < height * (stride + 1)) return null;
   const current = Buffer.alloc(stride);
@@ -103,29 +111,13 @@ function isInkPalette(plte: Buffer, trns: Buffer): boolean {
  * filters inside): index i is opacity i/15, so the stream is the soft mask itself. Null for any other PNG.
  */
 export function inkPngMask(png: Buffer): { width: number; height: number; data: Buffer } | null {
-  if (png.length < 33 || png.readUInt32BE(0) !== 0x89504e47) return null;
-  let offset = 8;
-  let width = 0;
-  let height = 0;
-  let plte: Buffer | null = null;
-  let trns: Buffer | null = null;
-  const idat: Buffer[] = [];
-  while (offset + 8 <= png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString('latin1', offset + 4, offset + 8);
-    const data = png.subarray(offset + 8, offset + 8 + length);
-    if (type === 'IHDR') {
-      width = data.readUInt32BE(0);
-      height = data.readUInt32BE(4);
-      if (data[8] !== 4 || data[9] !== 3 || data[12] !== 0) return null;
-    } else if (type === 'PLTE') plte = data;
-    else if (type === 'tRNS') trns = data;
-    else if (type === 'IDAT') idat.push(data);
-    else if (type === 'IEND') break;
-    offset += 12 + length;
-  }
-  if (!width || !height || !plte || !trns || idat.length === 0 || !isInkPalette(plte, trns)) return null;
-  return { width, height, data: Buffer.concat(idat) };
+  const chunks = readPngChunks(png);
+  if (!chunks) return null;
+  const { ihdr, plte, trns } = chunks;
+  const width = ihdr.readUInt32BE(0);
+  const height = ihdr.readUInt32BE(4);
+  if (ihdr[8] !== 4 || ihdr[9] !== 3 || ihdr[12] !== 0 || !width || !height || !plte || !trns || !isInkPalette(plte, trns)) return null;
+  return { width, height, data: chunks.idat };
 }
 
 /** A 1×1 black image drawn through `maskRef` (the signature's opacity). */
