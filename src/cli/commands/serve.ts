@@ -35,6 +35,11 @@ export async function run(): Promise<number> {
   });
   const shutdown = async (signal: string) => {
     app.log.info(`${signal} received, shutting down`);
+    // Whatever still holds on (a job that does not stop, a connection that never ends) gets 30 s, then the process exits.
+    setTimeout(() => {
+      app.log.error('shutdown did not finish within 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     // A training in its worker thread would hold the shutdown: it fails now, with the reason (start it again later).
     cancelAllTrainings('the server is shutting down');
     await jobs.stop();

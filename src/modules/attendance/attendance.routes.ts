@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { assertAdmin } from '../../platform/auth/actor.ts';
 import { SESSION_COOKIE, requireCtx } from '../../platform/auth/authenticate.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
+import { AppError } from '../../platform/errors/app-error.ts';
 import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
@@ -58,8 +59,12 @@ const signResponses = { 200: signatureProofSchema, 201: signatureProofSchema, ..
 export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
   const { db } = deps;
   const tags = ['attendance'];
+  // Live rosters open now. On close they are ended, and a stream whose request was still being
+  // authorised then is refused: otherwise it would hold the server open for ever (the browser reconnects).
   const streams = new Set<ServerResponse>();
+  let closing = false;
   app.addHook('preClose', (done) => {
+    closing = true;
     for (const res of streams) res.end();
     streams.clear();
     done();
@@ -159,6 +164,7 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       const ctx = requireCtx(req);
       const sessionId = req.params.id;
       await withTenant(db, ctx.actor.organisationId, (trx) => getSessionForActor(trx, ctx.actor, sessionId, 'manage', 'follow its live roster'));
+      if (closing) throw new AppError('service_unavailable', 'The server is restarting: the live roster reconnects by itself in a few seconds.');
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
