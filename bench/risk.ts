@@ -6,9 +6,13 @@
  * plus a scale run (30,000 learners × 40 weeks).
  *
  *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale] [--no-paired] [--stop-on pooled|weekly] [--history all|none|FEATURE,…]
+ *                         [--train-on 2013B,2013J] [--test-on 2014B]
  *
  * Train = presentations 2013B + 2013J, test = 2014B (each filtered into its
  * own temporary folder, so the test folder is one the model never saw).
+ * --train-on / --test-on pick other presentations: a backtest such as
+ * `--train-on 2013B --test-on 2013J` (the past predicts the next presentation)
+ * judges a modelling choice without looking at 2014B.
  * Needs Debian's python3 with python3-sklearn and python3-torch.
  */
 import { spawnSync } from 'node:child_process';
@@ -30,6 +34,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'string' }, data: { type: 'string' }, arch: { type: 'string' }, 'no-scale': { type: 'boolean' },
     threads: { type: 'string' }, 'stop-on': { type: 'string' }, 'no-paired': { type: 'boolean' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' }, history: { type: 'string' },
+    'train-on': { type: 'string' }, 'test-on': { type: 'string' },
   },
 });
 const dataDir = values.data ?? path.resolve(root, '../shared/data/oulad');
@@ -40,8 +45,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'emarge-bench-risk-'));
 
 try {
   const trainDir = path.join(work, 'train'), testDir = path.join(work, 'test'), exportDir = path.join(work, 'tensors');
-  filterOuladPresentations(dataDir, trainDir, ['2013B', '2013J']);
-  filterOuladPresentations(dataDir, testDir, ['2014B']);
+  filterOuladPresentations(dataDir, trainDir, (values['train-on'] ?? '2013B,2013J').split(','));
+  filterOuladPresentations(dataDir, testDir, (values['test-on'] ?? '2014B').split(','));
   const runtime = await getModelRuntime({ threads: values.threads ? Number(values.threads) : undefined });
   log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
   const architectures = (values.arch ?? 'gru').split(',') as Architecture[];
