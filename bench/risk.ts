@@ -6,7 +6,7 @@
  * plus a scale run (30,000 learners × 40 weeks).
  *
  *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale] [--no-paired] [--stop-on pooled|weekly] [--history all|none|FEATURE,…]
- *                         [--train-on 2013B,2013J] [--test-on 2014B] [--no-linear-member]
+ *                         [--train-on 2013B,2013J] [--test-on 2014B]
  *
  * Train = presentations 2013B + 2013J, test = 2014B (each filtered into its
  * own temporary folder, so the test folder is one the model never saw).
@@ -34,7 +34,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'string' }, data: { type: 'string' }, arch: { type: 'string' }, 'no-scale': { type: 'boolean' },
     threads: { type: 'string' }, 'stop-on': { type: 'string' }, 'no-paired': { type: 'boolean' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' }, history: { type: 'string' },
-    'train-on': { type: 'string' }, 'test-on': { type: 'string' }, 'no-linear-member': { type: 'boolean' },
+    'train-on': { type: 'string' }, 'test-on': { type: 'string' },
   },
 });
 const dataDir = values.data ?? path.resolve(root, '../shared/data/oulad');
@@ -53,7 +53,7 @@ try {
   // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks and submitted_this_week; see BENCHMARKS.md).
   const history = values.history === undefined ? {} : values.history === 'all' ? { historyFeatures: [], config: { history: true } }
     : { historyFeatures: values.history === 'none' ? [] : values.history.split(',') };
-  const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...history, ...(values['no-linear-member'] ? { linearMember: false } : {}) };
+  const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...history };
   const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log, train: trainOptions });
 
   log('baselines (scikit-learn, PyTorch)…');
@@ -92,7 +92,7 @@ try {
     log('scale run: 30,000 learners × 40 weeks…');
     const artifact = await trainRiskModel(runtime, { schema, train: resample(src, 30_000, 1), validation: resample(valSrc, 3_000, 2) }, {
       architecture: ours.model.architecture, seed: 42, ...trainOptions,
-      config: (({ architecture: _a, inputSize: _i, steps: _s, linear: _l, ...rest }) => rest)(ours.model.topology),
+      config: (({ architecture: _a, inputSize: _i, steps: _s, ...rest }) => rest)(ours.model.topology),
       onEpoch: (e) => log(`  scale epoch ${e.epoch}: ${e.seconds.toFixed(1)} s, validation AUC ${e.validationAuc.toFixed(4)}`),
     });
     scale = {
@@ -118,9 +118,8 @@ try {
     const pairedJson = path.join(work, 'paired.json');
     for (let round = 1; round <= 3; round++) {
       const a = await trainRiskModel(runtime, { schema, train, validation }, {
-        // The sequence model's epochs only: the linear member (not in PyTorch's model) is timed in the scale run.
-        architecture: ours.model.architecture, seed: 42, ...trainOptions, maxEpochs: 2, patience: 2, linearMember: false,
-        config: (({ architecture: _a, inputSize: _i, steps: _s, linear: _l, ...rest }) => rest)(ours.model.topology),
+        architecture: ours.model.architecture, seed: 42, ...trainOptions, maxEpochs: 2, patience: 2,
+        config: (({ architecture: _a, inputSize: _i, steps: _s, ...rest }) => rest)(ours.model.topology),
       });
       const t = spawnSync(python, [path.join(root, 'bench/baselines.py'), '--data', exportDir, '--json', pairedJson, '--torch-only', '--torch-epochs', '2'], { stdio: ['ignore', 'inherit', 'inherit'] });
       if (t.status !== 0) break;

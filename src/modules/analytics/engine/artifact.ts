@@ -60,8 +60,6 @@ export interface TrainingRecord {
   validationAuc: number[];
   classWeights: { positive: number; negative: number };
   trainSeconds: number;
-  /** The linear member's own training (SequenceModelConfig.linear), when the model has one; the fields above are the sequence model's. */
-  linearMember?: { epochsRun: number; bestEpoch: number; epochSeconds: number[]; validationAuc: number[]; weightDecay: number };
 }
 
 export interface RiskModelArtifact {

@@ -160,7 +160,7 @@ describe('the fast GRU (hand-written backward pass)', () => {
   });
 
   for (const historyFeatures of [undefined, ['days_since_last_activity']]) it(`trains with the history path (${historyFeatures ? 'one feature' : 'every feature'}): stored weights, JSON round trip, explanations through both paths`, async () => {
-    const a = await trainRiskModel(runtime, { schema, train, validation }, { ...options, architecture: 'gru', config: { hidden: 8, history: true }, maxEpochs: 8, historyFeatures, linearMember: false });
+    const a = await trainRiskModel(runtime, { schema, train, validation }, { ...options, architecture: 'gru', config: { hidden: 8, history: true }, maxEpochs: 8, historyFeatures });
     assert.equal(a.topology.history, true);
     assert.deepEqual(a.topology.historyFeatures, historyFeatures ? [SIGNAL] : undefined);
     const hist = a.weights.find((w) => w.name === 'history/kernel')!;
@@ -183,65 +183,6 @@ describe('the fast GRU (hand-written backward pass)', () => {
     for (const m of [m1, m2, m3]) m.dispose();
   });
 
-  it('the linear member: the model\'s logit is the scaled sum of both members, on the fast GRU path as on the reference, causal', () => {
-    const { tf } = runtime;
-    const B = 5, T = 4, FF = 3;
-    const random = createRandom(11);
-    const plain = { ...defaultConfig('gru', FF, T), hidden: 4, history: true, historyFeatures: [1] };
-    const config = { ...plain, linear: { scales: [0.7, 1.3] as [number, number] } };
-    const shapes = new Map(weightSpecs(config).map((s) => [s.name, s.shape]));
-    const params = new Map([...initialWeights(config, 4)].map(([n, d]) => [n, tf.tensor(d, shapes.get(n)!)]));
-    params.set('history/kernel', tf.tensor2d(new Float32Array(T * T).map(() => random.normal() * 0.3), [T, T]));
-    // Values everywhere in the linear kernel, the non-causal entries included: they must be ignored.
-    params.set('linear/kernel', tf.tensor2d(new Float32Array(T * FF * T).map(() => random.normal() * 0.3), [T * FF, T]));
-    params.set('linear/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));
-    const x = new Float32Array(B * T * FF).map(() => random.normal());
-    const xt = tf.tensor3d(x, [B, T, FF]);
-    const sequence = forwardSequence(tf, plain, params, xt).dataSync();
-    const kernel = params.get('linear/kernel')!.dataSync(), bias = params.get('linear/bias')!.dataSync();
-    const ref = forwardSequence(tf, config, params, xt).dataSync();
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        let linear = bias[t]!;
-        for (let s = 0; s <= t; s++) for (let j = 0; j < FF; j++) linear += x[(b * T + s) * FF + j]! * kernel[(s * FF + j) * T + t]!;
-        assert.ok(Math.abs(ref[b * T + t]! - (0.7 * sequence[b * T + t]! + 1.3 * linear)) < 1e-5, `learner ${b}, week ${t}`);
-      }
-    }
-    const tm = { x: new Float32Array(B * T * FF), xT: new Float32Array(B * T * FF) };
-    toTimeMajor(x, [0, 1, 2, 3, 4], B, T, FF, tm);
-    const fast = gruLogitsTimeMajor(tf, config, params, tm.x, B).dataSync();
-    for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) assert.ok(Math.abs(fast[t * B + b]! - ref[b * T + t]!) < 1e-5);
-    // Its weights never train through the GRU's hand-written gradients (it trains on its own).
-    assert.throws(() => gruLossAndGradients(tf, config, params, { batch: B, x: tm.x, xT: tm.xT, y: new Float32Array(B * T), w: new Float32Array(B * T) }), /linear member/);
-  });
-
-  it('trains the linear member by default: its say recorded, stored, round-tripped, explained; off on request', async () => {
-    const gru = { ...options, architecture: 'gru' as const, config: { hidden: 8 } };
-    const a = await trainRiskModel(runtime, { schema, train, validation }, gru);
-    const [sequenceScale, linearScale] = a.topology.linear!.scales;
-    assert.ok(Number.isFinite(sequenceScale) && sequenceScale > 0 && Number.isFinite(linearScale) && linearScale > 0, `${sequenceScale}, ${linearScale}`);
-    assert.ok(a.training.linearMember!.epochsRun >= 1 && a.training.linearMember!.bestEpoch >= 1);
-    const kernel = decodeFloat32(a.weights.find((w) => w.name === 'linear/kernel')!.data);
-    assert.equal(kernel.length, STEPS * F * STEPS);
-    assert.ok(kernel.some((v) => v !== 0), 'the linear member was trained');
-    for (let s = 0; s < STEPS; s++) for (let j = 0; j < F; j++) for (let t = 0; t < s; t++) assert.equal(kernel[(s * F + j) * STEPS + t], 0, 'no weight on a later week');
-    assert.ok(a.metrics.validation.auc > 0.9, `validation AUC ${a.metrics.validation.auc}`);
-    const restored = loadRiskModel(runtime, parseRiskModelArtifact(JSON.parse(JSON.stringify(a))));
-    const m1 = loadRiskModel(runtime, a);
-    assert.deepEqual(restored.predictRisk(validation.x, validation.n, schema), m1.predictRisk(validation.x, validation.n, schema));
-    // With the GRU's say at zero, only the linear member speaks: it puts the risk on the feature that carries the pattern.
-    const linearOnly = parseRiskModelArtifact(JSON.parse(JSON.stringify(a)));
-    linearOnly.topology.linear = { scales: [0, linearScale] };
-    const m3 = loadRiskModel(runtime, linearOnly);
-    const e = explainRisk(m3, validation.x.slice(0, STEPS * F), schema, 4); // learner 0 withdraws
-    assert.equal(e.raising[0]!.feature, 'days_since_last_activity');
-    for (const m of [m1, restored, m3]) m.dispose();
-    const off = await trainRiskModel(runtime, { schema, train, validation }, { ...gru, linearMember: false });
-    assert.equal(off.topology.linear, undefined);
-    assert.equal(off.training.linearMember, undefined);
-    assert.ok(!off.weights.some((w) => w.name.startsWith('linear/')));
-  });
-
   it('trains a GRU that separates the pattern, reproducibly', async () => {
     const gru = { ...options, architecture: 'gru' as const, config: { hidden: 8 } };
     const a = await trainRiskModel(runtime, { schema, train, validation }, gru);
@@ -254,7 +195,7 @@ describe('the fast GRU (hand-written backward pass)', () => {
     const norm = (artifact: RiskModelArtifact, suffix: string): number => artifact.weights.filter((w) => w.name.endsWith(suffix))
       .reduce((s, w) => s + decodeFloat32(w.data).reduce((t, v) => t + v * v, 0), 0);
     for (const architecture of ['gru', 'tcn'] as const) {
-      const base = { ...options, architecture, maxEpochs: 4, patience: 4, linearMember: false };
+      const base = { ...options, architecture, maxEpochs: 4, patience: 4 };
       const none = await trainRiskModel(runtime, { schema, train, validation }, { ...base, weightDecay: 0 });
       const strong = await trainRiskModel(runtime, { schema, train, validation }, { ...base, weightDecay: 0.5 });
       assert.equal(strong.training.weightDecay, 0.5);

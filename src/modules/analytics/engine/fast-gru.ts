@@ -20,7 +20,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from './model-runtime.ts';
-import { combineMembers, historyMask, historyWidth, linearMemberLogits, type Params, type SequenceModelConfig } from './sequence-model.ts';
+import { historyMask, historyWidth, type Params, type SequenceModelConfig } from './sequence-model.ts';
 
 /** One training batch in time-major order. */
 export interface TimeMajorBatch {
@@ -130,21 +130,13 @@ export function gruLogitsTimeMajor(tf: Tf, config: SequenceModelConfig, params: 
   const z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
   let out = config.wide ? tf.add(z, wideLogits(tf, config, params, x, batch)) as TF.Tensor1D : z;
   if (config.history) out = tf.add(out, historyLogits(tf, config, params, x, batch)) as TF.Tensor1D;
-  if (config.linear) {
-    const rows = tf.tensor2d(historyRows(config, x, batch, false, null), [batch, config.steps * config.inputSize]);
-    const linear = tf.reshape(tf.transpose(linearMemberLogits(tf, config, params, rows)), [config.steps * batch]) as TF.Tensor1D;
-    out = combineMembers(tf, config, out, linear);
-  }
   return out;
 }
 
-/**
- * Batch-major rows [batch, steps × features] (and, when `transposed`, [steps × features, batch]) from time-major
- * inputs: the history path's features, or every feature when `features` is null.
- */
-function historyRows(config: SequenceModelConfig, x: Float32Array, batch: number, transposed: boolean, features = config.historyFeatures ?? null): Float32Array {
+/** Batch-major rows [batch, steps × features] (and, when `transposed`, [steps × features, batch]) from time-major inputs. */
+function historyRows(config: SequenceModelConfig, x: Float32Array, batch: number, transposed: boolean): Float32Array {
   const { steps, inputSize: f } = config;
-  const read = features ?? Array.from({ length: f }, (_, j) => j);
+  const read = config.historyFeatures ?? Array.from({ length: f }, (_, j) => j);
   const k = read.length, width = steps * k;
   const out = new Float32Array(batch * width);
   for (let t = 0; t < steps; t++) {
@@ -184,7 +176,6 @@ function wideLogits(tf: Tf, config: SequenceModelConfig, params: Params, x: Floa
  * backpropagation through time. Call inside tf.tidy.
  */
 export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params: Params, b: TimeMajorBatch): { loss: TF.Scalar; grads: Map<string, TF.Tensor> } {
-  if (config.linear) throw new Error('The linear member trains on its own (trainLinearMember), not through the GRU\'s gradients');
   const { steps, inputSize: f, hidden: h } = config;
   const batch = b.batch;
   const rows = steps * batch;

@@ -47,17 +47,6 @@ export interface SequenceModelConfig {
   history?: boolean;
   /** The features (indices into the input) the history path reads; all when absent. */
   historyFeatures?: number[];
-  /**
-   * Linear member: a second model, trained after the sequence model and on its
-   * own — one logistic regression per week over the whole history of every
-   * feature (weights `linear/kernel` [steps × features, steps], causal like the
-   * history path, and `linear/bias`). The model's logit is
-   * `scales[0] · sequence logit + scales[1] · linear logit`, each scale being 1
-   * over that member's standard deviation on validation (an equal say). The
-   * sequence model learns the patterns; the linear member holds up on programs
-   * unlike those it was trained on (see BENCHMARKS.md, bench:risk).
-   */
-  linear?: { scales: [number, number] };
 }
 
 /** How many features per step the history path reads. */
@@ -82,7 +71,6 @@ export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
   const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
   if (config.wide) head.push({ name: 'wide/kernel', shape: [config.steps, f], init: 'zeros' }, { name: 'wide/bias', shape: [config.steps], init: 'zeros' });
   if (config.history) head.push({ name: 'history/kernel', shape: [config.steps * historyWidth(config), config.steps], init: 'zeros' }, { name: 'history/bias', shape: [config.steps], init: 'zeros' });
-  if (config.linear) head.push(...linearMemberSpecs(config));
   if (config.architecture === 'gru') {
     return [
       { name: 'gru/input_kernel', shape: [f, 3 * h], init: 'glorot' },
@@ -239,26 +227,7 @@ export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Par
     const flatHistory = tf.reshape(config.historyFeatures ? select() : x, [batch, steps * width]) as TF.Tensor2D;
     out = tf.add(out, tf.add(tf.matMul(flatHistory, kernel as TF.Tensor2D), p('history/bias'))) as TF.Tensor2D;
   }
-  if (config.linear) out = combineMembers(tf, config, out, linearMemberLogits(tf, config, params, tf.reshape(x, [batch, steps * features]) as TF.Tensor2D));
   return out;
-}
-
-/** The linear member's weights. */
-export function linearMemberSpecs(config: Pick<SequenceModelConfig, 'steps' | 'inputSize'>): WeightSpec[] {
-  return [{ name: 'linear/kernel', shape: [config.steps * config.inputSize, config.steps], init: 'zeros' }, { name: 'linear/bias', shape: [config.steps], init: 'zeros' }];
-}
-
-/** The linear member's logits [batch, steps] for batch-major rows [batch, steps × features] (causal: week t reads weeks 0..t). */
-export function linearMemberLogits(tf: Tf, config: Pick<SequenceModelConfig, 'steps' | 'inputSize'>, params: Params, rows: TF.Tensor2D): TF.Tensor2D {
-  const { steps, inputSize: f } = config;
-  const kernel = tf.mul(params.get('linear/kernel')!, tf.tensor2d(historyMask(steps, f), [steps * f, steps])) as TF.Tensor2D;
-  return tf.add(tf.matMul(rows, kernel), params.get('linear/bias')!) as TF.Tensor2D;
-}
-
-/** The model's logit from its members' logits (same shape): scales[0] · sequence + scales[1] · linear. */
-export function combineMembers<T extends TF.Tensor>(tf: Tf, config: SequenceModelConfig, sequence: T, linear: T): T {
-  const [a, b] = config.linear!.scales;
-  return tf.add(tf.mul(sequence, a), tf.mul(linear, b)) as T;
 }
 
 /** The history path's causal mask [steps × features, steps]: 1 where the row's step s ≤ the column's step t. */

@@ -20,13 +20,12 @@ import {
   MIN_LEARNERS_PER_CLASS, MIN_TRAINING_LEARNERS, MIN_VALIDATION_LEARNERS, type SequenceDataset,
 } from './sequence-dataset.ts';
 import { gruLossAndGradients, toTimeMajor } from './fast-gru.ts';
-import { labelledStd, linearMemberLogitsOf, trainLinearMember, type LinearMember } from './linear-member.ts';
-import { defaultConfig, forwardSequence, initialWeights, linearMemberSpecs, weightSpecs, type Architecture, type SequenceModelConfig } from './sequence-model.ts';
+import { defaultConfig, forwardSequence, initialWeights, weightSpecs, type Architecture, type SequenceModelConfig } from './sequence-model.ts';
 
 export interface TrainOptions {
   architecture?: Architecture;
   /** Overrides of the architecture's default shape (hidden size, dilations…). */
-  config?: Partial<Omit<SequenceModelConfig, 'architecture' | 'inputSize' | 'steps' | 'linear'>>;
+  config?: Partial<Omit<SequenceModelConfig, 'architecture' | 'inputSize' | 'steps'>>;
   seed?: number;
   batchSize?: number;
   learningRate?: number;
@@ -55,14 +54,6 @@ export interface TrainOptions {
    * [] turns the path off; a name absent from the schema is refused.
    */
   historyFeatures?: string[];
-  /**
-   * Trains the linear member after the sequence model (SequenceModelConfig.linear;
-   * default true): one logistic regression per week over the whole history of
-   * every feature, whose logit counts as much as the sequence model's. Chosen on
-   * OULAD validation and backtests (BENCHMARKS.md): never below logistic
-   * regression at week 4 on any of four folds, where the GRU alone was on one.
-   */
-  linearMember?: boolean;
   target?: string;
   dataWindow?: Record<string, unknown>;
   /** Called after each epoch (progress for a background job); awaited, so a job can record it and the event loop breathes. */
@@ -155,10 +146,6 @@ export function historyFeatureIndices(schema: FeatureSchema, names?: readonly st
 
 let trainingRuns = 0;
 
-/** The linear member's L2 and patience, chosen on OULAD validation (1e-2 beat 1e-3 on the mean weekly AUC of two folds of four). */
-const LINEAR_MEMBER_DECAY = 1e-2;
-const LINEAR_MEMBER_PATIENCE = 5;
-
 const isDecayed = (name: string): boolean => !name.endsWith('bias') && name !== 'attn/position';
 
 export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, options: TrainOptions = {}): Promise<RiskModelArtifact> {
@@ -210,11 +197,6 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   const xbT = fastGru ? new Float32Array(batchSize * rowX) : xb;
   const nameOf = new Map([...variables].map(([n, v]) => [n, v.name]));
   const epochSeconds: number[] = [], epochCpuSeconds: number[] = [], trainLoss: number[] = [], validationAuc: number[] = [];
-  const score = (d: SequenceDataset, logits: Float32Array): number => {
-    if (options.stopOn === 'weekly') return meanWeeklyAuc(d, logits);
-    const pooled = collectLabelled(d, logits);
-    return rocAuc(pooled.labels, pooled.logits);
-  };
   let best = { auc: -Infinity, epoch: 0, weights: new Map<string, Float32Array>() };
   const snapshot = (): Map<string, Float32Array> => new Map([...variables].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()]));
 
@@ -265,7 +247,9 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     epochCpuSeconds.push((cpu.user + cpu.system) / 1e6);
-    const auc = score(validation, runLogits(runtime, config, variables, xVal, validation.n));
+    const valAll = runLogits(runtime, config, variables, xVal, validation.n);
+    const valLogits = collectLabelled(validation, valAll);
+    const auc = options.stopOn === 'weekly' ? meanWeeklyAuc(validation, valAll) : rocAuc(valLogits.labels, valLogits.logits);
     epochSeconds.push(seconds);
     trainLoss.push(lossSum / Math.max(1, batches));
     validationAuc.push(auc);
@@ -275,18 +259,6 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
   }
   for (const [name, v] of variables) v.assign(tf.tensor(best.weights.get(name)!, v.shape));
   optimizer.dispose();
-
-  // The linear member, then each member's say: 1 over the spread of its validation logits.
-  let linear: LinearMember | null = null;
-  if (options.linearMember ?? true) {
-    linear = await trainLinearMember(runtime, { xTrain, train, weight, xVal, validation }, {
-      seed, batchSize, learningRate, maxEpochs, patience: LINEAR_MEMBER_PATIENCE, weightDecay: LINEAR_MEMBER_DECAY, score,
-    });
-    const sequenceStd = labelledStd(validation, runLogits(runtime, config, variables, xVal, validation.n));
-    for (const spec of linearMemberSpecs(config)) variables.set(spec.name, tf.variable(tf.tensor(linear.weights.get(spec.name)!, spec.shape), false, `risk-model-${run}/${spec.name}`));
-    const linearStd = labelledStd(validation, linearMemberLogitsOf(runtime, variables, xVal, validation.n, steps, features));
-    config.linear = { scales: [1 / sequenceStd, 1 / linearStd] };
-  }
 
   const valLogits = collectLabelled(validation, runLogits(runtime, config, variables, xVal, validation.n));
   const calibration = fitPlatt(valLogits.labels, valLogits.logits);
@@ -323,7 +295,6 @@ export async function trainRiskModel(runtime: ModelRuntime, input: TrainInput, o
       seed, backend: runtime.backend, threads: runtime.threads, batchSize, learningRate, maxEpochs, patience,
       weightDecay, stopOn: options.stopOn ?? 'pooled',
       epochsRun: epochSeconds.length, bestEpoch: best.epoch, epochSeconds, epochCpuSeconds, trainLoss, validationAuc, classWeights,
-      ...(linear ? { linearMember: { epochsRun: linear.epochsRun, bestEpoch: linear.bestEpoch, epochSeconds: linear.epochSeconds, validationAuc: linear.validationAuc, weightDecay: LINEAR_MEMBER_DECAY } } : {}),
       trainSeconds: (performance.now() - started) / 1000,
     },
   };
