@@ -83,7 +83,27 @@ def evaluate(y, p, threshold):
     }
 
 
-def run_tabular(meta, data):
+def paired_bootstrap(y, ours, theirs, rounds=1000, seed=0):
+    """AUC(ours) - AUC(theirs) on the same test learners, and its spread over
+    bootstrap resamples of those learners (both models scored on each resample)."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    diffs = []
+    for _ in range(rounds):
+        i = rng.integers(0, n, n)
+        if y[i].min() == y[i].max():
+            continue
+        diffs.append(roc_auc_score(y[i], ours[i]) - roc_auc_score(y[i], theirs[i]))
+    diffs = np.array(diffs)
+    return {
+        "difference": float(roc_auc_score(y, ours) - roc_auc_score(y, theirs)),
+        "ci95": [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))],
+        "share_ours_below": float((diffs < 0).mean()),
+        "rounds": int(len(diffs)),
+    }
+
+
+def run_tabular(meta, data, ours_test=None):
     out = {"logistic_regression": [], "gradient_boosting": []}
     seed = meta["seed"]
     for w in meta["weeks"]:
@@ -107,6 +127,9 @@ def run_tabular(meta, data):
             pva, pte = cal(sva), cal(ste)
             r = evaluate(yte, pte, best_f1_threshold(yva, pva))
             r.update({"week": w, "fit_seconds": fit_s, "n_features": int(xtr.shape[1]), "n_train": int(len(ytr)), "validation_auc": float(roc_auc_score(yva, pva))})
+            if ours_test is not None:  # ours minus this baseline, same learners, with its bootstrap 95% interval
+                rows = data["test"][2][:, w] == 1
+                r["ours_minus_this"] = paired_bootstrap(yte, ours_test[rows, w], pte, seed=seed + w)
             out[name].append(r)
     return out
 
@@ -246,7 +269,9 @@ def main():
     meta = json.load(open(os.path.join(args.data, "meta.json")))
     steps, nf = meta["steps"], len(meta["features"])
     data = {k: load(args.data, k, meta["n"][k], steps, nf) for k in ("train", "validation", "test")}
-    result = {} if args.torch_only else run_tabular(meta, data)
+    ours_path = os.path.join(args.data, "test_ours.f32")
+    ours_test = np.fromfile(ours_path, dtype="<f4").reshape(meta["n"]["test"], steps) if os.path.exists(ours_path) else None
+    result = {} if args.torch_only else run_tabular(meta, data, ours_test)
     try:
         result["pytorch"] = run_torch(meta, data, args.torch_epochs)
     except ImportError as e:  # torch missing: say so, do not hide it

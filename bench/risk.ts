@@ -135,11 +135,14 @@ try {
   }
   const pairedRatio = paired.length ? [...paired.map((p) => p.ratio)].sort((a, b) => a - b)[Math.floor(paired.length / 2)]! : null;
 
-  const best = (week: number): { name: string; auc: number } | null => {
+  type Paired = { difference: number; ci95: [number, number]; share_ours_below: number; rounds: number };
+  type BaselineWeek = { week: number; auc: number; ours_minus_this?: Paired };
+  const best = (week: number): { name: string; auc: number; paired: Paired | null } | null => {
     if (!baselines.logistic_regression) return null;
-    const lr = baselines.logistic_regression.find((r: { week: number }) => r.week === week);
-    const gb = baselines.gradient_boosting.find((r: { week: number }) => r.week === week);
-    return lr.auc >= gb.auc ? { name: 'logistic_regression', auc: lr.auc } : { name: 'gradient_boosting', auc: gb.auc };
+    const lr = baselines.logistic_regression.find((r: BaselineWeek) => r.week === week) as BaselineWeek;
+    const gb = baselines.gradient_boosting.find((r: BaselineWeek) => r.week === week) as BaselineWeek;
+    const b = lr.auc >= gb.auc ? { name: 'logistic_regression', row: lr } : { name: 'gradient_boosting', row: gb };
+    return { name: b.name, auc: b.row.auc, paired: b.row.ours_minus_this ?? null };
   };
   const oursEpoch = ours.model.seconds_per_epoch_median;
   const torchEpoch = baselines.pytorch?.seconds_per_epoch_median as number | undefined;
@@ -148,7 +151,8 @@ try {
   const targets = {
     auc_at_least_best_baseline_every_week: ours.weeks.map((w) => {
       const b = best(w.week);
-      return { week: w.week, ours: w.auc, best_baseline: b?.name ?? null, best_baseline_auc: b?.auc ?? null, met: b ? w.auc >= b.auc : null };
+      // The difference's paired bootstrap (1,000 resamples of the test learners): how far test noise alone moves it.
+      return { week: w.week, ours: w.auc, best_baseline: b?.name ?? null, best_baseline_auc: b?.auc ?? null, met: b ? w.auc >= b.auc : null, ours_minus_best: b?.paired ?? null };
     }),
     epoch_time_vs_pytorch: {
       architecture: ours.model.architecture, batch_size: ours.model.training.batchSize,
@@ -169,10 +173,12 @@ try {
     machine: { cpus: (await import('node:os')).cpus().length, load_average_at_start: loadAtStart, load_average_at_end: (await import('node:os')).loadavg() },
     command: `npm run bench:risk -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
-  const table = ['week  ours AUC  LR AUC   GB AUC   ours F1  ours Brier  n_test', ...ours.weeks.map((w) => {
+  const table = ['week  ours AUC  LR AUC   GB AUC   ours F1  ours Brier  n_test  ours - best baseline (95% CI)', ...ours.weeks.map((w) => {
     const lr = baselines.logistic_regression?.find((r: { week: number }) => r.week === w.week);
     const gb = baselines.gradient_boosting?.find((r: { week: number }) => r.week === w.week);
-    return `${String(w.week).padEnd(5)} ${w.auc.toFixed(4)}    ${lr ? lr.auc.toFixed(4) : '  -   '}   ${gb ? gb.auc.toFixed(4) : '  -   '}   ${w.f1.toFixed(4)}   ${w.brier.toFixed(4)}      ${w.n_test}`;
+    const p = best(w.week)?.paired;
+    const paired = p ? `${p.difference >= 0 ? '+' : ''}${p.difference.toFixed(4)} (${p.ci95[0].toFixed(4)} .. ${p.ci95[1].toFixed(4)})` : '-';
+    return `${String(w.week).padEnd(5)} ${w.auc.toFixed(4)}    ${lr ? lr.auc.toFixed(4) : '  -   '}   ${gb ? gb.auc.toFixed(4) : '  -   '}   ${w.f1.toFixed(4)}   ${w.brier.toFixed(4)}      ${String(w.n_test).padEnd(6)}  ${paired}`;
   }), `epoch: ours ${oursEpoch.toFixed(2)} s, PyTorch ${torchEpoch ? torchEpoch.toFixed(2) : '-'} s (CPU ${oursCpu?.toFixed(2) ?? '-'} s vs ${torchCpu?.toFixed(2) ?? '-'} s); paired ratio ${pairedRatio?.toFixed(2) ?? '-'}`,
   scale ? `scale 30,000 x 40: ${(scale.train_seconds as number).toFixed(1)} s` : 'scale: skipped'];
   console.log(table.join('\n'));

@@ -215,6 +215,8 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
     writeTensors(options.exportDir, 'train', train, normalise(train.x, train.features, artifact.normalisation));
     writeTensors(options.exportDir, 'validation', validation, normalise(validation.x, validation.features, artifact.normalisation));
     writeTensors(options.exportDir, 'test', test, normalise(test.x, test.features, artifact.normalisation));
+    // Our calibrated test risks [n, steps], for the paired bootstrap of AUC differences in bench/baselines.py.
+    writeFileSync(path.join(options.exportDir, 'test_ours.f32'), Buffer.from(testRisk.buffer, testRisk.byteOffset, testRisk.byteLength));
     writeFileSync(path.join(options.exportDir, 'meta.json'), JSON.stringify({
       n: { train: train.n, validation: validation.n, test: test.n },
       steps, features: schema.features, weeks, seed,
