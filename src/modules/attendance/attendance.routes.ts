@@ -59,13 +59,14 @@ const signResponses = { 200: signatureProofSchema, 201: signatureProofSchema, ..
 export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
   const { db } = deps;
   const tags = ['attendance'];
-  // Live rosters open now. On close they are ended, and a stream whose request was still being
-  // authorised then is refused: otherwise it would hold the server open for ever (the browser reconnects).
+  // Live rosters open now. On close each is ended with its connection (a kept-alive socket that goes idle
+  // after the server stopped listening would hold the close for the keep-alive timeout), and a stream whose
+  // request was still being authorised then is refused, its connection closed too.
   const streams = new Set<ServerResponse>();
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
-    for (const res of streams) res.end();
+    for (const res of streams) res.end(() => res.socket?.destroy());
     streams.clear();
     done();
   });
@@ -164,7 +165,10 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       const ctx = requireCtx(req);
       const sessionId = req.params.id;
       await withTenant(db, ctx.actor.organisationId, (trx) => getSessionForActor(trx, ctx.actor, sessionId, 'manage', 'follow its live roster'));
-      if (closing) throw new AppError('service_unavailable', 'The server is restarting: the live roster reconnects by itself in a few seconds.');
+      if (closing) {
+        reply.header('connection', 'close');
+        throw new AppError('service_unavailable', 'The server is restarting: the live roster reconnects by itself in a few seconds.');
+      }
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
