@@ -14,9 +14,9 @@ import { ensureSheet } from './ensure-sheet.ts';
  * Someone who signed present cannot be excused. `now` defaults to the
  * database time of the transaction.
  */
-export async function markExcused(trx: Tx, ctx: Ctx, input: { sessionId: string; personId: string; justificationId: string; now?: Date }): Promise<{ status: 'excused'; version: number }> {
+export async function markExcused(trx: Tx, ctx: Ctx, input: { sessionId: string; personId: string; justificationId: string; now: Date }): Promise<{ status: 'excused'; version: number }> {
   const { sessionId, personId, justificationId } = input;
-  const now = input.now ?? new Date();
+  const now = input.now;
   await ensureSheet(trx, sessionId);
   const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
   if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');

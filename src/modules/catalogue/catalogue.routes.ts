@@ -41,7 +41,8 @@ import { updateModule } from './update-module.ts';
 import { updateProgram } from './update-program.ts';
 
 /** Thin adapters: parse (by schema), call the use-case, present. */
-export async function catalogueRoutes(app: ZodApp, { db }: AppDeps): Promise<void> {
+export async function catalogueRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
+  const { db } = deps;
   const tags = ['catalogue'];
   app.get('/programs', { schema: { tags, summary: 'List programs', querystring: programListQuerySchema, response: { 200: programPageSchema, ...problemResponses } } }, (req) =>
     listPrograms(db, requireCtx(req), req.query),
@@ -53,7 +54,7 @@ export async function catalogueRoutes(app: ZodApp, { db }: AppDeps): Promise<voi
     getProgram(db, requireCtx(req), req.params.id),
   );
   app.patch('/programs/:id', { schema: { tags, summary: 'Update or archive a program', params: idParamsSchema, body: programUpdateSchema, response: { 200: programSchema, ...problemResponses } } }, (req) =>
-    updateProgram(db, requireCtx(req), req.params.id, req.body),
+    updateProgram(deps, requireCtx(req), req.params.id, req.body),
   );
 
   app.get('/programs/:id/modules', { schema: { tags, summary: "A program's modules, in order", params: idParamsSchema, response: { 200: moduleListSchema, ...problemResponses } } }, (req) =>
@@ -63,7 +64,7 @@ export async function catalogueRoutes(app: ZodApp, { db }: AppDeps): Promise<voi
     reply.code(201).send(await createModule(db, requireCtx(req), req.params.id, req.body)),
   );
   app.patch('/modules/:id', { schema: { tags, summary: 'Update a module', params: idParamsSchema, body: moduleUpdateSchema, response: { 200: moduleSchema, ...problemResponses } } }, (req) =>
-    updateModule(db, requireCtx(req), req.params.id, req.body),
+    updateModule(deps, requireCtx(req), req.params.id, req.body),
   );
   app.delete('/modules/:id', { schema: { tags, summary: 'Delete a module (its sessions keep existing, without module)', params: idParamsSchema, response: { 204: z.null(), ...problemResponses } } }, async (req, reply) => {
     await deleteModule(db, requireCtx(req), req.params.id);
@@ -80,7 +81,7 @@ export async function catalogueRoutes(app: ZodApp, { db }: AppDeps): Promise<voi
     getCohort(db, requireCtx(req), req.params.id),
   );
   app.patch('/cohorts/:id', { schema: { tags, summary: 'Update or archive a cohort', params: idParamsSchema, body: cohortUpdateSchema, response: { 200: cohortSchema, ...problemResponses } } }, (req) =>
-    updateCohort(db, requireCtx(req), req.params.id, req.body),
+    updateCohort(deps, requireCtx(req), req.params.id, req.body),
   );
   app.put('/cohorts/:id/trainers', { schema: { tags, summary: "Replace a cohort's trainers", params: idParamsSchema, body: cohortTrainersSchema, response: { 200: cohortSchema, ...problemResponses } } }, (req) =>
     setCohortTrainers(db, requireCtx(req), req.params.id, req.body),
@@ -93,6 +94,6 @@ export async function catalogueRoutes(app: ZodApp, { db }: AppDeps): Promise<voi
     reply.code(201).send(await enrolPerson(db, requireCtx(req), req.params.id, req.body)),
   );
   app.patch('/enrolments/:id', { schema: { tags, summary: "Change an enrolment's status (withdrawn stamps withdrawnAt)", params: idParamsSchema, body: enrolmentUpdateSchema, response: { 200: enrolmentSchema, ...problemResponses } } }, (req) =>
-    updateEnrolment(db, requireCtx(req), req.params.id, req.body),
+    updateEnrolment(deps, requireCtx(req), req.params.id, req.body),
   );
 }

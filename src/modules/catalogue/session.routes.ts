@@ -20,7 +20,8 @@ import { getSession, listSessions } from './list-sessions.ts';
 import { updateSession } from './update-session.ts';
 
 /** Half-day sessions: calendar, planning, recurring generation, walk-ins. */
-export async function sessionRoutes(app: ZodApp, { db }: AppDeps): Promise<void> {
+export async function sessionRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
+  const { db } = deps;
   const tags = ['sessions'];
   app.get('/sessions', { schema: { tags, summary: 'Calendar: sessions between two local dates (at most 62 days)', querystring: sessionListQuerySchema, response: { 200: sessionPageSchema, ...problemResponses } } }, (req) =>
     listSessions(db, requireCtx(req), req.query),
@@ -32,7 +33,7 @@ export async function sessionRoutes(app: ZodApp, { db }: AppDeps): Promise<void>
     getSession(db, requireCtx(req), req.params.id),
   );
   app.patch('/sessions/:id', { schema: { tags, summary: "Move, edit or cancel a session ({status:'cancelled'})", params: idParamsSchema, body: sessionUpdateSchema, response: { 200: sessionSchema, ...problemResponses } } }, (req) =>
-    updateSession(db, requireCtx(req), req.params.id, req.body),
+    updateSession(deps, requireCtx(req), req.params.id, req.body),
   );
   app.post('/cohorts/:id/sessions/generate', { schema: { tags, summary: 'Generate recurring half-day sessions, skipping public holidays and existing half-days', params: idParamsSchema, body: sessionGenerateSchema, response: { 200: sessionGenerateResultSchema, 201: sessionGenerateResultSchema, ...problemResponses } } }, async (req, reply) => {
     const result = await generateSessions(db, requireCtx(req), req.params.id, req.body);

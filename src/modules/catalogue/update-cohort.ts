@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
@@ -9,7 +10,7 @@ import { presentCohort } from './cohort.presenter.ts';
 import { findCohortByName, getCohortById } from './cohort.repository.ts';
 import { duplicateCohortName } from './create-cohort.ts';
 
-export async function updateCohort(db: Db, ctx: Ctx, id: string, input: z.infer<typeof cohortUpdateSchema>) {
+export async function updateCohort({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof cohortUpdateSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const existing = await getCohortById(trx, id);
@@ -24,10 +25,10 @@ export async function updateCohort(db: Db, ctx: Ctx, id: string, input: z.infer<
       ...(input.name !== undefined ? { name: input.name } : {}),
       ...(input.startsOn !== undefined ? { starts_on: input.startsOn } : {}),
       ...(input.endsOn !== undefined ? { ends_on: input.endsOn } : {}),
-      ...(input.archived !== undefined ? { archived_at: input.archived ? (existing.archived_at ?? new Date()) : null } : {}),
+      ...(input.archived !== undefined ? { archived_at: input.archived ? (existing.archived_at ?? clock.now()) : null } : {}),
     };
     if (Object.keys(set).length === 0) return presentCohort(existing);
-    await trx.updateTable('cohorts').set({ ...set, updated_at: new Date() }).where('id', '=', id).execute();
+    await trx.updateTable('cohorts').set({ ...set, updated_at: clock.now() }).where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'cohort.updated', subjectType: 'cohort', subjectId: id, payload: { changes: input } });
     return presentCohort((await getCohortById(trx, id))!);
   });

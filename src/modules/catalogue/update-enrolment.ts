@@ -1,5 +1,6 @@
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { notFound } from '../../platform/errors/app-error.ts';
@@ -8,7 +9,7 @@ import { presentEnrolment } from './enrolment.presenter.ts';
 import { getEnrolmentById } from './enrolment.repository.ts';
 
 /** Changes an enrolment's status; withdrawing stamps withdrawn_at, any other status clears it. */
-export async function updateEnrolment(db: Db, ctx: Ctx, id: string, input: { status: EnrolmentStatus }) {
+export async function updateEnrolment({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: { status: EnrolmentStatus }) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const existing = await getEnrolmentById(trx, id);
@@ -16,7 +17,7 @@ export async function updateEnrolment(db: Db, ctx: Ctx, id: string, input: { sta
     if (existing.status === input.status) return presentEnrolment(existing);
     await trx
       .updateTable('enrolments')
-      .set({ status: input.status, withdrawn_at: input.status === 'withdrawn' ? new Date() : null })
+      .set({ status: input.status, withdrawn_at: input.status === 'withdrawn' ? clock.now() : null })
       .where('id', '=', id)
       .execute();
     await recordAuditEvent(trx, ctx, { type: 'enrolment.updated', subjectType: 'enrolment', subjectId: id, payload: { changes: { status: input.status } } });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { notFound } from '../../platform/errors/app-error.ts';
@@ -16,7 +17,7 @@ import { localParts } from './session-time.ts';
  * times are recomputed in the organisation's time zone, keeping the parts not
  * given; moving onto a half-day the cohort already has is a 409.
  */
-export async function updateSession(db: Db, ctx: Ctx, id: string, input: z.infer<typeof sessionUpdateSchema>) {
+export async function updateSession({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof sessionUpdateSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const existing = await getSessionById(trx, id);
@@ -43,7 +44,7 @@ export async function updateSession(db: Db, ctx: Ctx, id: string, input: z.infer
       ...(input.status !== undefined ? { status: input.status } : {}),
     };
     if (Object.keys(set).length === 0 && !input.trainerIds) return presentSession(existing, timezone);
-    if (Object.keys(set).length) await trx.updateTable('sessions').set({ ...set, updated_at: new Date() }).where('id', '=', id).execute();
+    if (Object.keys(set).length) await trx.updateTable('sessions').set({ ...set, updated_at: clock.now() }).where('id', '=', id).execute();
     if (input.trainerIds) await replaceSessionTrainers(trx, ctx.actor.organisationId, [id], [...new Set(input.trainerIds)]);
     const { status, ...changes } = input;
     if (status === 'cancelled' && existing.status !== 'cancelled') {

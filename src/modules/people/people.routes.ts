@@ -7,7 +7,8 @@ import { getPerson, listPeople } from './list-people.ts';
 import { personCreateSchema, personListQuerySchema, personPageSchema, personSchema, personUpdateSchema } from './people.schemas.ts';
 import { updatePerson } from './update-person.ts';
 
-export async function peopleRoutes(app: ZodApp, { db }: AppDeps): Promise<void> {
+export async function peopleRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
+  const { db } = deps;
   const tags = ['people'];
   app.get('/people', { schema: { tags, summary: 'List people (filter by role, name/email, cohort)', querystring: personListQuerySchema, response: { 200: personPageSchema, ...problemResponses } } }, (req) =>
     listPeople(db, requireCtx(req), req.query),
@@ -19,6 +20,6 @@ export async function peopleRoutes(app: ZodApp, { db }: AppDeps): Promise<void> 
     getPerson(db, requireCtx(req), req.params.id),
   );
   app.patch('/people/:id', { schema: { tags, summary: 'Update, change roles of, or archive a person', params: idParamsSchema, body: personUpdateSchema, response: { 200: personSchema, ...problemResponses } } }, (req) =>
-    updatePerson(db, requireCtx(req), req.params.id, req.body),
+    updatePerson(deps, requireCtx(req), req.params.id, req.body),
   );
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { hashPassword } from '../../platform/auth/password.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
@@ -16,7 +17,7 @@ import { countOtherActiveAdmins, getPersonByEmail, getPersonById, replaceRoles }
  * Only an admin grants or removes admin/manager, or edits an admin; the last
  * active admin can neither lose the role nor be archived.
  */
-export async function updatePerson(db: Db, ctx: Ctx, id: string, input: z.infer<typeof personUpdateSchema>) {
+export async function updatePerson({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof personUpdateSchema>) {
   assertOrgWide(ctx.actor);
   const passwordHash = input.password ? await hashPassword(input.password) : input.password === null ? null : undefined;
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
@@ -38,9 +39,9 @@ export async function updatePerson(db: Db, ctx: Ctx, id: string, input: z.infer<
       ...(input.phone !== undefined ? { phone: input.phone } : {}),
       ...(input.externalRef !== undefined ? { external_ref: input.externalRef } : {}),
       ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
-      ...(input.archived !== undefined ? { archived_at: input.archived ? (existing.archived_at ?? new Date()) : null } : {}),
+      ...(input.archived !== undefined ? { archived_at: input.archived ? (existing.archived_at ?? clock.now()) : null } : {}),
     };
-    if (Object.keys(set).length) await trx.updateTable('people').set({ ...set, updated_at: new Date() }).where('id', '=', id).execute();
+    if (Object.keys(set).length) await trx.updateTable('people').set({ ...set, updated_at: clock.now() }).where('id', '=', id).execute();
 
     const { roles, archived, password, ...details } = input;
     const changes: Record<string, unknown> = { ...details, ...(password !== undefined ? { password: password === null ? 'removed' : 'changed' } : {}) };

@@ -1,5 +1,6 @@
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
@@ -9,7 +10,7 @@ import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts'
 import { findPublishProblems } from './validate-questionnaire.ts';
 
 /** Publishes a draft after checking it (see findPublishProblems); a published questionnaire is frozen. */
-export async function publishQuestionnaire(db: Db, ctx: Ctx, id: string) {
+export async function publishQuestionnaire({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     await getEditableQuestionnaire(trx, id);
@@ -22,7 +23,7 @@ export async function publishQuestionnaire(db: Db, ctx: Ctx, id: string) {
       for (const p of findPublishProblems(loaded.questionnaire.kind, pool.map(toQuestionDef), 1)) problems.push({ ...p, path: `sections.${i}.draw.bank.${p.path}` });
     }
     if (problems.length) throw new AppError('questionnaire_invalid', `This questionnaire cannot be published yet: ${problems.length} problem(s).`, { errors: problems });
-    const now = new Date();
+    const now = clock.now();
     await trx.updateTable('questionnaires').set({ status: 'published', published_at: now, updated_at: now }).where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'questionnaire.published', subjectType: 'questionnaire', subjectId: id, payload: { version: loaded.questionnaire.version } });
     return presentQuestionnaire((await loadQuestionnaire(trx, id))!);
@@ -30,13 +31,13 @@ export async function publishQuestionnaire(db: Db, ctx: Ctx, id: string) {
 }
 
 /** Closes a published questionnaire: no answer is accepted afterwards. */
-export async function closeQuestionnaire(db: Db, ctx: Ctx, id: string) {
+export async function closeQuestionnaire({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const loaded = await loadQuestionnaire(trx, id);
     if (!loaded) throw notFound('Questionnaire');
     if (loaded.questionnaire.status !== 'published') throw new AppError('conflict', `Only a published questionnaire can be closed; this one is ${loaded.questionnaire.status}.`);
-    await trx.updateTable('questionnaires').set({ status: 'closed', updated_at: new Date() }).where('id', '=', id).execute();
+    await trx.updateTable('questionnaires').set({ status: 'closed', updated_at: clock.now() }).where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'questionnaire.closed', subjectType: 'questionnaire', subjectId: id, payload: {} });
     return presentQuestionnaire((await loadQuestionnaire(trx, id))!);
   });

@@ -94,14 +94,14 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   );
   app.get('/questionnaires/:id', { schema: { tags, summary: 'A questionnaire with its sections and questions (correct answers included)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => getQuestionnaire(db, requireCtx(req), req.params.id));
   app.get('/questionnaires/:id/preview', { schema: { tags, summary: 'Preview as a learner: what the respondent page shows (no correct answers)', params: idParamsSchema, response: r(respondentViewSchema) } }, (req) => previewQuestionnaire(db, requireCtx(req), req.params.id));
-  app.patch('/questionnaires/:id', { schema: { tags, summary: 'Update a draft questionnaire', params: idParamsSchema, body: questionnaireUpdateSchema, response: r(questionnaireSchema) } }, (req) => updateQuestionnaire(db, requireCtx(req), req.params.id, req.body));
+  app.patch('/questionnaires/:id', { schema: { tags, summary: 'Update a draft questionnaire', params: idParamsSchema, body: questionnaireUpdateSchema, response: r(questionnaireSchema) } }, (req) => updateQuestionnaire(deps, requireCtx(req), req.params.id, req.body));
   app.put('/questionnaires/:id/order', { schema: { tags, summary: 'Reorder sections and questions (every one listed once; questions may move between sections)', params: idParamsSchema, body: orderSchema, response: r(questionnaireSchema) } }, (req) =>
-    reorderQuestionnaire(db, requireCtx(req), req.params.id, req.body),
+    reorderQuestionnaire(deps, requireCtx(req), req.params.id, req.body),
   );
   app.post('/questionnaires/:id/publish', { schema: { tags, summary: 'Publish a draft after validation (unique option ids, conditions on earlier questions only, quiz answers, points ≥ 0)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) =>
-    publishQuestionnaire(db, requireCtx(req), req.params.id),
+    publishQuestionnaire(deps, requireCtx(req), req.params.id),
   );
-  app.post('/questionnaires/:id/close', { schema: { tags, summary: 'Close a published questionnaire (no more answers)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => closeQuestionnaire(db, requireCtx(req), req.params.id));
+  app.post('/questionnaires/:id/close', { schema: { tags, summary: 'Close a published questionnaire (no more answers)', params: idParamsSchema, response: r(questionnaireSchema) } }, (req) => closeQuestionnaire(deps, requireCtx(req), req.params.id));
   app.post('/questionnaires/:id/duplicate', { schema: { tags, summary: 'Copy a questionnaire as a new draft version', params: idParamsSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>
     reply.code(201).send(await duplicateQuestionnaire(db, requireCtx(req), req.params.id)),
   );

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { assertOrgWide, type Ctx } from '../../platform/auth/actor.ts';
 import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
@@ -14,7 +15,7 @@ import type { orderSchema } from './questionnaires.schemas.ts';
  * to another section). The arrays must name every section and every question
  * of the questionnaire exactly once (what a drag-and-drop or keyboard move sends).
  */
-export async function reorderQuestionnaire(db: Db, ctx: Ctx, id: string, input: z.infer<typeof orderSchema>) {
+export async function reorderQuestionnaire({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof orderSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     await getEditableQuestionnaire(trx, id);
@@ -41,7 +42,7 @@ export async function reorderQuestionnaire(db: Db, ctx: Ctx, id: string, input: 
       await trx.updateTable('questionnaire_sections').set({ position: i }).where('id', '=', s.id).execute();
       for (const [j, q] of s.questionIds.entries()) await trx.updateTable('questions').set({ section_id: s.id, position: j }).where('id', '=', q).execute();
     }
-    await trx.updateTable('questionnaires').set({ updated_at: new Date() }).where('id', '=', id).execute();
+    await trx.updateTable('questionnaires').set({ updated_at: clock.now() }).where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: 'questionnaire', subjectId: id, payload: { action: 'reordered', id } });
     return presentQuestionnaire((await loadQuestionnaire(trx, id))!);
   });

@@ -79,7 +79,7 @@ export async function seedQuestionnaireDemo(deps: { db: Db; clock: Clock; public
     const rows = await trx.selectFrom('questions').select(['id', 'position']).where('questionnaire_id', '=', quiz.id).orderBy('position').execute();
     for (const [i, r] of rows.entries()) await trx.updateTable('questions').set({ skills: [SKILLS[i % SKILLS.length]!] }).where('id', '=', r.id).execute();
   });
-  for (const q of [positioning, satisfaction, quiz]) await publishQuestionnaire(db, ctx, q.id);
+  for (const q of [positioning, satisfaction, quiz]) await publishQuestionnaire(deps, ctx, q.id);
 
   const { program, modules, cohorts } = await withTenant(db, organisationId, async (trx) => {
     // The demo's program with modules (the simulated past cohorts belong to another program, without modules).
