@@ -216,7 +216,7 @@ test('the manager builds a positioning test from a template, edits it, adds a co
   const problems = page.getByTestId('publish-problems');
   await problems.getByText('Publication impossible : 1 problème').waitFor();
   await problems.getByRole('link', { name: 'Question 5' }).waitFor();
-  await page.getByTestId('builder-question').nth(4).getByText('a quiz question with points needs a correct answer').waitFor();
+  await page.getByTestId('builder-question').nth(4).getByText("une question notée d'un quiz doit avoir une bonne réponse").waitFor();
   assert.equal(await page.getByTestId('questionnaire-status').textContent(), 'Brouillon');
   await assertAccessible(page, 'builder with publication problems');
   await page.getByRole('button', { name: 'Modifier la question 5' }).click();

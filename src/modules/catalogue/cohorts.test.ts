@@ -134,6 +134,12 @@ describe('modules, cohorts and enrolments API', () => {
       assert.equal(res.statusCode, 400, `${JSON.stringify(c.payload)} → ${res.body}`);
       assert.ok(res.json().errors.some((e: { path: string }) => e.path === c.path), `${c.path} in ${res.body}`);
     }
+    // zod's own errors carry a code and its parameters, for a message in the reader's language; our own wording has none.
+    const items = async (payload: unknown) => (await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: payload as never })).json().errors;
+    assert.deepEqual(await items({ programId, name: 'B', colour: 'blue' }), [{ path: 'body', message: 'unknown field(s): colour', code: 'field_unrecognized_keys', params: { keys: 'colour' } }]);
+    assert.deepEqual((await items({ programId: 'nope', name: 'B' }))[0], { path: 'body.programId', message: 'Invalid UUID', code: 'field_invalid_format', params: { format: 'uuid' } });
+    assert.deepEqual((await items({ programId, name: 12 }))[0], { path: 'body.name', message: 'Invalid input: expected string, received number', code: 'field_invalid_type', params: { expected: 'string' } });
+    assert.deepEqual(await items({ programId, name: 'B', startsOn: '2026-05-01', endsOn: '2026-04-01' }), [{ path: 'body.endsOn', message: 'must be on or after startsOn' }]);
     const created = (await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: { programId, name: 'C', startsOn: '2026-05-01' } })).json();
     const bad = await t.request({ method: 'PATCH', url: `/api/v1/cohorts/${created.id}`, as: org.as.admin, payload: { endsOn: '2026-04-01' } });
     assert.equal(bad.statusCode, 400, bad.body);

@@ -64,6 +64,8 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
     assert.equal(refused.statusCode, 422, refused.body);
     assert.equal(refused.json().code, 'questionnaire_invalid');
     assert.deepEqual(refused.json().errors.map((e: { path: string }) => e.path), [`questions.0.displayIf.questionId (${quiz.q1.id})`, `questions.3 (${bad.json().id})`]);
+    // Each problem has its code, for the builder to word it in the reader's language.
+    assert.deepEqual(refused.json().errors.map((e: { code: string }) => e.code), ['condition_not_earlier', 'correct_answer_missing']);
     assert.equal((await t.db.selectFrom('questionnaires').select('status').where('id', '=', quiz.id).executeTakeFirstOrThrow()).status, 'draft');
 
     await t.request({ method: 'PATCH', url: `/api/v1/questions/${quiz.q1.id}`, as, payload: { displayIf: null } });

@@ -1,9 +1,14 @@
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
-/** One item of a validation error list: where (field path or CSV line/column) and what. */
+/**
+ * One item of a validation error list: where (field path or CSV line/column) and what. `message` is English;
+ * `code` (with `params`), when present, lets a client say the same in the reader's language.
+ */
 export interface ProblemItem {
   path: string;
   message: string;
+  code?: string;
+  params?: Record<string, string | number>;
   line?: number;
   column?: string;
 }

@@ -16,7 +16,16 @@ export const problemSchema = z
     detail: z.string(),
     instance: z.string().optional(),
     errors: z
-      .array(z.object({ path: z.string(), message: z.string(), line: z.number().optional(), column: z.string().optional() }))
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          code: z.string().optional().meta({ description: 'Stable code of this item (e.g. field_too_small, correct_answer_missing), for messages in the reader\'s language' }),
+          params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+          line: z.number().optional(),
+          column: z.string().optional(),
+        }),
+      )
       .optional(),
   })
   .catchall(z.unknown())
@@ -53,6 +62,46 @@ const FASTIFY_CODE_MAP: Record<string, ErrorCode> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
 };
 
+/** The codes of field errors (see fieldCode). */
+export const FIELD_PROBLEM_CODES = ['field_too_small', 'field_too_big', 'field_invalid_type', 'field_invalid_format', 'field_invalid_value', 'field_unrecognized_keys'] as const;
+
+/** zod's own wording ("Invalid input: …", "Too small: …"); a schema's own message says more, and is kept as it is. */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (small|big)|Unrecognized)\b/;
+
+interface ZodIssueFields {
+  code?: string;
+  keys?: string[];
+  origin?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  expected?: string;
+  format?: string;
+  values?: unknown[];
+}
+
+/**
+ * A field error's code and parameters from its zod issue (`field_too_small` with origin and limit…), so that
+ * clients can word it in the reader's language; messages our schemas word themselves keep their English only.
+ */
+function fieldCode(issue: ZodIssueFields): Pick<ProblemItem, 'code' | 'params'> {
+  const bound = (v: number | bigint | undefined) => (typeof v === 'bigint' ? Number(v) : v);
+  switch (issue.code) {
+    case 'too_small':
+    case 'too_big': {
+      const limit = bound(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      return limit === undefined ? {} : { code: `field_${issue.code}`, params: { origin: issue.origin ?? 'value', limit } };
+    }
+    case 'invalid_type':
+      return { code: 'field_invalid_type', params: { expected: issue.expected ?? 'value' } };
+    case 'invalid_format':
+      return { code: 'field_invalid_format', params: { format: issue.format ?? 'value' } };
+    case 'invalid_value':
+      return { code: 'field_invalid_value', params: { values: (issue.values ?? []).map(String).join(', ') } };
+    default:
+      return {};
+  }
+}
+
 /** Translates any thrown error into an AppError; unknown errors become internal_error. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -61,11 +110,12 @@ export function toAppError(error: unknown): AppError {
     const where = err.validationContext ?? 'body';
     const errors: ProblemItem[] = err.validation.map((v) => {
       const path = [where, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.');
-      const params = v.params as { issue?: { code?: string; keys?: string[] } } | undefined;
-      const keys = params?.issue?.keys;
+      // fastify-type-provider-zod: the zod issue's code is the keyword, its other fields the params.
+      const issue: ZodIssueFields = { ...(v.params as ZodIssueFields | undefined), code: v.keyword };
+      const keys = issue.keys;
       return keys?.length
-        ? { path, message: `unknown field(s): ${keys.join(', ')}` }
-        : { path, message: v.message ?? 'is not valid' };
+        ? { path, message: `unknown field(s): ${keys.join(', ')}`, code: 'field_unrecognized_keys', params: { keys: keys.join(', ') } }
+        : { path, message: v.message ?? 'is not valid', ...(ZOD_DEFAULT_MESSAGE.test(v.message ?? '') ? fieldCode(issue) : {}) };
     });
     return new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }

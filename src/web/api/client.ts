@@ -7,6 +7,9 @@ export const API_BASE = '/api/v1';
 export interface ProblemItem {
   path?: string;
   message: string;
+  /** Stable code of the item (field_too_small, correct_answer_missing…): worded in the reader's language by problemItemMessage. */
+  code?: string;
+  params?: Record<string, string | number>;
   line?: number;
   column?: string;
 }

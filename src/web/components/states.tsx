@@ -27,7 +27,7 @@ export function Empty({ children }: { children: ReactNode }) {
 export function ErrorAlert({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
   const { t } = useTranslation();
   if (!error) return null;
-  const details = errorDetails(error);
+  const details = errorDetails(error, t);
   const explanation = errorExplanation(error);
   return (
     <Alert color="red" variant="light" title={title ?? t('common.errorTitle')} role="alert">

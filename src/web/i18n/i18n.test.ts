@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
+import { FIELD_PROBLEM_CODES } from '../../platform/errors/problem.ts';
+import { PUBLISH_PROBLEM_CODES } from '../../modules/questionnaires/validate-questionnaire.ts';
 import { improvementActionSchema, resultsQuerySchema, resultsSchema, strugglingSchema } from '../../modules/questionnaires/questionnaires.schemas.ts';
 import { AREAS, en, fr, mergeInto } from './resources.ts';
 
@@ -84,6 +86,12 @@ test('dynamic keys: roles, half-days, weekdays, statuses', () => {
 
 test('every API error code has a translated message', () => {
   assert.deepEqual(Object.keys(ERROR_CODES).filter((code) => !frKeys.has(`errors.${code}`)), []);
+});
+
+test('every problem item code the API sends (field errors, publication problems) is worded in both languages', () => {
+  const codes = [...FIELD_PROBLEM_CODES, ...PUBLISH_PROBLEM_CODES].map((c) => `problems.${c}`);
+  assert.ok(codes.length > 15);
+  assert.deepEqual(codes.filter((k) => !frKeys.has(k) || !enKeys.has(k)), []);
 });
 
 test('dynamic keys of the questionnaire results and struggling pages cover the API enums', () => {

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import { ApiError } from '../api/client.ts';
+import { ApiError, type ProblemItem } from '../api/client.ts';
 
 /** Codes whose translation is generic: the server's `detail` says what exactly went wrong. */
 const GENERIC_CODES = new Set(['bad_request', 'conflict', 'duplicate', 'unprocessable', 'forbidden', 'validation_failed']);
@@ -21,11 +21,32 @@ export function errorExplanation(error: unknown): string | null {
   return GENERIC_CODES.has(error.code) ? error.detail : null;
 }
 
-/** Field-level details of a validation problem ("body.email — is not valid"). */
-export function errorDetails(error: unknown): string[] {
+/**
+ * One item of a problem in the reader's language: its `code` translated (`problems.*`, with a context such as
+ * the kind of value or the format), else the server's English message.
+ */
+export function problemItemMessage(item: ProblemItem, t: TFunction): string {
+  if (!item.code) return item.message;
+  const context = item.params?.origin ?? item.params?.format;
+  return t(`problems.${item.code}`, { ...item.params, ...(typeof context === 'string' ? { context } : {}), defaultValue: item.message });
+}
+
+/**
+ * The API's message for a body field (`path`, e.g. "options.1.label", or a field under it unless `exact`),
+ * in the reader's language; undefined when the error says nothing of that field.
+ */
+export function bodyFieldError(error: unknown, path: string, t: TFunction, options: { exact?: boolean } = {}): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const item = error.errors.find((e) => e.path === `body.${path}` || (!options.exact && e.path?.startsWith(`body.${path}.`)));
+  return item ? problemItemMessage(item, t) : undefined;
+}
+
+/** Field-level details of a validation problem ("body.email — adresse e-mail non valide"). */
+export function errorDetails(error: unknown, t: TFunction): string[] {
   if (!(error instanceof ApiError)) return [];
   return error.errors.map((e) => {
     const where = e.line !== undefined ? `${e.line}${e.column ? `:${e.column}` : ''}` : (e.path ?? '');
-    return where ? `${where} — ${e.message}` : e.message;
+    const message = problemItemMessage(e, t);
+    return where ? `${where} — ${message}` : message;
   });
 }

@@ -1,7 +1,7 @@
 import { ActionIcon, Button, Checkbox, Group, NumberInput, Paper, Select, Stack, Switch, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client.ts';
+import { bodyFieldError } from '../../lib/errors.ts';
 import { QUESTION_TYPES, type Question, type QuestionInput, type QuestionType } from '../../api/types.ts';
 import { ErrorAlert } from '../../components/states.tsx';
 
@@ -142,15 +142,6 @@ function toBody(d: Draft, quiz: boolean, earlier: readonly EarlierQuestion[]): Q
   };
 }
 
-/** The API's message for a field of the body ("options.1.label"), if any. */
-function fieldError(error: unknown, path: string): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  return error.errors.find((e) => e.path === `body.${path}` || e.path?.startsWith(`body.${path}.`))?.message;
-}
-
-function exactError(error: unknown, path: string): string | undefined {
-  return error instanceof ApiError ? error.errors.find((e) => e.path === `body.${path}`)?.message : undefined;
-}
 
 export function QuestionEditor({
   question,
@@ -220,13 +211,13 @@ export function QuestionEditor({
               const type = v as QuestionType;
               set({ type, ...(CHOICE_TYPES.has(type) && d.options.length < 2 ? { options: defaultOptions(type, t) } : {}), ...(type === 'likert' && d.rows.length === 0 ? { rows: [{ id: 'r1', label: '' }] } : {}), ...(type === 'rating' && d.min === '' ? { min: 1, max: 5 } : {}) });
             }}
-            error={fieldError(error, 'type')}
+            error={bodyFieldError(error, 'type', t)}
             miw={200}
           />
           <Switch label={t('questionnaires.editor.required')} checked={d.required} onChange={(e) => set({ required: e.currentTarget.checked })} mt={30} />
         </Group>
-        <Textarea label={t('questionnaires.editor.prompt')} required autosize minRows={2} maxLength={5000} value={d.prompt} onChange={(e) => set({ prompt: e.currentTarget.value })} error={fieldError(error, 'prompt')} />
-        <TextInput label={t('questionnaires.editor.help')} description={t('questionnaires.editor.helpHelp')} maxLength={2000} value={d.help} onChange={(e) => set({ help: e.currentTarget.value })} error={fieldError(error, 'help')} />
+        <Textarea label={t('questionnaires.editor.prompt')} required autosize minRows={2} maxLength={5000} value={d.prompt} onChange={(e) => set({ prompt: e.currentTarget.value })} error={bodyFieldError(error, 'prompt', t)} />
+        <TextInput label={t('questionnaires.editor.help')} description={t('questionnaires.editor.helpHelp')} maxLength={2000} value={d.help} onChange={(e) => set({ help: e.currentTarget.value })} error={bodyFieldError(error, 'help', t)} />
 
         {d.type === 'likert' && (
           <Stack gap={6} component="fieldset" style={{ border: 0, padding: 0, margin: 0 }}>
@@ -244,7 +235,7 @@ export function QuestionEditor({
                     const label = e.currentTarget.value;
                     setD((cur) => ({ ...cur, rows: cur.rows.map((x, j) => (j === i ? { ...x, label } : x)) }));
                   }}
-                  error={fieldError(error, `settings.rows.${i}`)}
+                  error={bodyFieldError(error, `settings.rows.${i}`, t)}
                 />
                 <Button variant="outline" color="red.9" mt={24} disabled={d.rows.length <= 1} onClick={() => setD((cur) => ({ ...cur, rows: cur.rows.filter((_, j) => j !== i) }))} aria-label={t('questionnaires.editor.removeStatement', { n: i + 1 })}>
                   {t('questionnaires.editor.removeShort')}
@@ -264,16 +255,16 @@ export function QuestionEditor({
             <Text component="legend" fw={600} size="sm">
               {d.type === 'likert' ? t('questionnaires.editor.scale') : d.type === 'ranking' ? t('questionnaires.editor.itemsToRank') : t('questionnaires.editor.options')}
             </Text>
-            {exactError(error, 'options') && (
+            {bodyFieldError(error, 'options', t, { exact: true }) && (
               <Text size="sm" c="red.9">
-                {exactError(error, 'options')}
+                {bodyFieldError(error, 'options', t, { exact: true })}
               </Text>
             )}
             {d.options.map((o, i) => (
               <Paper key={o.id} withBorder p="xs" data-testid="option-row">
                 <Stack gap={6}>
                   <Group gap="xs" wrap="wrap" align="flex-end">
-                    <TextInput style={{ flex: 1, minWidth: 180 }} label={t('questionnaires.editor.optionLabel', { n: i + 1 })} value={o.label} maxLength={1000} onChange={(e) => setOption(i, { label: e.currentTarget.value })} error={fieldError(error, `options.${i}.label`)} />
+                    <TextInput style={{ flex: 1, minWidth: 180 }} label={t('questionnaires.editor.optionLabel', { n: i + 1 })} value={o.label} maxLength={1000} onChange={(e) => setOption(i, { label: e.currentTarget.value })} error={bodyFieldError(error, `options.${i}.label`, t)} />
                     {quiz && (d.type === 'single' || d.type === 'multiple') && (
                       <Checkbox
                         label={t('questionnaires.editor.correct')}
@@ -287,7 +278,7 @@ export function QuestionEditor({
                       />
                     )}
                     {quiz && d.type === 'multiple' && (
-                      <NumberInput w={130} label={t('questionnaires.editor.weight')} min={-100} max={100} value={o.weight} onChange={(v) => setOption(i, { weight: v })} error={fieldError(error, `options.${i}.weight`)} />
+                      <NumberInput w={130} label={t('questionnaires.editor.weight')} min={-100} max={100} value={o.weight} onChange={(v) => setOption(i, { weight: v })} error={bodyFieldError(error, `options.${i}.weight`, t)} />
                     )}
                     <Group gap={4} wrap="nowrap" mb={2}>
                       <ActionIcon variant="default" size={36} disabled={i === 0} onClick={() => moveOption(i, -1)} aria-label={t('questionnaires.editor.optionUp', { n: i + 1 })}>
@@ -302,7 +293,7 @@ export function QuestionEditor({
                     </Group>
                   </Group>
                   {quiz && (d.type === 'single' || d.type === 'multiple') && (
-                    <TextInput size="xs" label={t('questionnaires.editor.optionFeedback', { n: i + 1 })} value={o.feedback} maxLength={2000} onChange={(e) => setOption(i, { feedback: e.currentTarget.value })} error={fieldError(error, `options.${i}.feedback`)} />
+                    <TextInput size="xs" label={t('questionnaires.editor.optionFeedback', { n: i + 1 })} value={o.feedback} maxLength={2000} onChange={(e) => setOption(i, { feedback: e.currentTarget.value })} error={bodyFieldError(error, `options.${i}.feedback`, t)} />
                   )}
                 </Stack>
               </Paper>
@@ -317,8 +308,8 @@ export function QuestionEditor({
 
         {(d.type === 'rating' || d.type === 'number') && (
           <Group grow wrap="wrap">
-            <NumberInput label={t('questionnaires.editor.min')} value={d.min} onChange={(v) => set({ min: v })} error={fieldError(error, 'settings.min')} miw={120} />
-            <NumberInput label={t('questionnaires.editor.max')} value={d.max} onChange={(v) => set({ max: v })} error={fieldError(error, 'settings.max')} miw={120} />
+            <NumberInput label={t('questionnaires.editor.min')} value={d.min} onChange={(v) => set({ min: v })} error={bodyFieldError(error, 'settings.min', t)} miw={120} />
+            <NumberInput label={t('questionnaires.editor.max')} value={d.max} onChange={(v) => set({ max: v })} error={bodyFieldError(error, 'settings.max', t)} miw={120} />
           </Group>
         )}
 
@@ -329,7 +320,7 @@ export function QuestionEditor({
                 {t('questionnaires.editor.scoringTitle')}
               </Text>
               <Group grow align="flex-start" wrap="wrap">
-                <NumberInput label={t('questionnaires.editor.points')} min={0} max={10_000} value={d.points} onChange={(v) => set({ points: v })} error={fieldError(error, 'points')} miw={120} />
+                <NumberInput label={t('questionnaires.editor.points')} min={0} max={10_000} value={d.points} onChange={(v) => set({ points: v })} error={bodyFieldError(error, 'points', t)} miw={120} />
                 {d.type === 'multiple' && (
                   <Select
                     label={t('questionnaires.editor.scoring')}
@@ -346,12 +337,12 @@ export function QuestionEditor({
               </Group>
               {d.type === 'number' && (
                 <Group grow wrap="wrap">
-                  <NumberInput label={t('questionnaires.editor.correctNumber')} value={d.correctNumber} onChange={(v) => set({ correctNumber: v })} error={fieldError(error, 'settings.correctNumber')} miw={140} />
-                  <NumberInput label={t('questionnaires.editor.tolerance')} min={0} value={d.tolerance} onChange={(v) => set({ tolerance: v })} error={fieldError(error, 'settings.tolerance')} miw={140} />
+                  <NumberInput label={t('questionnaires.editor.correctNumber')} value={d.correctNumber} onChange={(v) => set({ correctNumber: v })} error={bodyFieldError(error, 'settings.correctNumber', t)} miw={140} />
+                  <NumberInput label={t('questionnaires.editor.tolerance')} min={0} value={d.tolerance} onChange={(v) => set({ tolerance: v })} error={bodyFieldError(error, 'settings.tolerance', t)} miw={140} />
                 </Group>
               )}
               {d.type === 'short_text' && (
-                <TagsInput label={t('questionnaires.editor.acceptedAnswers')} description={t('questionnaires.editor.acceptedAnswersHelp')} value={d.acceptedAnswers} onChange={(v) => set({ acceptedAnswers: v })} error={fieldError(error, 'settings.acceptedAnswers')} />
+                <TagsInput label={t('questionnaires.editor.acceptedAnswers')} description={t('questionnaires.editor.acceptedAnswersHelp')} value={d.acceptedAnswers} onChange={(v) => set({ acceptedAnswers: v })} error={bodyFieldError(error, 'settings.acceptedAnswers', t)} />
               )}
               {d.type === 'ranking' && <Checkbox label={t('questionnaires.editor.rankingGraded')} checked={d.rankingGraded} onChange={(e) => set({ rankingGraded: e.currentTarget.checked })} />}
               {['likert', 'rating', 'nps', 'long_text', 'date'].includes(d.type) && (
@@ -364,7 +355,7 @@ export function QuestionEditor({
           </Paper>
         )}
 
-        <TagsInput label={t('questionnaires.fields.skills')} description={t('questionnaires.editor.skillsHelp')} value={d.skills} onChange={(v) => set({ skills: v })} maxTags={20} error={fieldError(error, 'skills')} />
+        <TagsInput label={t('questionnaires.fields.skills')} description={t('questionnaires.editor.skillsHelp')} value={d.skills} onChange={(v) => set({ skills: v })} maxTags={20} error={bodyFieldError(error, 'skills', t)} />
 
         {conditions && (
         <Paper withBorder p="sm">
@@ -384,7 +375,7 @@ export function QuestionEditor({
                   value={d.conditionQuestionId}
                   allowDeselect={false}
                   onChange={(v) => set({ conditionQuestionId: v, conditionValue: '' })}
-                  error={fieldError(error, 'displayIf.questionId')}
+                  error={bodyFieldError(error, 'displayIf.questionId', t)}
                   miw={220}
                 />
                 <Select
@@ -402,11 +393,11 @@ export function QuestionEditor({
                       data={ref.options.map((o) => ({ value: o.id, label: o.label }))}
                       value={d.conditionValue || null}
                       onChange={(v) => set({ conditionValue: v ?? '' })}
-                      error={fieldError(error, 'displayIf.value')}
+                      error={bodyFieldError(error, 'displayIf.value', t)}
                       miw={180}
                     />
                   ) : (
-                    <TextInput label={t('questionnaires.editor.conditionValue')} value={d.conditionValue} onChange={(e) => set({ conditionValue: e.currentTarget.value })} error={fieldError(error, 'displayIf.value')} miw={160} />
+                    <TextInput label={t('questionnaires.editor.conditionValue')} value={d.conditionValue} onChange={(e) => set({ conditionValue: e.currentTarget.value })} error={bodyFieldError(error, 'displayIf.value', t)} miw={160} />
                   ))}
               </Group>
             )}

@@ -7,7 +7,7 @@ import { QUESTION_TYPES, QUESTIONNAIRE_KINDS, type Question, type QuestionBankLi
 import { Page } from '../../components/page.tsx';
 import { ErrorAlert, LoadState } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/dates.ts';
-import { errorMessage } from '../../lib/errors.ts';
+import { bodyFieldError, errorMessage, problemItemMessage } from '../../lib/errors.ts';
 import { useSignedIn } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
 import { type EarlierQuestion, QuestionEditor } from './builder-question.tsx';
@@ -16,10 +16,6 @@ import { ExportMenu, ImportDialog, STATUS_COLOR } from './list.tsx';
 
 const QUIZ_KINDS = new Set<QuestionnaireKind>(['quiz', 'positioning']);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-
-function bodyFieldError(error: unknown, path: string): string | undefined {
-  return error instanceof ApiError ? error.errors.find((e) => e.path === `body.${path}` || e.path?.startsWith(`body.${path}.`))?.message : undefined;
-}
 
 /** The builder: settings, sections, questions (edit, reorder by drag or keyboard, conditions), publish, distribution. */
 export function QuestionnaireBuilderPage() {
@@ -149,7 +145,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
   const problemsByQuestion = new Map<string, string[]>();
   for (const p of publishProblems?.errors ?? []) {
     const m = p.path?.match(UUID);
-    if (m) problemsByQuestion.set(m[0], [...(problemsByQuestion.get(m[0]) ?? []), p.message]);
+    if (m) problemsByQuestion.set(m[0], [...(problemsByQuestion.get(m[0]) ?? []), problemItemMessage(p, t)]);
   }
 
   return (
@@ -227,7 +223,7 @@ function Builder({ initial }: { initial: Questionnaire }) {
                   ) : (
                     p.path
                   )}{' '}
-                  — {p.message}
+                  — {problemItemMessage(p, t)}
                 </List.Item>
               );
             })}
@@ -617,7 +613,7 @@ function SectionCard({
                 </Text>
               )}
               <Group grow align="flex-start" wrap="wrap">
-                <TextInput label={t('questionnaires.builder.sectionTitle')} value={title} maxLength={300} onChange={(e) => setTitle(e.currentTarget.value)} error={bodyFieldError(error, 'title')} miw={220} />
+                <TextInput label={t('questionnaires.builder.sectionTitle')} value={title} maxLength={300} onChange={(e) => setTitle(e.currentTarget.value)} error={bodyFieldError(error, 'title', t)} miw={220} />
                 <Textarea label={t('questionnaires.builder.sectionDescription')} value={description} maxLength={5000} autosize minRows={1} onChange={(e) => setDescription(e.currentTarget.value)} miw={220} />
               </Group>
               <Switch label={t('questionnaires.builder.drawOn')} description={t('questionnaires.builder.drawHelp')} checked={drawOn} onChange={(e) => setDrawOn(e.currentTarget.checked)} />
@@ -629,10 +625,10 @@ function SectionCard({
                     value={bankId}
                     onChange={setBankId}
                     placeholder={banks.data?.items.length === 0 ? t('questionnaires.builder.noBanks') : undefined}
-                    error={bodyFieldError(error, 'draw.bankId') ?? bodyFieldError(error, 'draw')}
+                    error={bodyFieldError(error, 'draw.bankId', t) ?? bodyFieldError(error, 'draw', t)}
                     miw={260}
                   />
-                  <NumberInput label={t('questionnaires.builder.drawCount')} min={1} max={200} value={count} onChange={setCount} error={bodyFieldError(error, 'draw.count')} w={160} />
+                  <NumberInput label={t('questionnaires.builder.drawCount')} min={1} max={200} value={count} onChange={setCount} error={bodyFieldError(error, 'draw.count', t)} w={160} />
                   <Anchor component={Link} to="/questionnaires/banks" size="sm" mt={30}>
                     {t('questionnaires.builder.manageBanks')}
                   </Anchor>
@@ -752,7 +748,7 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
         <fieldset disabled={!editable} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
           <Stack gap="sm">
             <Group grow align="flex-start" wrap="wrap">
-              <TextInput label={t('questionnaires.fields.title')} required maxLength={300} value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={bodyFieldError(error, 'title')} miw={240} />
+              <TextInput label={t('questionnaires.fields.title')} required maxLength={300} value={title} onChange={(e) => setTitle(e.currentTarget.value)} error={bodyFieldError(error, 'title', t)} miw={240} />
               <Select
                 label={t('questionnaires.fields.kind')}
                 data={QUESTIONNAIRE_KINDS.map((k) => ({ value: k, label: t(`questionnaires.kinds.${k}`) }))}
@@ -760,7 +756,7 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
                 allowDeselect={false}
                 onChange={(v) => v && setKind(v as QuestionnaireKind)}
                 disabled={!editable}
-                error={bodyFieldError(error, 'kind')}
+                error={bodyFieldError(error, 'kind', t)}
                 miw={200}
               />
               <Select
@@ -776,7 +772,7 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
                 miw={140}
               />
             </Group>
-            <Textarea label={t('questionnaires.fields.description')} autosize minRows={2} maxLength={10_000} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={bodyFieldError(error, 'description')} />
+            <Textarea label={t('questionnaires.fields.description')} autosize minRows={2} maxLength={10_000} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={bodyFieldError(error, 'description', t)} />
             <Group align="flex-start" wrap="wrap" gap="lg">
               {quiz && (
                 <NumberInput
@@ -787,11 +783,11 @@ function SettingsForm({ q, onSaved, editable }: { q: Questionnaire; onSaved: (q:
                   suffix=" %"
                   value={passingScore}
                   onChange={setPassingScore}
-                  error={bodyFieldError(error, 'settings.passingScore')}
+                  error={bodyFieldError(error, 'settings.passingScore', t)}
                   w={220}
                 />
               )}
-              <ZonedDateTimeInput label={t('questionnaires.fields.closesAt')} value={closesAt} onChange={setClosesAt} timeZone={session.organisation.timezone} error={bodyFieldError(error, 'settings.closesAt')} />
+              <ZonedDateTimeInput label={t('questionnaires.fields.closesAt')} value={closesAt} onChange={setClosesAt} timeZone={session.organisation.timezone} error={bodyFieldError(error, 'settings.closesAt', t)} />
             </Group>
             <Switch label={t('questionnaires.fields.anonymous')} description={t('questionnaires.fields.anonymousHelp')} checked={anonymous} onChange={(e) => setAnonymous(e.currentTarget.checked)} />
             <Switch label={t('questionnaires.fields.allowResubmission')} description={t('questionnaires.fields.allowResubmissionHelp')} checked={allowResubmission} onChange={(e) => setAllowResubmission(e.currentTarget.checked)} />

@@ -1,9 +1,10 @@
 import { Badge, Button, Group, NumberInput, Paper, Select, Stack, Table, TagsInput, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, getAll } from '../../api/client.ts';
+import { api, getAll } from '../../api/client.ts';
 import type { Cohort, DistributionInput, Module, Program, Questionnaire, QuestionnaireDistribution, Session } from '../../api/types.ts';
 import { Empty, ErrorAlert, LoadState } from '../../components/states.tsx';
+import { bodyFieldError } from '../../lib/errors.ts';
 import { addDays, formatDate, formatDateTime, formatTimeRange, timeIn, todayIn, zonedTimeToIso } from '../../lib/dates.ts';
 import { useSignedIn } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
@@ -19,11 +20,6 @@ const TRIGGERS_FOR: Record<TargetType, readonly Trigger[]> = {
   cohort: ['end_of_program', 'before_first_session', 'days_after_end', 'now'],
 };
 const AUDIENCES: readonly Audience[] = ['learners', 'trainers', 'external'];
-
-/** The API's message for a body field ("closesAt"), if any. */
-function fieldError(error: unknown, path: string): string | undefined {
-  return error instanceof ApiError ? error.errors.find((e) => e.path === `body.${path}` || e.path?.startsWith(`body.${path}.`))?.message : undefined;
-}
 
 /**
  * A date and time typed in the organisation's time zone (shown beside the field),
@@ -240,7 +236,7 @@ function DistributionForm({ questionnaire, catalogue, onCancel, onCreated }: { q
     }
   }
 
-  const targetError = fieldError(error, 'targetId') ?? (localError && !targetId ? localError : undefined);
+  const targetError = bodyFieldError(error, 'targetId', t) ?? (localError && !targetId ? localError : undefined);
   return (
     <Paper withBorder p="md" bg="gray.0" component="form" noValidate onSubmit={submit} aria-labelledby="new-distribution-title" data-testid="distribution-form">
       <Stack gap="sm">
@@ -321,7 +317,7 @@ function DistributionForm({ questionnaire, catalogue, onCancel, onCreated }: { q
             value={trigger}
             allowDeselect={false}
             onChange={(v) => v && setTrigger(v as Trigger)}
-            error={fieldError(error, 'trigger')}
+            error={bodyFieldError(error, 'trigger', t)}
             miw={220}
           />
           {needsDays && (
@@ -331,7 +327,7 @@ function DistributionForm({ questionnaire, catalogue, onCancel, onCreated }: { q
               max={3650}
               value={triggerDays}
               onChange={setTriggerDays}
-              error={fieldError(error, 'triggerDays')}
+              error={bodyFieldError(error, 'triggerDays', t)}
               miw={160}
             />
           )}
@@ -345,7 +341,7 @@ function DistributionForm({ questionnaire, catalogue, onCancel, onCreated }: { q
           maw={320}
         />
         {audience === 'external' && (
-          <Textarea label={t('questionnaires.distribution.emails')} description={t('questionnaires.distribution.emailsHelp')} autosize minRows={2} value={emails} onChange={(e) => setEmails(e.currentTarget.value)} error={fieldError(error, 'externalEmails')} />
+          <Textarea label={t('questionnaires.distribution.emails')} description={t('questionnaires.distribution.emailsHelp')} autosize minRows={2} value={emails} onChange={(e) => setEmails(e.currentTarget.value)} error={bodyFieldError(error, 'externalEmails', t)} />
         )}
         <TagsInput
           label={t('questionnaires.distribution.reminders')}
@@ -353,10 +349,10 @@ function DistributionForm({ questionnaire, catalogue, onCancel, onCreated }: { q
           value={reminders}
           onChange={setReminders}
           maxTags={10}
-          error={fieldError(error, 'reminderDays')}
+          error={bodyFieldError(error, 'reminderDays', t)}
           maw={420}
         />
-        <ZonedDateTimeInput label={t('questionnaires.distribution.closesAt')} value={closesAt} onChange={setClosesAt} timeZone={tz} error={fieldError(error, 'closesAt')} />
+        <ZonedDateTimeInput label={t('questionnaires.distribution.closesAt')} value={closesAt} onChange={setClosesAt} timeZone={tz} error={bodyFieldError(error, 'closesAt', t)} />
         <Text size="sm" c="gray.8">
           {questionnaire.anonymous ? t('questionnaires.distribution.anonymousNote') : t('questionnaires.distribution.identifiedNote')}
         </Text>

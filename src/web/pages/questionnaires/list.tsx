@@ -6,6 +6,7 @@ import { api, ApiError, buildUrl, getAll } from '../../api/client.ts';
 import { QUESTIONNAIRE_KINDS, type Questionnaire, type QuestionnaireKind, type QuestionnaireStatus, type QuestionnaireSummary, type QuestionnaireTemplate } from '../../api/types.ts';
 import { Page } from '../../components/page.tsx';
 import { ErrorAlert, LoadState } from '../../components/states.tsx';
+import { bodyFieldError } from '../../lib/errors.ts';
 import { formatDateTime } from '../../lib/dates.ts';
 import { useSignedIn } from '../../lib/session.tsx';
 import { useApi } from '../../lib/use-api.ts';
@@ -189,7 +190,7 @@ function BlankDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (
       setBusy(false);
     }
   }
-  const titleError = error instanceof ApiError ? error.errors.find((x) => x.path === 'body.title')?.message : undefined;
+  const titleError = bodyFieldError(error, 'title', t, { exact: true });
   return (
     <Modal opened onClose={onClose} title={t('questionnaires.list.newBlank')} centered closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form onSubmit={submit} noValidate>
@@ -364,7 +365,7 @@ export function ImportDialog({ onClose, onCreated, into }: { onClose: () => void
     }
   }
   const located = error instanceof ApiError ? error.errors.find((x) => typeof x.line === 'number') : undefined;
-  const titleError = error instanceof ApiError ? error.errors.find((x) => x.path === 'body.title' || x.path === 'body.sectionTitle')?.message : undefined;
+  const titleError = bodyFieldError(error, 'title', t, { exact: true }) ?? bodyFieldError(error, 'sectionTitle', t, { exact: true });
   return (
     <Modal opened onClose={onClose} title={into ? t('questionnaires.import.intoTitle') : t('questionnaires.import.title')} size="lg" centered closeButtonProps={{ 'aria-label': t('common.close') }}>
       <form onSubmit={submit} noValidate>
