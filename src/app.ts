@@ -25,6 +25,7 @@ import { authRoutes } from './platform/auth/auth.routes.ts';
 import { registerAuthentication } from './platform/auth/authenticate.ts';
 import { AppError } from './platform/errors/app-error.ts';
 import { registerProblemHandlers, sendProblem } from './platform/errors/problem.ts';
+import { closeConnectionsOnClose } from './platform/http/close-connections.ts';
 import { registerIdempotency } from './platform/http/idempotency.ts';
 import type { AppDeps, ZodApp } from './platform/http/types.ts';
 import { registerMailDispatcher } from './platform/mail/mail-dispatcher.ts';
@@ -46,6 +47,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider() as unknown as ZodApp;
 
+  closeConnectionsOnClose(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);

@@ -59,14 +59,13 @@ const signResponses = { 200: signatureProofSchema, 201: signatureProofSchema, ..
 export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void> {
   const { db } = deps;
   const tags = ['attendance'];
-  // Live rosters open now. On close each is ended with its connection (a kept-alive socket that goes idle
-  // after the server stopped listening would hold the close for the keep-alive timeout), and a stream whose
-  // request was still being authorised then is refused, its connection closed too.
+  // Live rosters open now. On close each is ended (closeConnectionsOnClose then closes its connection), and a
+  // stream whose request was still being authorised then is refused: it would otherwise never end.
   const streams = new Set<ServerResponse>();
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
-    for (const res of streams) res.end(() => res.socket?.destroy());
+    for (const res of streams) res.end();
     streams.clear();
     done();
   });
