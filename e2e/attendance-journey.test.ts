@@ -132,8 +132,12 @@ test('a trainer projects the rotating QR code, a learner signs on a phone, the r
   await assertAccessible(trainer, 'live session');
 
   // The code rotates: a new image comes with a new expiry.
-  const firstExpiry = await qr.getAttribute('data-expires-at');
-  const firstUrl = await readQr(trainer);
+  // (Read again if the code rotated while its screenshot was taken: the image and its expiry must go together.)
+  let firstExpiry: string | null, firstUrl: string;
+  do {
+    firstExpiry = await qr.getAttribute('data-expires-at');
+    firstUrl = await readQr(trainer);
+  } while ((await qr.getAttribute('data-expires-at')) !== firstExpiry);
   await trainer.waitForFunction((before) => document.querySelector('[data-testid="qr-code"]')?.getAttribute('data-expires-at') !== before, firstExpiry, { timeout: 20_000 });
   const secondUrl = await readQr(trainer);
   assert.notEqual(secondUrl, firstUrl, 'the QR code changed at its rotation');
