@@ -164,10 +164,7 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
       const ctx = requireCtx(req);
       const sessionId = req.params.id;
       await withTenant(db, ctx.actor.organisationId, (trx) => getSessionForActor(trx, ctx.actor, sessionId, 'manage', 'follow its live roster'));
-      if (closing) {
-        reply.header('connection', 'close');
-        throw new AppError('service_unavailable', 'The server is restarting: the live roster reconnects by itself in a few seconds.');
-      }
+      if (closing) throw new AppError('service_unavailable', 'The server is restarting: the live roster reconnects by itself in a few seconds.');
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });

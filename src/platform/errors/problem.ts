@@ -83,13 +83,13 @@ interface ZodIssueFields {
  * A field error's code and parameters from its zod issue (`field_too_small` with origin and limit…), so that
  * clients can word it in the reader's language; messages our schemas word themselves keep their English only.
  */
-function fieldCode(issue: ZodIssueFields): Pick<ProblemItem, 'code' | 'params'> {
+function fieldCode(issue: ZodIssueFields): { code?: (typeof FIELD_PROBLEM_CODES)[number]; params?: ProblemItem['params'] } {
   const bound = (v: number | bigint | undefined) => (typeof v === 'bigint' ? Number(v) : v);
   switch (issue.code) {
     case 'too_small':
     case 'too_big': {
       const limit = bound(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-      return limit === undefined ? {} : { code: `field_${issue.code}`, params: { origin: issue.origin ?? 'value', limit } };
+      return limit === undefined ? {} : { code: issue.code === 'too_small' ? 'field_too_small' : 'field_too_big', params: { origin: issue.origin ?? 'value', limit } };
     }
     case 'invalid_type':
       return { code: 'field_invalid_type', params: { expected: issue.expected ?? 'value' } };

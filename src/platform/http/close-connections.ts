@@ -8,9 +8,9 @@ import type { FastifyInstance } from 'fastify';
  * and a request still running then leaves its connection open afterwards.
  * Neither has a timeout once the server has stopped listening, so the close
  * would wait for ever. From the start of the close: unused and idle
- * connections are destroyed, a connection is destroyed as soon as its last
- * request has been answered, and new connections are refused. Requests in
- * flight finish.
+ * connections are destroyed, responses say `Connection: close` and a
+ * connection is destroyed as soon as its last request has been answered, and
+ * new connections are refused. Requests in flight finish.
  */
 export function closeConnectionsOnClose(app: FastifyInstance): void {
   const server = app.server;
@@ -31,6 +31,10 @@ export function closeConnectionsOnClose(app: FastifyInstance): void {
       busy.set(socket, Math.max(0, (busy.get(socket) ?? 1) - 1));
       settle(socket);
     });
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('preClose', (done) => {
     closing = true;
