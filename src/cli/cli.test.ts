@@ -152,7 +152,7 @@ describe('emarge CLI', () => {
     const refused = await emarge('import', 'learners', join(FIXTURES, 'learners-duplicate-emails.csv'), '--org', 'cfa-test', '--cohort', cohort.id, '--commit');
     assert.equal(refused.code, 1);
     assert.match(refused.err, /nothing was imported/);
-    assert.match(refused.err, /line 2, column email: appears more than once in the file \(also on line 4\)/);
+    assert.match(refused.err, /line 2, column email: appears more than once in the file \(also on line\(s\) 4\)/);
     assert.deepEqual(await withDb(importCounts), afterCommit);
 
     const encoding = await emarge('import', 'learners', join(FIXTURES, 'learners-windows-1252.csv'), '--org', 'cfa-test', '--cohort', cohort.id);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createOrganisation } from '../../modules/organisations/create-organisation.ts';
 import { passwordProblem } from '../../platform/auth/password.ts';
 import { EXIT_OK, UsageError, parseCommandArgs, runCommand, withMigratedDatabase } from './command-support.ts';
+import { itemMessage } from '../../platform/errors/problem-items.ts';
 
 export const USAGE = `Usage: emarge create-org --slug SLUG --name NAME --admin-email EMAIL [options]
 
@@ -51,7 +52,7 @@ export function run(args: string[]): Promise<number> {
     const given = values['admin-given-name']?.trim() || 'Admin';
     const family = values['admin-family-name']?.trim() || name.slice(0, 100);
     const problem = values['admin-password'] !== undefined ? passwordProblem(values['admin-password']) : null;
-    if (problem) throw new UsageError(`--admin-password ${problem}.`);
+    if (problem) throw new UsageError(`--admin-password ${itemMessage(problem.code, problem.params)}.`);
     const password = values['admin-password'] ?? randomBytes(12).toString('base64url');
 
     return withMigratedDatabase(async (db, config) => {

@@ -17,6 +17,7 @@ import {
 import { getAbsenceJustification, getAbsenceJustificationFile, listAbsenceJustifications } from './list-absence-justifications.ts';
 import { reviewAbsenceJustification } from './review-absence-justification.ts';
 import { type JustificationInput, submitAbsenceJustification } from './submit-absence-justification.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Absence justifications. Multipart parsing is registered in this plugin's own
@@ -101,13 +102,13 @@ async function readJustificationForm(req: FastifyRequest): Promise<Justification
   for await (const part of req.parts()) {
     if (part.type === 'file') {
       const data = await part.toBuffer();
-      if (part.fieldname !== 'file') unknown.push({ path: `body.${part.fieldname}`, message: 'unknown file field (use "file")' });
+      if (part.fieldname !== 'file') unknown.push(problemItem(`body.${part.fieldname}`, 'file_field_unknown'));
       else if (data.length > 0 || part.filename) file = { data, name: part.filename ? part.filename.slice(0, 255) : null };
       continue;
     }
     const name = part.fieldname.replace(/\[\]$/, '');
     if (name !== 'reason' && name !== 'sessionIds') {
-      unknown.push({ path: `body.${part.fieldname}`, message: 'unknown field' });
+      unknown.push(problemItem(`body.${part.fieldname}`, 'field_unknown'));
       continue;
     }
     (fields[name] ??= []).push(String(part.value));
@@ -130,6 +131,6 @@ async function readJustificationForm(req: FastifyRequest): Promise<Justification
     const errors = parsed.error.issues.map((i) => ({ path: ['body', ...i.path.map((p, k) => (k === 0 ? String(p) : `[${String(p)}]`))].join('.').replace(/\.\[/g, '['), message: i.message }));
     throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
-  if (file && file.data.length === 0) throw new AppError('validation_failed', 'body.file: is empty', { errors: [{ path: 'body.file', message: 'is empty' }] });
+  if (file && file.data.length === 0) throw new AppError('validation_failed', 'body.file: is empty', { errors: [problemItem('body.file', 'value_empty')] });
   return { ...parsed.data, file };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { JUSTIFICATION_FILE_TYPES } from './absence.table.ts';
+import { itemMessage } from '../../platform/errors/problem-items.ts';
 
 export const justificationIdParamsSchema = z.object({ id: z.uuid() });
 
@@ -35,12 +36,12 @@ export const justificationListQuerySchema = pageQuerySchema.extend({
 
 /** The multipart fields, once collected (the file is handled apart). */
 export const justificationFieldsSchema = z.strictObject({
-  reason: z.string().trim().min(1, 'is required').max(5000),
+  reason: z.string().trim().min(1, itemMessage('value_required')).max(5000),
   sessionIds: z
     .array(z.uuid('must be a session id'))
-    .min(1, 'must name at least one session')
+    .min(1, itemMessage('sessions_required'))
     .max(50)
-    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a session'),
+    .refine((ids) => new Set(ids).size === ids.length, itemMessage('sessions_repeated')),
 });
 
 export const justificationReviewSchema = z.strictObject({

@@ -7,6 +7,7 @@ import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
 import { detectFileType } from './detect-file-type.ts';
 import { presentJustification } from './justification.presenter.ts';
 import { findJustificationSessions, getJustificationById } from './justification.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Why a session cannot be justified (problem+json `sessions[].reason` of sessions_not_justifiable). */
 export type NotJustifiableReason = 'not_yours' | 'cancelled' | 'signed' | 'excused' | 'covered_pending' | 'covered_accepted';
@@ -34,7 +35,7 @@ export async function submitAbsenceJustification(db: Db, ctx: Ctx, input: Justif
     const detected = detectFileType(input.file.data);
     if (!detected.accepted) {
       throw new AppError('file_type_not_allowed', `The file${input.file.name ? ` "${input.file.name}"` : ''} is ${detected.description}, whatever its name says; send a PDF, JPEG or PNG.`, {
-        errors: [{ path: 'body.file', message: `content is ${detected.description}; accepted: PDF, JPEG, PNG` }],
+        errors: [problemItem('body.file', 'file_type_refused', { detected: detected.description })],
         extra: { detected: detected.description },
       });
     }

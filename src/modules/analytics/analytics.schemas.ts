@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REVIEW_ACTIONS, RISK_BANDS } from './analytics.table.ts';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 export const idParamsSchema = z.object({ id: z.uuid() });
 export const predictionParamsSchema = z.object({ predictionId: z.uuid() });
@@ -95,8 +96,8 @@ export const objectionSchema = z
   .meta({ id: 'RiskObjection' });
 export const objectionListSchema = z.object({ items: z.array(objectionSchema.extend({ personName: z.string() })) });
 export const objectionQuerySchema = z.strictObject({ status: z.enum(['open', 'answered']).optional() });
-export const objectionBodySchema = z.strictObject({ predictionId: z.uuid(), message: z.string().trim().min(1, 'is required').max(5000) });
-export const answerBodySchema = z.strictObject({ answer: z.string().trim().min(1, 'is required').max(5000) });
+export const objectionBodySchema = z.strictObject({ predictionId: z.uuid(), message: z.string().trim().min(1, itemMessage('value_required')).max(5000) });
+export const answerBodySchema = z.strictObject({ answer: z.string().trim().min(1, itemMessage('value_required')).max(5000) });
 
 export const myRiskSchema = z
   .object({
@@ -107,18 +108,18 @@ export const myRiskSchema = z
   .meta({ id: 'MyRisk' });
 
 export const modelCardSchema = looseRecord.meta({ id: 'ModelCard' });
-export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band').optional().describe('required: the group attribute to audit') });
+export const fairnessQuerySchema = z.strictObject({ attribute: z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, itemMessage('attribute_name_format')).optional().describe('required: the group attribute to audit') });
 export const fairnessSchema = looseRecord.meta({ id: 'FairnessReport' });
 
-const attributeName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be a lower-case attribute name such as gender or age_band');
+const attributeName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, itemMessage('attribute_name_format'));
 export const groupAttributesBodySchema = z.strictObject({
   attribute: attributeName,
-  legalBasis: z.string().trim().min(3, 'is required: the legal basis (GDPR art. 6 and 9) for holding this attribute').max(1000),
+  legalBasis: z.string().trim().min(3, itemMessage('legal_basis_required')).max(1000),
   values: z
     .array(
       z
         .strictObject({ personId: z.uuid().optional(), email: z.email().max(320).optional(), value: z.string().trim().min(1).max(100) })
-        .refine((v) => (v.personId === undefined) !== (v.email === undefined), { message: 'give either personId or email', path: ['personId'] }),
+        .refine((v) => (v.personId === undefined) !== (v.email === undefined), schemaIssue('person_id_or_email', { path: ['personId'] })),
     )
     .min(1)
     .max(10_000)

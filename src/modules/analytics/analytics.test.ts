@@ -187,7 +187,7 @@ describe('risk analytics through the API', () => {
     assert.equal(noBasis.statusCode, 400);
     const unknown = await post('/analytics/group-attributes', as.admin, { attribute: 'gender', legalBasis, values: [...values, { personId: other.learner.id, value: 'homme' }] });
     assert.equal(unknown.statusCode, 400);
-    assert.equal(unknown.json().errors[0].path, `values.${values.length}.personId`);
+    assert.equal(unknown.json().errors[0].path, `body.values.${values.length}.personId`);
     const ok = await post('/analytics/group-attributes', as.admin, { attribute: 'gender', legalBasis, values });
     assert.equal(ok.statusCode, 201, ok.body);
 

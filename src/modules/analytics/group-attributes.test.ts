@@ -83,7 +83,7 @@ describe('group attributes and the fairness report', () => {
     }
     const unknown = await req('POST', '/analytics/group-attributes', as.admin, { attribute: 'gender', legalBasis, values: [...values, { email: other.learner.email, value: 'femme' }, { personId: other.learner.id, value: 'homme' }] });
     assert.equal(unknown.statusCode, 400, unknown.body);
-    assert.deepEqual(unknown.json().errors.map((e: { path: string }) => e.path), [`values.${values.length}.email`, `values.${values.length + 1}.personId`]);
+    assert.deepEqual(unknown.json().errors.map((e: { path: string }) => e.path), [`body.values.${values.length}.email`, `body.values.${values.length + 1}.personId`]);
     assert.equal((await t.db.selectFrom('group_attributes').select('person_id').execute()).length, 0, 'nothing recorded');
 
     const ok = await req('POST', '/analytics/group-attributes', as.admin, { attribute: 'gender', legalBasis, values });

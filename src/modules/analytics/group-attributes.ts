@@ -4,6 +4,7 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Group attributes (gender, age band…) that an organisation records about
@@ -36,11 +37,11 @@ export async function recordGroupAttributes(db: Db, ctx: Ctx, input: { attribute
     const rows = input.values.flatMap((v, i) => {
       if (v.personId) {
         if (found.has(v.personId)) return [{ personId: v.personId, value: v.value }];
-        errors.push({ path: `values.${i}.personId`, message: `no person ${v.personId} in this organisation` });
+        errors.push(problemItem(`body.values.${i}.personId`, 'person_unknown_id', { personId: v.personId }));
       } else {
         const id = byEmail.get(v.email!.toLowerCase());
         if (id) return [{ personId: id, value: v.value }];
-        errors.push({ path: `values.${i}.email`, message: `no person with the e-mail ${v.email} in this organisation` });
+        errors.push(problemItem(`body.values.${i}.email`, 'person_unknown_email', { email: v.email! }));
       }
       return [];
     });

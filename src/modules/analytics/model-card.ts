@@ -18,6 +18,7 @@ import { featureMeaning } from './reason-texts.ts';
 import { bandOf } from './score-learners.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { TRAIN_JOB } from './request-training.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
 
@@ -75,7 +76,7 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
   assertOrgWide(ctx.actor);
   const loaded = await withTenant(db, ctx.actor.organisationId, async (trx) => {
     const { model, artifact } = await getReadyModel(trx, id);
-    if (!attributeParam) throw new AppError('validation_failed', 'Name the group attribute to audit: ?attribute=gender (for example).', { errors: [{ path: 'attribute', message: 'is required' }] });
+    if (!attributeParam) throw new AppError('validation_failed', 'Name the group attribute to audit: ?attribute=gender (for example).', { errors: [problemItem('querystring.attribute', 'value_required')] });
     const attribute = attributeParam;
     const values = await trx.selectFrom('group_attributes').select(['person_id', 'value', 'legal_basis']).where('attribute', '=', attribute).execute();
     if (!values.length) throw new AppError('unprocessable', `No value of the group attribute "${attribute}" is recorded: record it with a legal basis first (POST /api/v1/analytics/group-attributes).`);

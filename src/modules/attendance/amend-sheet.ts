@@ -12,6 +12,7 @@ import { loadAttendanceSession } from './attendance-session.ts';
 import type { AttendanceStatus } from './attendance.table.ts';
 import { readSheet } from './get-attendance-sheet.ts';
 import { computeRecordsDigest } from './lock-sheet.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export interface AmendInput {
   personId: string;
@@ -38,7 +39,7 @@ export async function applyAmendment(
   now: Date,
 ): Promise<{ version: number }> {
   const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', input.personId).forUpdate().executeTakeFirst();
-  if (!record) throw new AppError('not_found', 'This person is not on the attendance sheet of this session.', { errors: [{ path: 'body.personId', message: 'not on this sheet' }] });
+  if (!record) throw new AppError('not_found', 'This person is not on the attendance sheet of this session.', { errors: [problemItem('body.personId', 'not_on_sheet')] });
   const sheet = await trx.selectFrom('attendance_sheets').select(['version', 'status']).where('session_id', '=', sessionId).forUpdate().executeTakeFirstOrThrow();
   const version = sheet.version + 1;
   const before = { status: record.status, lateMinutes: record.late_minutes, leftAt: record.left_at?.toISOString() ?? null, reason: record.reason };
@@ -75,9 +76,9 @@ export async function amendSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessi
     const sheet = await trx.selectFrom('attendance_sheets').select('status').where('session_id', '=', sessionId).executeTakeFirst();
     if (sheet?.status !== 'locked') throw new AppError('sheet_open', 'This sheet is not locked: a trainer marks attendance directly (PATCH /sessions/:id/attendance/:personId).');
     const errors: { path: string; message: string }[] = [];
-    if (input.status === 'left_early' && !input.leftAt) errors.push({ path: 'body.leftAt', message: 'is required for left_early' });
+    if (input.status === 'left_early' && !input.leftAt) errors.push(problemItem('body.leftAt', 'left_at_required'));
     const leftAt = input.leftAt ? new Date(input.leftAt) : null;
-    if (leftAt && !(leftAt > loaded.session.starts_at && leftAt < loaded.session.ends_at)) errors.push({ path: 'body.leftAt', message: 'must be during the session' });
+    if (leftAt && !(leftAt > loaded.session.starts_at && leftAt < loaded.session.ends_at)) errors.push(problemItem('body.leftAt', 'left_at_outside_session', { start: loaded.session.starts_at.toISOString(), end: loaded.session.ends_at.toISOString() }));
     if (errors.length) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
     const before = await trx.selectFrom('attendance_records').select('status').where('session_id', '=', sessionId).where('person_id', '=', input.personId).executeTakeFirst();
     const now = deps.clock.now();

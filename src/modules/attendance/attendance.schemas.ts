@@ -3,6 +3,7 @@ import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { isoDateSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
 import { ATTENDANCE_STATUSES, SIGNING_METHODS } from './attendance.table.ts';
 import { signatureStrokesSchema } from './signature-strokes.ts';
+import { schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the attendance endpoints (zod in/out; also the OpenAPI source and the web app's types). */
 
@@ -30,7 +31,7 @@ export const signWithQrSchema = z
     strokes: strokesSchema,
     geolocation: geolocationSchema.nullable().optional(),
   })
-  .refine((v) => (v.token === undefined) !== (v.ticket === undefined), { message: 'send either the scanned token or the ticket from /sign/qr/scan, not both', path: ['ticket'] });
+  .refine((v) => (v.token === undefined) !== (v.ticket === undefined), schemaIssue('token_or_ticket', { path: ['ticket'] }));
 export const qrScanSchema = z.strictObject({ token: z.string().min(20).max(400) });
 export const qrScanResultSchema = z
   .object({ sessionId: z.uuid(), ticket: z.string(), scannedAt: z.iso.datetime(), expiresAt: z.iso.datetime() })
@@ -181,8 +182,8 @@ export const sheetListQuerySchema = pageQuerySchema
   })
   .superRefine((v, ctx) => {
     const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000;
-    if (days < 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after from' });
-    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_CALENDAR_DAYS} days after from` });
+    if (days < 0) ctx.addIssue({ code: 'custom', ...schemaIssue('ends_before_start', { path: ['to'], params: { start: 'from' } }) });
+    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', ...schemaIssue('range_too_long', { path: ['to'], params: { days: MAX_CALENDAR_DAYS, start: 'from' } }) });
   });
 
 export const sheetListItemSchema = z

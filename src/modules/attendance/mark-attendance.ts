@@ -10,6 +10,7 @@ import { publishAttendanceEvent } from './attendance-events.ts';
 import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { presentRecord } from './attendance.presenter.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export interface MarkInput {
   status: 'present' | 'late' | 'left_early' | 'absent';
@@ -40,23 +41,23 @@ export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, s
     const reason = input.reason?.trim() || null;
     const signed = record.signature_id !== null;
     const errors: { path: string; message: string }[] = [];
-    if (input.status !== 'absent' && !signed && !reason) errors.push({ path: 'body.reason', message: `is required to mark someone ${input.status.replace('_', ' ')} who has not signed (you sign on their behalf)` });
-    if (input.status === 'absent' && signed && !reason) errors.push({ path: 'body.reason', message: 'is required to mark absent someone who signed' });
+    if (input.status !== 'absent' && !signed && !reason) errors.push(problemItem('body.reason', 'reason_required_unsigned', { status: input.status.replace('_', ' ') }));
+    if (input.status === 'absent' && signed && !reason) errors.push(problemItem('body.reason', 'reason_required_signed_absent'));
     let leftAt: Date | null = null;
     if (input.status === 'left_early') {
-      if (!input.leftAt) errors.push({ path: 'body.leftAt', message: 'is required for left_early (when they left)' });
+      if (!input.leftAt) errors.push(problemItem('body.leftAt', 'left_at_required'));
       else {
         leftAt = new Date(input.leftAt);
-        if (!(leftAt > session.starts_at && leftAt < session.ends_at)) errors.push({ path: 'body.leftAt', message: `must be during the session (${session.starts_at.toISOString()} to ${session.ends_at.toISOString()})` });
+        if (!(leftAt > session.starts_at && leftAt < session.ends_at)) errors.push(problemItem('body.leftAt', 'left_at_outside_session', { start: session.starts_at.toISOString(), end: session.ends_at.toISOString() }));
       }
-    } else if (input.leftAt !== undefined) errors.push({ path: 'body.leftAt', message: 'is only for left_early' });
+    } else if (input.leftAt !== undefined) errors.push(problemItem('body.leftAt', 'left_at_only_left_early'));
     let lateMinutes: number | null = null;
     if (input.status === 'late') {
       lateMinutes = input.lateMinutes ?? (record.signed_at ? Math.max(0, Math.floor((record.signed_at.getTime() - session.starts_at.getTime()) / 60_000)) : null);
-      if (lateMinutes === null) errors.push({ path: 'body.lateMinutes', message: 'is required for late when the learner has not signed' });
+      if (lateMinutes === null) errors.push(problemItem('body.lateMinutes', 'late_minutes_required'));
     } else if (input.status === 'left_early') {
       lateMinutes = record.late_minutes;
-    } else if (input.lateMinutes !== undefined) errors.push({ path: 'body.lateMinutes', message: 'is only for late' });
+    } else if (input.lateMinutes !== undefined) errors.push(problemItem('body.lateMinutes', 'late_minutes_only_late'));
     if (errors.length) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
 
     const method = signed ? record.method : input.status === 'absent' ? null : 'trainer_mark';

@@ -10,6 +10,7 @@ import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './atten
 import { createSigningLink, signingLinkExpiry } from './create-signing-link.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { renderSigningLinkMail } from './signing-link-mail.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Creates and mails a personal signing link now to the learners of a session
@@ -33,7 +34,7 @@ export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pic
       .execute();
     const byId = new Map(rows.map((r) => [r.person_id, r]));
     if (input.personIds) {
-      const errors = input.personIds.flatMap((id, i) => (byId.has(id) ? [] : [{ path: `body.personIds.${i}`, message: 'is not a learner on this session' }]));
+      const errors = input.personIds.flatMap((id, i) => (byId.has(id) ? [] : [problemItem(`body.personIds.${i}`, 'not_a_learner_here')]));
       if (errors.length) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
     }
     const targets = (input.personIds ? [...new Set(input.personIds)].map((id) => byId.get(id)!) : rows).filter((r) => r.signature_id === null && !r.archived_at);

@@ -8,6 +8,7 @@ import { publishAttendanceEvent } from './attendance-events.ts';
 import { getSessionForActor } from './attendance-session.ts';
 import { recordSignature, sha256Hex, type SignatureProof } from './record-signature.ts';
 import { renderSignaturePng, type SignatureStrokes } from './signature-strokes.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Kiosk mode: on the trainer's device, a learner picks their name and signs;
@@ -29,8 +30,8 @@ export async function signAtKiosk(
     if (!loaded.settings.methods.kiosk) throw new AppError('signing_method_disabled', 'Kiosk signing is disabled for this program.');
     const onSheet = await trx.selectFrom('attendance_records').select('role').where('session_id', '=', sessionId).where('person_id', '=', input.personId).executeTakeFirst();
     const person = await trx.selectFrom('people').select('id').where('id', '=', input.personId).executeTakeFirst();
-    if (!person) throw new AppError('not_found', 'Person was not found', { errors: [{ path: 'body.personId', message: 'no such person' }] });
-    if (onSheet?.role === 'trainer') throw new AppError('unprocessable', 'Trainers sign with POST /sessions/:id/trainer-signature, not at the kiosk.', { errors: [{ path: 'body.personId', message: 'is a trainer of this session' }] });
+    if (!person) throw new AppError('not_found', 'Person was not found', { errors: [problemItem('body.personId', 'person_unknown')] });
+    if (onSheet?.role === 'trainer') throw new AppError('unprocessable', 'Trainers sign with POST /sessions/:id/trainer-signature, not at the kiosk.', { errors: [problemItem('body.personId', 'trainer_at_kiosk')] });
     const trainer = await trx.selectFrom('people').select(['id', 'given_name', 'family_name', 'email']).where('id', '=', actor.personId).executeTakeFirstOrThrow();
     return recordSignature(trx, {
       loaded,

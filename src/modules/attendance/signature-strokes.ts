@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import { z } from 'zod';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /**
  * A handwritten signature as the client captured it: pen strokes, each a list
@@ -47,7 +48,7 @@ export const signatureStrokesSchema = z
     width: canvasSide('width'),
     height: canvasSide('height'),
     strokes: z.array(strokeSchema)
-      .min(1, 'the signature has no stroke')
+      .min(1, itemMessage('signature_no_stroke'))
       .max(L.maxStrokes, `at most ${L.maxStrokes} strokes`),
   })
   .superRefine((value, ctx) => {
@@ -74,11 +75,7 @@ export const signatureStrokesSchema = z
       return Math.max(...xs) - Math.min(...xs) >= L.minExtent * value.width || Math.max(...ys) - Math.min(...ys) >= L.minExtent * value.height;
     });
     if (!hasRealStroke) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['strokes'],
-        message: `the signature is empty or a dot: at least one stroke of two or more points must span ${L.minExtent * 100}% of the canvas width or height`,
-      });
+      ctx.addIssue({ code: 'custom', ...schemaIssue('signature_empty', { path: ['strokes'], params: { percent: L.minExtent * 100 } }) });
     }
     if (issues > L.maxIssues) ctx.addIssue({ code: 'custom', path: ['strokes'], message: `${issues - L.maxIssues} more problem(s) not listed` });
   }, { when: (payload) => payload.issues.length === 0 }); // only once the shape and limits above hold

@@ -9,6 +9,7 @@ import { insertEnrolment } from './enrol-person.ts';
 import { presentEnrolment } from './enrolment.presenter.ts';
 import { getEnrolmentOf } from './enrolment.repository.ts';
 import { getSessionById } from './session.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * A learner who turns up on the day without being on the roster: a trainer of
@@ -25,7 +26,7 @@ export async function addWalkIn(db: Db, ctx: Ctx, sessionId: string, input: { em
     if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled.');
 
     let person = await getPersonByEmail(trx, input.email);
-    if (person?.archived_at) throw new AppError('conflict', `${input.email} belongs to an archived person; ask a manager to restore them.`, { errors: [{ path: 'body.email', message: 'belongs to an archived person' }] });
+    if (person?.archived_at) throw new AppError('conflict', `${input.email} belongs to an archived person; ask a manager to restore them.`, { errors: [problemItem('body.email', 'email_archived')] });
     if (!person) {
       const row = await trx
         .insertInto('people')
@@ -41,7 +42,7 @@ export async function addWalkIn(db: Db, ctx: Ctx, sessionId: string, input: { em
     }
     const existing = await getEnrolmentOf(trx, session.cohort_id, person!.id);
     if (existing) {
-      throw new AppError('duplicate', `${input.email} is already enrolled in this cohort (status: ${existing.status}).`, { errors: [{ path: 'body.email', message: 'is already enrolled in this cohort' }] });
+      throw new AppError('duplicate', `${input.email} is already enrolled in this cohort (status: ${existing.status}).`, { errors: [problemItem('body.email', 'already_enrolled')] });
     }
     return presentEnrolment(await insertEnrolment(trx, ctx, { cohortId: session.cohort_id, personId: person!.id, walkIn: true }));
   });

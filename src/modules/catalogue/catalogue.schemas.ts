@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the catalogue endpoints: zod in/out, also the OpenAPI source and the web app's types. */
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -22,7 +23,7 @@ export const programSchema = z
   .meta({ id: 'Program' });
 
 export const programCreateSchema = z.strictObject({
-  code: text(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash and underscore only').optional(),
+  code: text(50).regex(/^[A-Za-z0-9._-]+$/, itemMessage('code_format')).optional(),
   title: text(300),
   objectives: z.string().max(10_000).optional(),
   plannedHours: z.number().min(0).max(10_000).optional(),
@@ -39,17 +40,17 @@ export const programListQuerySchema = pageQuerySchema.extend({
 
 export const programPageSchema = pageSchema(programSchema);
 
-/** A calendar date 'YYYY-MM-DD' that exists (2026-02-30 does not). */
+/** A calendar date 'YYYY-MM-DD' that exists (2026-02-30 does not); one error only, the format's when it is wrong. */
 export const isoDateSchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: itemMessage('date_format'), abort: true })
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a calendar date');
+  }, itemMessage('date_not_calendar'));
 
 /** A wall-clock time 'HH:MM' (00:00 to 23:59). */
-export const timeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM between 00:00 and 23:59');
+export const timeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, itemMessage('time_format'));
 
 // Modules ------------------------------------------------------------------
 
@@ -84,7 +85,7 @@ export const cohortSchema = z
   .meta({ id: 'Cohort' });
 
 const endsAfterStarts = (v: { startsOn?: string | null; endsOn?: string | null }) => !v.startsOn || !v.endsOn || v.endsOn >= v.startsOn;
-const endsAfterStartsIssue = { message: 'must be on or after startsOn', path: ['endsOn'] };
+const endsAfterStartsIssue = schemaIssue('ends_before_start', { path: ['endsOn'], params: { start: 'startsOn' } });
 
 export const cohortCreateSchema = z
   .strictObject({
@@ -173,7 +174,7 @@ const sessionDetails = {
 };
 
 const endAfterStart = (v: { startTime?: string; endTime?: string }) => !v.startTime || !v.endTime || v.endTime > v.startTime;
-const endAfterStartIssue = { message: 'must be after startTime', path: ['endTime'] };
+const endAfterStartIssue = schemaIssue('end_not_after_start', { path: ['endTime'], params: { start: 'startTime' } });
 
 export const sessionCreateSchema = z
   .strictObject({ cohortId: z.uuid(), date: isoDateSchema, startTime: timeSchema, endTime: timeSchema, ...sessionDetails })
@@ -189,8 +190,8 @@ export const sessionListQuerySchema = pageQuerySchema
   .extend({ from: isoDateSchema, to: isoDateSchema, cohortId: z.uuid().optional(), trainerId: z.uuid().optional() })
   .superRefine((v, ctx) => {
     const days = (Date.parse(`${v.to}T00:00:00Z`) - Date.parse(`${v.from}T00:00:00Z`)) / 86_400_000;
-    if (days < 0) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be on or after from' });
-    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_CALENDAR_DAYS} days after from` });
+    if (days < 0) ctx.addIssue({ code: 'custom', ...schemaIssue('ends_before_start', { path: ['to'], params: { start: 'from' } }) });
+    else if (days > MAX_CALENDAR_DAYS) ctx.addIssue({ code: 'custom', ...schemaIssue('range_too_long', { path: ['to'], params: { days: MAX_CALENDAR_DAYS, start: 'from' } }) });
   });
 
 export const sessionPageSchema = pageSchema(sessionSchema);
@@ -210,7 +211,7 @@ export const sessionGenerateSchema = z
   .superRefine((v, ctx) => {
     const halves = v.slots.map((s) => (Number(s.startTime.slice(0, 2)) < 13 ? 'am' : 'pm'));
     if (halves.length === 2 && halves[0] === halves[1]) {
-      ctx.addIssue({ code: 'custom', path: ['slots', 1], message: 'each slot must be a different half-day (one starting before 13:00, one after)' });
+      ctx.addIssue({ code: 'custom', ...schemaIssue('slots_same_half_day', { path: ['slots', 1] }) });
     }
   });
 
@@ -223,7 +224,7 @@ export const sessionGenerateResultSchema = z
   .meta({ id: 'SessionGenerateResult' });
 
 export const walkInSchema = z.strictObject({
-  email: z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254)),
+  email: z.string().trim().toLowerCase().pipe(z.email(itemMessage('email_format')).max(254)),
   givenName: text(100),
   familyName: text(100),
 });

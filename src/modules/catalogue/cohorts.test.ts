@@ -134,16 +134,19 @@ describe('modules, cohorts and enrolments API', () => {
       assert.equal(res.statusCode, 400, `${JSON.stringify(c.payload)} → ${res.body}`);
       assert.ok(res.json().errors.some((e: { path: string }) => e.path === c.path), `${c.path} in ${res.body}`);
     }
-    // zod's own errors carry a code and its parameters, for a message in the reader's language; our own wording has none.
+    // Every item carries a code and its parameters, for a message in the reader's language: zod's own errors and our wordings.
     const items = async (payload: unknown) => (await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: payload as never })).json().errors;
     assert.deepEqual(await items({ programId, name: 'B', colour: 'blue' }), [{ path: 'body', message: 'unknown field(s): colour', code: 'field_unrecognized_keys', params: { keys: 'colour' } }]);
     assert.deepEqual((await items({ programId: 'nope', name: 'B' }))[0], { path: 'body.programId', message: 'Invalid UUID', code: 'field_invalid_format', params: { format: 'uuid' } });
     assert.deepEqual((await items({ programId, name: 12 }))[0], { path: 'body.name', message: 'Invalid input: expected string, received number', code: 'field_invalid_type', params: { expected: 'string' } });
-    assert.deepEqual(await items({ programId, name: 'B', startsOn: '2026-05-01', endsOn: '2026-04-01' }), [{ path: 'body.endsOn', message: 'must be on or after startsOn' }]);
+    assert.deepEqual(await items({ programId, name: 'B', startsOn: '2026-05-01', endsOn: '2026-04-01' }), [{ path: 'body.endsOn', message: 'must be on or after startsOn', code: 'ends_before_start', params: { start: 'startsOn' } }]);
+    // A schema's own fixed wording is found back by its text; an unknown custom message would carry no code.
+    assert.deepEqual(await items({ programId, name: 'B', startsOn: '2026-02-30' }), [{ path: 'body.startsOn', message: 'is not a calendar date', code: 'date_not_calendar' }]);
+    assert.deepEqual(await items({ programId, name: 'B', startsOn: '2026-3-2' }), [{ path: 'body.startsOn', message: 'must be a date YYYY-MM-DD', code: 'date_format' }]);
     const created = (await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: { programId, name: 'C', startsOn: '2026-05-01' } })).json();
     const bad = await t.request({ method: 'PATCH', url: `/api/v1/cohorts/${created.id}`, as: org.as.admin, payload: { endsOn: '2026-04-01' } });
     assert.equal(bad.statusCode, 400, bad.body);
-    assert.equal(bad.json().errors[0].path, 'body.endsOn');
+    assert.deepEqual(bad.json().errors, [{ path: 'body.endsOn', message: 'must be on or after startsOn', code: 'ends_before_start', params: { start: 'startsOn' } }]);
     const n = await t.db.selectFrom('cohorts').select('name').where('organisation_id', '=', org.organisation.id).execute();
     assert.deepEqual(n.map((c) => c.name).sort(), ['C', 'DWWM 2026-A']);
   });

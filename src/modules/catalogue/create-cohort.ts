@@ -8,12 +8,13 @@ import type { cohortCreateSchema } from './catalogue.schemas.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findCohortByName, getCohortById } from './cohort.repository.ts';
 import { getProgramById } from './program.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createCohort(db: Db, ctx: Ctx, input: z.infer<typeof cohortCreateSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     if (!(await getProgramById(trx, input.programId))) {
-      throw new AppError('not_found', 'Program was not found', { errors: [{ path: 'body.programId', message: 'no such program' }] });
+      throw new AppError('not_found', 'Program was not found', { errors: [problemItem('body.programId', 'program_unknown')] });
     }
     if (await findCohortByName(trx, input.programId, input.name)) throw duplicateCohortName(input.name);
     const row = await trx
@@ -27,5 +28,5 @@ export async function createCohort(db: Db, ctx: Ctx, input: z.infer<typeof cohor
 }
 
 export function duplicateCohortName(name: string): AppError {
-  return new AppError('duplicate', `This program already has a cohort named "${name}".`, { errors: [{ path: 'body.name', message: 'is already used in this program' }] });
+  return new AppError('duplicate', `This program already has a cohort named "${name}".`, { errors: [problemItem('body.name', 'cohort_name_taken')] });
 }

@@ -6,13 +6,14 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { programCreateSchema } from './catalogue.schemas.ts';
 import { presentProgram } from './program.presenter.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createProgram(db: Db, ctx: Ctx, input: z.infer<typeof programCreateSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     if (input.code) {
       const clash = await trx.selectFrom('programs').select('id').where('code', '=', input.code).executeTakeFirst();
-      if (clash) throw new AppError('duplicate', `A program with code "${input.code}" already exists.`, { errors: [{ path: 'body.code', message: 'is already used' }] });
+      if (clash) throw new AppError('duplicate', `A program with code "${input.code}" already exists.`, { errors: [problemItem('body.code', 'value_taken')] });
     }
     const row = await trx
       .insertInto('programs')

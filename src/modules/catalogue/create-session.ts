@@ -9,6 +9,7 @@ import type { sessionCreateSchema } from './catalogue.schemas.ts';
 import { presentSession } from './session.presenter.ts';
 import { findSessionAt, getCohortTrainerIds, getSessionById, replaceSessionTrainers } from './session.repository.ts';
 import { assertModuleOfProgram, assertTrainers, boundsOrThrow, duplicateHalfDay } from './session-rules.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Plans one half-day session. Times are wall-clock times in the organisation's
@@ -19,7 +20,7 @@ export async function createSession(db: Db, ctx: Ctx, input: z.infer<typeof sess
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const cohort = await trx.selectFrom('cohorts').select(['id', 'program_id']).where('id', '=', input.cohortId).executeTakeFirst();
-    if (!cohort) throw new AppError('not_found', 'Cohort was not found', { errors: [{ path: 'body.cohortId', message: 'no such cohort' }] });
+    if (!cohort) throw new AppError('not_found', 'Cohort was not found', { errors: [problemItem('body.cohortId', 'cohort_unknown')] });
     const timezone = await getOrganisationTimezone(trx, ctx.actor.organisationId);
     const bounds = boundsOrThrow(input.date, input.startTime, input.endTime, timezone);
     if (input.moduleId) await assertModuleOfProgram(trx, input.moduleId, cohort.program_id);

@@ -6,6 +6,7 @@ import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { getCohortById } from './cohort.repository.ts';
 import { presentEnrolment } from './enrolment.presenter.ts';
 import { type EnrolmentRow, getEnrolmentById, getEnrolmentOf } from './enrolment.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Staff enrol an existing person in a cohort; enrolling them twice is a 409. */
 export async function enrolPerson(db: Db, ctx: Ctx, cohortId: string, input: { personId: string }) {
@@ -13,10 +14,10 @@ export async function enrolPerson(db: Db, ctx: Ctx, cohortId: string, input: { p
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     if (!(await getCohortById(trx, cohortId))) throw notFound('Cohort');
     const person = await trx.selectFrom('people').select(['id', 'archived_at']).where('id', '=', input.personId).executeTakeFirst();
-    if (!person) throw new AppError('not_found', 'Person was not found', { errors: [{ path: 'body.personId', message: 'no such person' }] });
-    if (person.archived_at) throw new AppError('conflict', 'This person is archived; restore them before enrolling them.', { errors: [{ path: 'body.personId', message: 'is archived' }] });
+    if (!person) throw new AppError('not_found', 'Person was not found', { errors: [problemItem('body.personId', 'person_unknown')] });
+    if (person.archived_at) throw new AppError('conflict', 'This person is archived; restore them before enrolling them.', { errors: [problemItem('body.personId', 'person_archived')] });
     if (await getEnrolmentOf(trx, cohortId, input.personId)) {
-      throw new AppError('duplicate', 'This person is already enrolled in this cohort (change the enrolment status instead).', { errors: [{ path: 'body.personId', message: 'is already enrolled' }] });
+      throw new AppError('duplicate', 'This person is already enrolled in this cohort (change the enrolment status instead).', { errors: [problemItem('body.personId', 'already_enrolled')] });
     }
     return presentEnrolment(await insertEnrolment(trx, ctx, { cohortId, personId: input.personId, walkIn: false }));
   });

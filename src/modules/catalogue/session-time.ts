@@ -1,4 +1,5 @@
 import { TZDate } from '@date-fns/tz';
+import type { ProblemParams } from '../../platform/errors/problem-items.ts';
 import type { HalfDay } from './catalogue.table.ts';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -7,8 +8,10 @@ const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 /**
  * Converts a local calendar date and wall-clock times in the organisation's
  * time zone into instants. A session starting before 13:00 local is the
- * morning half-day, otherwise the afternoon. Throws RangeError on bad input,
- * on a time that does not exist locally (DST gap), or when end <= start.
+ * morning half-day, otherwise the afternoon. Throws RangeError on bad input, and
+ * SessionTimeError (a RangeError naming the field and the problem's code) on a
+ * date that does not exist, a time that does not exist locally (DST gap), or
+ * when end <= start.
  */
 export function sessionBounds(date: string, startTime: string, endTime: string, timezone: string): { startsAt: Date; endsAt: Date; halfDay: HalfDay } {
   const d = DATE.exec(date);
@@ -17,16 +20,34 @@ export function sessionBounds(date: string, startTime: string, endTime: string, 
   if (!d || !s || !e) throw new RangeError('date must be YYYY-MM-DD and times HH:MM');
   const [y, mo, da] = [Number(d[1]), Number(d[2]), Number(d[3])];
   const check = new Date(Date.UTC(y, mo - 1, da));
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== da) throw new RangeError(`${date} is not a calendar date`);
-  const startsAt = localInstant(y, mo, da, Number(s[1]), Number(s[2]), timezone);
-  const endsAt = localInstant(y, mo, da, Number(e[1]), Number(e[2]), timezone);
-  if (endsAt <= startsAt) throw new RangeError('the end time must be after the start time');
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== da) throw new SessionTimeError('date', 'date_not_calendar', {}, `${date} is not a calendar date`);
+  const startsAt = localInstant(y, mo, da, Number(s[1]), Number(s[2]), timezone, 'start');
+  const endsAt = localInstant(y, mo, da, Number(e[1]), Number(e[2]), timezone, 'end');
+  if (endsAt <= startsAt) throw new SessionTimeError('end', 'end_not_after_start', { start: startTime }, 'the end time must be after the start time');
   return { startsAt, endsAt, halfDay: Number(s[1]) < 13 ? 'am' : 'pm' };
 }
 
-function localInstant(y: number, mo: number, d: number, h: number, mi: number, timezone: string): Date {
+/** A session's date or time that cannot be: which field (`date`, `start` or `end` time) and the problem's code. */
+export class SessionTimeError extends RangeError {
+  readonly field: 'date' | 'start' | 'end';
+  readonly code: 'date_not_calendar' | 'end_not_after_start' | 'time_not_in_zone';
+  readonly params: ProblemParams;
+
+  constructor(field: SessionTimeError['field'], code: SessionTimeError['code'], params: ProblemParams, message: string) {
+    super(message);
+    this.name = 'SessionTimeError';
+    this.field = field;
+    this.code = code;
+    this.params = params;
+  }
+}
+
+function localInstant(y: number, mo: number, d: number, h: number, mi: number, timezone: string, field: 'start' | 'end'): Date {
   const t = new TZDate(y, mo - 1, d, h, mi, 0, timezone);
-  if (t.getHours() !== h || t.getMinutes() !== mi) throw new RangeError(`${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')} does not exist on that day in ${timezone}`);
+  if (t.getHours() !== h || t.getMinutes() !== mi) {
+    const time = `${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}`;
+    throw new SessionTimeError(field, 'time_not_in_zone', { time, timezone }, `${time} does not exist on that day in ${timezone}`);
+  }
   return new Date(t.getTime());
 }
 

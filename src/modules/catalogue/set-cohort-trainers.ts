@@ -5,6 +5,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findNonTrainers, getCohortById, replaceCohortTrainers } from './cohort.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Replaces the cohort's trainers; each must be an active person with the trainer role. */
 export async function setCohortTrainers(db: Db, ctx: Ctx, cohortId: string, input: { trainerIds: string[] }) {
@@ -15,7 +16,7 @@ export async function setCohortTrainers(db: Db, ctx: Ctx, cohortId: string, inpu
     const bad = await findNonTrainers(trx, trainerIds);
     if (bad.length) {
       throw new AppError('validation_failed', 'Every trainer must be an active person with the trainer role.', {
-        errors: bad.map((id) => ({ path: `body.trainerIds.${input.trainerIds.indexOf(id)}`, message: `${id} is not an active trainer of this organisation` })),
+        errors: bad.map((id) => problemItem(`body.trainerIds.${input.trainerIds.indexOf(id)}`, 'trainer_not_active', { id })),
       });
     }
     await replaceCohortTrainers(trx, ctx.actor.organisationId, cohortId, trainerIds);

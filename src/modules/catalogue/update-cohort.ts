@@ -9,6 +9,7 @@ import type { cohortUpdateSchema } from './catalogue.schemas.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findCohortByName, getCohortById } from './cohort.repository.ts';
 import { duplicateCohortName } from './create-cohort.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function updateCohort({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof cohortUpdateSchema>) {
   assertOrgWide(ctx.actor);
@@ -19,7 +20,7 @@ export async function updateCohort({ db, clock }: { db: Db; clock: Clock }, ctx:
     const startsOn = input.startsOn !== undefined ? input.startsOn : existing.starts_on;
     const endsOn = input.endsOn !== undefined ? input.endsOn : existing.ends_on;
     if (startsOn && endsOn && endsOn < startsOn) {
-      throw new AppError('validation_failed', `The cohort would end (${endsOn}) before it starts (${startsOn}).`, { errors: [{ path: 'body.endsOn', message: 'must be on or after startsOn' }] });
+      throw new AppError('validation_failed', `The cohort would end (${endsOn}) before it starts (${startsOn}).`, { errors: [problemItem('body.endsOn', 'ends_before_start', { start: 'startsOn' })] });
     }
     const set = {
       ...(input.name !== undefined ? { name: input.name } : {}),

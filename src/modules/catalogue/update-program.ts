@@ -8,6 +8,7 @@ import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import type { programUpdateSchema } from './catalogue.schemas.ts';
 import { presentProgram } from './program.presenter.ts';
 import { getProgramById } from './program.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function updateProgram({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof programUpdateSchema>) {
   assertOrgWide(ctx.actor);
@@ -16,7 +17,7 @@ export async function updateProgram({ db, clock }: { db: Db; clock: Clock }, ctx
     if (!existing) throw notFound('Program');
     if (input.code && input.code !== existing.code) {
       const clash = await trx.selectFrom('programs').select('id').where('code', '=', input.code).where('id', '!=', id).executeTakeFirst();
-      if (clash) throw new AppError('duplicate', `A program with code "${input.code}" already exists.`, { errors: [{ path: 'body.code', message: 'is already used' }] });
+      if (clash) throw new AppError('duplicate', `A program with code "${input.code}" already exists.`, { errors: [problemItem('body.code', 'value_taken')] });
     }
     const set = {
       ...(input.code !== undefined ? { code: input.code } : {}),

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
+import { isoDateSchema } from '../catalogue/catalogue.schemas.ts';
 
 /** Contract of the documents endpoints (sheets, certificates, seal, verification, exports). */
 
@@ -27,18 +29,11 @@ export const sealUploadSchema = z.strictObject({
   passphrase: z.string().max(1000),
 });
 
-const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, 'must be an ISO week YYYY-Www, e.g. 2026-W10');
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a calendar date');
+const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, itemMessage('week_format'));
 
 export const weeklySheetQuerySchema = z
-  .strictObject({ week: isoWeek.optional(), from: isoDate.optional() })
-  .refine((q) => q.week === undefined || q.from === undefined, { message: 'give either week (YYYY-Www) or from (the Monday, YYYY-MM-DD), not both; neither: the current week', path: ['week'] });
+  .strictObject({ week: isoWeek.optional(), from: isoDateSchema.optional() })
+  .refine((q) => q.week === undefined || q.from === undefined, schemaIssue('week_or_from', { path: ['week'] }));
 
 export const exportRequestSchema = z.strictObject({
   kind: z.enum(['sheets', 'certificates']),

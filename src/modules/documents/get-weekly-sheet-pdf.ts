@@ -16,6 +16,7 @@ import { verifyUrl } from './produce-session-sheet.ts';
 import { renderWeeklySheet } from './render-weekly-sheet.ts';
 import { getOrCreateSealKey } from './seal-key.ts';
 import { loadEvidenceAnchor, loadSessionSheets } from './sheet-data.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * A cohort's weekly sheet (Monday to Friday), sealed and registered with a
@@ -27,10 +28,10 @@ export async function getWeeklySheetPdf(db: Db, ctx: Ctx, cohortId: string, quer
   let requested: string | null = null;
   if (query.week !== undefined) {
     requested = mondayOfIsoWeek(query.week);
-    if (!requested) throw new AppError('validation_failed', `${query.week} is not a week of that year.`, { errors: [{ path: 'querystring.week', message: 'is not a week of that year' }] });
+    if (!requested) throw new AppError('validation_failed', `${query.week} is not a week of that year.`, { errors: [problemItem('querystring.week', 'week_not_in_year')] });
   } else if (query.from !== undefined) {
     requested = query.from;
-    if (isoWeekday(requested) !== 1) throw new AppError('validation_failed', `${requested} is not a Monday.`, { errors: [{ path: 'querystring.from', message: 'must be a Monday' }] });
+    if (isoWeekday(requested) !== 1) throw new AppError('validation_failed', `${requested} is not a Monday.`, { errors: [problemItem('querystring.from', 'not_a_monday')] });
   }
   const organisationId = ctx.actor.organisationId;
   return withTenant(db, organisationId, async (trx) => {

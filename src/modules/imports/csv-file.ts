@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { parse } from 'csv-parse/sync';
 import iconv from 'iconv-lite';
 import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
+import { problemItem, type ProblemItemCode, type ProblemParams } from '../../platform/errors/problem-items.ts';
 
 /**
  * Reading a CSV file as people export it from Excel, LibreOffice or another
@@ -23,7 +24,8 @@ export interface CsvRecord {
 /** A line the parser refused (wrong number of fields): reported like any other line error. */
 export interface CsvLineError {
   line: number;
-  message: string;
+  code: 'csv_field_count';
+  params: ProblemParams;
 }
 
 export interface CsvTable {
@@ -43,7 +45,7 @@ export function decodeCsv(file: Buffer, encoding: CsvEncoding): string {
     throw new AppError(
       'encoding_invalid',
       `The file is not valid UTF-8 (first bad character on line ${line}). In Excel, save it again as "CSV UTF-8 (comma delimited)"; or, if it comes from an older Windows tool, send it with encoding=windows-1252.`,
-      { errors: [{ path: `lines.${line}`, line, message: 'is not valid UTF-8' }] },
+      { errors: [problemItem(`lines.${line}`, 'csv_not_utf8', undefined, { line })] },
     );
   }
   return stripBom(file.toString('utf8'));
@@ -67,7 +69,7 @@ export function parseCsv(text: string, opts: { maxRecords: number }): CsvTable {
   const normalised = text.replace(/\r\n?/g, '\n');
   const delimiter = detectDelimiter(normalised);
   const lineErrors: CsvLineError[] = [];
-  let fatal = null as { line: number; message: string } | null;
+  let fatal = null as { line: number; reason: string } | null;
   let rows: Array<{ record: string[]; raw: string; info: { lines: number } }>;
   try {
     rows = parse(normalised, {
@@ -80,37 +82,39 @@ export function parseCsv(text: string, opts: { maxRecords: number }): CsvTable {
       on_skip: (err) => {
         if (!err) return;
         if (err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
-          lineErrors.push({ line: Number(err.lines), message: fieldCountMessage(err.message) });
-        } else fatal ??= { line: Number(err.lines), message: err.message };
+          lineErrors.push({ line: Number(err.lines), code: 'csv_field_count', params: fieldCounts(err.message) });
+        } else fatal ??= { line: Number(err.lines), reason: err.message };
       },
     }) as never;
   } catch (error) {
     const err = error as { lines?: number; message?: string };
-    fatal = { line: err.lines ?? 1, message: err.message ?? 'the file cannot be read as CSV' };
+    fatal = { line: err.lines ?? 1, reason: err.message ?? 'unknown reason' };
     rows = [];
   }
   if (fatal) {
-    throw new AppError('import_invalid', `The file cannot be read as CSV: ${fatal.message}. Nothing was imported.`, {
-      errors: [{ path: `lines.${fatal.line}`, line: fatal.line, message: fatal.message }],
+    throw new AppError('import_invalid', `The file cannot be read as CSV: ${fatal.reason}. Nothing was imported.`, {
+      errors: [problemItem(`lines.${fatal.line}`, 'csv_unreadable', { reason: fatal.reason }, { line: fatal.line })],
     });
   }
   const [head, ...data] = rows;
-  if (!head) throw fileError('The file is empty: the first line must name the columns.');
+  if (!head) throw fileError('csv_empty');
   const records: CsvRecord[] = [];
   for (const row of data) {
     if (row.record.every((f) => f.trim() === '')) continue;
     records.push({ line: row.info.lines - innerNewlines(row.raw), fields: row.record });
   }
   // A header wider or narrower than the data shows as errors on every line; the header itself is line 1.
-  if (records.length + lineErrors.length === 0) throw fileError('The file has a header line but no data lines.');
+  if (records.length + lineErrors.length === 0) throw fileError('csv_no_data');
   if (records.length + lineErrors.length > opts.maxRecords) {
-    throw fileError(`The file has ${records.length + lineErrors.length} data lines; at most ${opts.maxRecords} can be imported at once. Split it into several files.`);
+    throw fileError('csv_too_many_lines', { lines: records.length + lineErrors.length, max: opts.maxRecords });
   }
   return { delimiter, header: head.record.map((h) => h.trim()), records, lineErrors: lineErrors.sort((a, b) => a.line - b.line) };
 }
 
-function fileError(message: string, errors?: ProblemItem[]): AppError {
-  return new AppError('import_invalid', message, { errors: errors ?? [{ path: 'file', message }] });
+/** A problem with the file as a whole (`import_invalid`, its detail the item's wording as a sentence). */
+function fileError(code: ProblemItemCode, params?: ProblemParams): AppError {
+  const item = problemItem('file', code, params);
+  return new AppError('import_invalid', `${item.message.charAt(0).toUpperCase()}${item.message.slice(1)}. Nothing was imported.`, { errors: [item] });
 }
 
 /** A column of the import: its canonical name, the header names that mean it, and whether it must be present. */
@@ -154,7 +158,8 @@ export function mapColumns(header: string[], specs: readonly ColumnSpec[]): Colu
       return;
     }
     if (index.has(spec.name)) {
-      errors.push({ path: `lines.1.${spec.name}`, line: 1, column: spec.name, message: `columns "${columns.find((c) => c.name === spec.name)!.header}" and "${h}" both mean ${spec.name}; keep one` });
+      const first = columns.find((c) => c.name === spec.name)!.header;
+      errors.push(problemItem(`lines.1.${spec.name}`, 'csv_column_twice', { first, second: h, column: spec.name }, { line: 1, column: spec.name }));
       return;
     }
     index.set(spec.name, i);
@@ -162,12 +167,8 @@ export function mapColumns(header: string[], specs: readonly ColumnSpec[]): Colu
   });
   for (const spec of specs) {
     if (spec.required && !index.has(spec.name)) {
-      errors.push({
-        path: `lines.1.${spec.name}`,
-        line: 1,
-        column: spec.name,
-        message: `required column "${spec.name}" is missing (accepted headers: ${[spec.name, ...spec.aliases].join(', ')})`,
-      });
+      const accepted = [spec.name, ...spec.aliases].join(', ');
+      errors.push(problemItem(`lines.1.${spec.name}`, 'csv_column_missing', { column: spec.name, accepted }, { line: 1, column: spec.name }));
     }
   }
   if (errors.length) {
@@ -197,7 +198,8 @@ function innerNewlines(raw: string): number {
   return countNewlines(raw.replace(/^\n+/, '').replace(/\n$/, ''));
 }
 
-function fieldCountMessage(message: string): string {
+/** The field counts of csv-parse's "expect N, got M" message. */
+function fieldCounts(message: string): ProblemParams {
   const m = /expect (\d+), got (\d+)/.exec(message);
-  return m ? `has ${m[2]} fields where the header has ${m[1]} (check the delimiter and the quotes)` : message;
+  return m ? { expected: Number(m[1]), got: Number(m[2]) } : { expected: '?', got: '?' };
 }

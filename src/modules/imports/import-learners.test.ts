@@ -119,7 +119,7 @@ describe('CSV import of learners', () => {
     const res = await post({ as: org.as.admin, query: `cohortId=${cohort.id}&dryRun=false`, file: fixture('learners-invalid-utf8.csv') });
     assert.equal(res.statusCode, 422);
     assert.equal(res.json().code, 'encoding_invalid');
-    assert.deepEqual(res.json().errors, [{ path: 'lines.4', line: 4, message: 'is not valid UTF-8' }]);
+    assert.deepEqual(res.json().errors, [{ path: 'lines.4', code: 'csv_not_utf8', message: 'is not valid UTF-8', line: 4 }]);
     assert.deepEqual(await importCounts(t.db), before);
   });
 
@@ -139,8 +139,8 @@ describe('CSV import of learners', () => {
     const file = fixture('learners-duplicate-emails.csv');
     const preview = (await post({ as: org.as.admin, query: `cohortId=${cohort.id}`, file })).json();
     assert.deepEqual(preview.errors, [
-      { line: 2, column: 'email', message: 'appears more than once in the file (also on line 4)' },
-      { line: 4, column: 'email', message: 'appears more than once in the file (also on line 2)' },
+      { line: 2, column: 'email', code: 'email_repeated_in_file', params: { lines: '4' }, message: 'appears more than once in the file (also on line(s) 4)' },
+      { line: 4, column: 'email', code: 'email_repeated_in_file', params: { lines: '2' }, message: 'appears more than once in the file (also on line(s) 2)' },
     ]);
     assert.deepEqual(preview.summary, { total: 4, valid: 2, invalid: 2, create: 2, update: 0, exists: 0 });
 

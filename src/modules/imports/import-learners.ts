@@ -94,15 +94,15 @@ function readLearner(record: { line: number; fields: string[] }, mapping: Column
   const familyName = values.last_name ?? '';
   const phone = values.phone ?? '';
   const externalRef = values.external_ref ?? '';
-  if (!email) rowError(row, 'email', 'is empty');
-  else if (email.length > 254) rowError(row, 'email', 'is longer than 254 characters');
-  else if (!EMAIL.test(email)) rowError(row, 'email', `"${values.email}" is not a valid email address`);
+  if (!email) rowError(row, 'email', 'value_empty');
+  else if (email.length > 254) rowError(row, 'email', 'text_too_long', { length: email.length, max: 254 });
+  else if (!EMAIL.test(email)) rowError(row, 'email', 'email_invalid', { value: values.email ?? '' });
   for (const [column, value] of [['first_name', givenName], ['last_name', familyName]] as const) {
-    if (!value) rowError(row, column, 'is empty');
-    else if (value.length > 100) rowError(row, column, `is ${value.length} characters long; at most 100`);
+    if (!value) rowError(row, column, 'value_empty');
+    else if (value.length > 100) rowError(row, column, 'text_too_long', { length: value.length, max: 100 });
   }
-  if (phone && !PHONE.test(phone)) rowError(row, 'phone', `"${phone}" is not a phone number (digits, spaces and + ( ) . - only, 4 to 30 characters)`);
-  if (externalRef.length > 100) rowError(row, 'external_ref', `is ${externalRef.length} characters long; at most 100`);
+  if (phone && !PHONE.test(phone)) rowError(row, 'phone', 'phone_invalid', { value: phone });
+  if (externalRef.length > 100) rowError(row, 'external_ref', 'text_too_long', { length: externalRef.length, max: 100 });
   if (row.status !== 'error') row.data = { email, givenName, familyName, phone: phone || null, externalRef: externalRef || null, existingId: null };
   return row;
 }
@@ -118,7 +118,7 @@ async function analyseLearners(trx: Tx, rows: LearnerRow[]): Promise<LearnerRow[
     const lines = linesByEmail.get(row.values.email?.toLowerCase() ?? '') ?? [];
     if (lines.length > 1) {
       const others = lines.filter((l) => l !== row.line);
-      rowError(row, 'email', `appears more than once in the file (also on line${others.length > 1 ? 's' : ''} ${others.join(', ')})`);
+      rowError(row, 'email', 'email_repeated_in_file', { lines: others.join(', ') });
     }
   }
   const emails = rows.filter((r) => r.data).map((r) => r.data!.email);
@@ -128,7 +128,7 @@ async function analyseLearners(trx: Tx, rows: LearnerRow[]): Promise<LearnerRow[
     const person = existing.get(row.data.email);
     if (!person) continue;
     if (person.archived_at) {
-      rowError(row, 'email', `belongs to ${person.given_name} ${person.family_name}, who is archived; restore them before importing`);
+      rowError(row, 'email', 'email_of_archived', { name: `${person.given_name} ${person.family_name}` });
       continue;
     }
     row.data.existingId = person.id;

@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/errors/app-error.ts';
+import { itemMessage, type ProblemItemCode, type ProblemParams } from '../../platform/errors/problem-items.ts';
 import type { ColumnMapping, CsvTable } from './csv-file.ts';
 import type { ImportError, ImportPreview, ImportRowStatus } from './imports.schemas.ts';
 
@@ -7,20 +8,32 @@ export interface AnalysedRow<T> {
   line: number;
   values: Record<string, string>;
   status: ImportRowStatus;
-  errors: Array<{ column: string | null; message: string }>;
+  errors: RowError[];
   /** The validated values, when the line has no error. */
   data: T | null;
 }
 
-export function rowError<T>(row: AnalysedRow<T>, column: string | null, message: string): void {
-  row.errors.push({ column, message });
+/** A line's error: the column (null: the whole line), its code and params, and the English wording. */
+export interface RowError {
+  column: string | null;
+  code: ProblemItemCode;
+  params?: ProblemParams;
+  message: string;
+}
+
+export function lineError(column: string | null, code: ProblemItemCode, params?: ProblemParams): RowError {
+  return { column, code, ...(params ? { params } : {}), message: itemMessage(code, params) };
+}
+
+export function rowError<T>(row: AnalysedRow<T>, column: string | null, code: ProblemItemCode, params?: ProblemParams): void {
+  row.errors.push(lineError(column, code, params));
   row.status = 'error';
   row.data = null;
 }
 
 /** Lines the parser refused outright (wrong number of fields) become error rows too. */
 export function parserErrorRows<T>(table: CsvTable): Array<AnalysedRow<T>> {
-  return table.lineErrors.map((e) => ({ line: e.line, values: {}, status: 'error' as const, errors: [{ column: null, message: e.message }], data: null }));
+  return table.lineErrors.map((e) => ({ line: e.line, values: {}, status: 'error' as const, errors: [lineError(null, e.code, e.params)], data: null }));
 }
 
 export function buildPreview<T>(kind: 'learners' | 'sessions', table: CsvTable, mapping: ColumnMapping, rows: Array<AnalysedRow<T>>): ImportPreview {
@@ -46,7 +59,7 @@ export function buildPreview<T>(kind: 'learners' | 'sessions', table: CsvTable, 
 }
 
 export function flattenErrors(rows: ReadonlyArray<AnalysedRow<unknown>>): ImportError[] {
-  return rows.flatMap((r) => r.errors.map((e) => ({ line: r.line, column: e.column, message: e.message })));
+  return rows.flatMap((r) => r.errors.map((e) => ({ line: r.line, ...e })));
 }
 
 /** A commit with invalid lines and without allowPartial imports nothing: 422 import_invalid listing every error. */
@@ -56,7 +69,14 @@ export function assertCommittable(preview: ImportPreview, allowPartial: boolean)
     'import_invalid',
     `${preview.summary.invalid} of ${preview.summary.total} lines have errors, so nothing was imported. Fix them and send the file again, or pass allowPartial=true to import only the valid lines.`,
     {
-      errors: preview.errors.map((e) => ({ path: e.column ? `lines.${e.line}.${e.column}` : `lines.${e.line}`, line: e.line, ...(e.column ? { column: e.column } : {}), message: e.message })),
+      errors: preview.errors.map((e) => ({
+        path: e.column ? `lines.${e.line}.${e.column}` : `lines.${e.line}`,
+        line: e.line,
+        ...(e.column ? { column: e.column } : {}),
+        ...(e.code ? { code: e.code } : {}),
+        ...(e.params ? { params: e.params } : {}),
+        message: e.message,
+      })),
       extra: { summary: preview.summary },
     },
   );

@@ -138,7 +138,7 @@ describe('CSV import of sessions', () => {
       .values({ organisation_id: org.organisation.id, cohort_id: cohort.id, date: '2026-03-09', half_day: 'am', starts_at: '2026-03-09T07:30:00Z', ends_at: '2026-03-09T11:00:00Z' })
       .execute();
     const preview = (await post({ as: org.as.admin, query: `cohortId=${cohort.id}`, file: fixture('sessions-valid.csv') })).json();
-    assert.deepEqual(preview.errors, [{ line: 2, column: 'start_time', message: 'the cohort already has a session on the morning of 2026-03-09 at other times' }]);
+    assert.deepEqual(preview.errors, [{ line: 2, column: 'start_time', code: 'half_day_other_times', params: { halfDay: 'morning', date: '2026-03-09' }, message: 'the cohort already has a session on the morning of 2026-03-09 at other times' }]);
 
     const foreign = await post({ as: other.as.admin, query: `cohortId=${cohort.id}`, file: fixture('sessions-valid.csv') });
     assert.equal(foreign.statusCode, 404);

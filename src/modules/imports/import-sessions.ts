@@ -5,7 +5,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import type { HalfDay } from '../catalogue/catalogue.table.ts';
 import { frenchHolidayName } from '../catalogue/french-holidays.ts';
-import { localParts, sessionBounds } from '../catalogue/session-time.ts';
+import { localParts, SessionTimeError, sessionBounds } from '../catalogue/session-time.ts';
 import { type ColumnMapping, type ColumnSpec, type CsvRecord, cell, decodeCsv, mapColumns, parseCsv } from './csv-file.ts';
 import { type ImportFileInput, MAX_IMPORT_LINES } from './import-learners.ts';
 import { type AnalysedRow, assertCommittable, buildPreview, flattenErrors, parserErrorRows, rowError } from './import-outcome.ts';
@@ -107,41 +107,41 @@ function readSession(record: CsvRecord, mapping: ColumnMapping, opts: { timezone
   const row: SessionRow = { line: record.line, values, status: 'create', errors: [], data: null };
 
   const date = parseDate(values.date ?? '');
-  if (!values.date) rowError(row, 'date', 'is empty');
-  else if (!date) rowError(row, 'date', `"${values.date}" is not a date (use YYYY-MM-DD or DD/MM/YYYY)`);
-  else if (date < '2000-01-01') rowError(row, 'date', `${date} is before the year 2000`);
-  else if (date > opts.latest) rowError(row, 'date', `${date} is more than 5 years ahead (latest ${opts.latest})`);
+  if (!values.date) rowError(row, 'date', 'value_empty');
+  else if (!date) rowError(row, 'date', 'date_unreadable', { value: values.date });
+  else if (date < '2000-01-01') rowError(row, 'date', 'date_too_early', { date });
+  else if (date > opts.latest) rowError(row, 'date', 'date_too_late', { date, latest: opts.latest });
   else if (!opts.allowHolidays) {
     const holiday = frenchHolidayName(date);
-    if (holiday) rowError(row, 'date', `${date} is a public holiday (${holiday}); pass allowHolidays=true to import it anyway`);
+    if (holiday) rowError(row, 'date', 'date_public_holiday', { date, holiday });
   }
 
   const startTime = parseTime(values.start_time ?? '');
   const endTime = parseTime(values.end_time ?? '');
   for (const [column, raw, parsed] of [['start_time', values.start_time, startTime], ['end_time', values.end_time, endTime]] as const) {
-    if (!raw) rowError(row, column, 'is empty');
-    else if (!parsed) rowError(row, column, `"${raw}" is not a time (use HH:MM or 9h30)`);
+    if (!raw) rowError(row, column, 'value_empty');
+    else if (!parsed) rowError(row, column, 'time_unreadable', { value: raw });
   }
   if (startTime && endTime && endTime <= startTime) {
-    rowError(row, 'end_time', `${endTime} is not after the start time ${startTime}`);
+    rowError(row, 'end_time', 'end_time_not_after_start', { end: endTime, start: startTime });
   }
 
   const location = values.location ?? '';
-  if (location.length > 300) rowError(row, 'location', `is ${location.length} characters long; at most 300`);
+  if (location.length > 300) rowError(row, 'location', 'text_too_long', { length: location.length, max: 300 });
   const remoteUrl = values.remote_url ?? '';
-  if (remoteUrl && !isHttpUrl(remoteUrl)) rowError(row, 'remote_url', `"${remoteUrl}" is not an http(s) address`);
+  if (remoteUrl && !isHttpUrl(remoteUrl)) rowError(row, 'remote_url', 'url_not_http', { value: remoteUrl });
   const capacityText = values.capacity ?? '';
   const capacity = capacityText ? Number(capacityText) : null;
   if (capacityText && (!/^\d+$/.test(capacityText) || capacity! < 1 || capacity! > 10_000)) {
-    rowError(row, 'capacity', `"${capacityText}" is not a whole number between 1 and 10000`);
+    rowError(row, 'capacity', 'capacity_invalid', { value: capacityText });
   }
   if (row.status === 'error' || !date || !startTime || !endTime) return row;
   let bounds: ReturnType<typeof sessionBounds>;
   try {
     bounds = sessionBounds(date, startTime, endTime, opts.timezone);
   } catch (error) {
-    const message = error instanceof RangeError ? error.message : String(error);
-    rowError(row, message.startsWith(startTime) ? 'start_time' : 'end_time', message);
+    if (!(error instanceof SessionTimeError)) throw error;
+    rowError(row, { date: 'date', start: 'start_time', end: 'end_time' }[error.field], error.code, error.params);
     return row;
   }
   values.half_day = bounds.halfDay;
@@ -182,14 +182,15 @@ async function resolveSessions(trx: Tx, cohort: { id: string; program_id: string
       moduleId = moduleByTitle.get(normaliseTitle(moduleTitle)) ?? null;
       if (!moduleId) {
         const known = modules.map((m) => `"${m.title}"`);
-        rowError(row, 'module', `"${moduleTitle}" is not a module of this cohort's program${known.length ? ` (modules: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})` : ' (it has no modules)'}`);
+        if (known.length) rowError(row, 'module', 'module_not_in_program', { module: moduleTitle, known: `${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` });
+        else rowError(row, 'module', 'module_not_in_program_none', { module: moduleTitle });
       }
     }
     const trainerIds: string[] = [];
     for (const email of trainerEmailsOf(row.values)) {
       const id = trainerByEmail.get(email);
       if (id) trainerIds.push(id);
-      else rowError(row, 'trainer_email', `"${email}" is not a trainer of the organisation`);
+      else rowError(row, 'trainer_email', 'trainer_unknown_email', { email });
     }
     links.set(row, { moduleId, trainerIds });
   }
@@ -201,7 +202,7 @@ async function resolveSessions(trx: Tx, cohort: { id: string; program_id: string
     const slot = `${d.date}|${d.halfDay}`;
     const others = (linesBySlot.get(slot) ?? []).filter((l) => l !== row.line);
     if (others.length) {
-      rowError(row, 'start_time', `another line (${others.join(', ')}) is also on the ${HALF_DAY_NAME[d.halfDay]} of ${d.date}; one session per half-day`);
+      rowError(row, 'start_time', 'half_day_repeated_in_file', { lines: others.join(', '), halfDay: HALF_DAY_NAME[d.halfDay], date: d.date });
     }
     const existing = taken.get(slot);
     if (existing && row.status !== 'error') {
@@ -211,13 +212,7 @@ async function resolveSessions(trx: Tx, cohort: { id: string; program_id: string
         row.data = null;
         continue;
       }
-      rowError(
-        row,
-        'start_time',
-        existing.status === 'cancelled'
-          ? `the cohort has a cancelled session on the ${HALF_DAY_NAME[d.halfDay]} of ${d.date}`
-          : `the cohort already has a session on the ${HALF_DAY_NAME[d.halfDay]} of ${d.date} at other times`,
-      );
+      rowError(row, 'start_time', existing.status === 'cancelled' ? 'half_day_cancelled' : 'half_day_other_times', { halfDay: HALF_DAY_NAME[d.halfDay], date: d.date });
     }
     if (row.status === 'error') continue;
     row.resolved = {

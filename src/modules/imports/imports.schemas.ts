@@ -21,8 +21,15 @@ export const sessionsImportQuerySchema = z.strictObject({
   allowHolidays: flag(false).describe('true: a session on a French public holiday is accepted instead of being an error'),
 });
 
+const rowErrorFields = {
+  column: z.string().nullable(),
+  code: z.string().optional().meta({ description: 'Stable code of the error (e.g. value_empty, date_unreadable), for messages in the reader\'s language' }),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  message: z.string(),
+};
+
 export const importErrorSchema = z
-  .object({ line: z.number().int(), column: z.string().nullable(), message: z.string() })
+  .object({ line: z.number().int(), ...rowErrorFields })
   .meta({ id: 'ImportError' });
 
 export const IMPORT_ROW_STATUSES = ['create', 'update', 'exists', 'error'] as const;
@@ -40,7 +47,7 @@ export const importPreviewSchema = z
         line: z.number().int(),
         values: z.record(z.string(), z.string()),
         status: z.enum(IMPORT_ROW_STATUSES).describe("create; update (learner already in the organisation); exists (identical session already planned: skipped); error"),
-        errors: z.array(z.object({ column: z.string().nullable(), message: z.string() })),
+        errors: z.array(z.object(rowErrorFields)),
       }),
     ),
     errors: z.array(importErrorSchema),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { itemMessage } from '../../platform/errors/problem-items.ts';
 
 /** Contract of GET/PATCH /organisation. */
 export function isIanaTimeZone(tz: string): boolean {
@@ -24,6 +25,6 @@ export const organisationSchema = z
 
 export const organisationUpdateSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
-  timezone: z.string().trim().refine(isIanaTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+  timezone: z.string().trim().refine(isIanaTimeZone, itemMessage('timezone_unknown')).optional(),
   locale: z.enum(['fr', 'en']).optional(),
 });

@@ -9,6 +9,7 @@ import type { personCreateSchema } from './people.schemas.ts';
 import { assertMayChangeRoles } from './person-rules.ts';
 import { presentPerson } from './person.presenter.ts';
 import { getPersonByEmail, getPersonById, replaceRoles } from './person.repository.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createPerson(db: Db, ctx: Ctx, input: z.infer<typeof personCreateSchema>) {
   assertOrgWide(ctx.actor);
@@ -36,5 +37,5 @@ export async function createPerson(db: Db, ctx: Ctx, input: z.infer<typeof perso
 }
 
 export function duplicateEmail(email: string): AppError {
-  return new AppError('duplicate', `A person with email ${email} already exists in this organisation.`, { errors: [{ path: 'body.email', message: 'is already used' }] });
+  return new AppError('duplicate', `A person with email ${email} already exists in this organisation.`, { errors: [problemItem('body.email', 'value_taken')] });
 }

@@ -2,20 +2,21 @@ import { z } from 'zod';
 import { passwordProblem } from '../../platform/auth/password.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { ROLES } from './person.table.ts';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the people endpoints. */
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-export const emailSchema = z.string().trim().toLowerCase().pipe(z.email('must be an email address').max(254));
+export const emailSchema = z.string().trim().toLowerCase().pipe(z.email(itemMessage('email_format')).max(254));
 
 const passwordSchema = z.string().superRefine((value, ctx) => {
   const problem = passwordProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  if (problem) ctx.addIssue({ code: 'custom', ...schemaIssue(problem.code, { params: problem.params }) });
 });
 
 const rolesSchema = z
   .array(z.enum(ROLES))
-  .min(1, 'must list at least one role')
+  .min(1, itemMessage('roles_required'))
   .max(ROLES.length)
   .transform((roles) => [...new Set(roles)]);
 

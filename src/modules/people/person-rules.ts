@@ -1,6 +1,7 @@
 import { type Actor, hasRole } from '../../platform/auth/actor.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { Role } from './person.table.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const PRIVILEGED: readonly Role[] = ['admin', 'manager'];
 
@@ -8,7 +9,7 @@ const PRIVILEGED: readonly Role[] = ['admin', 'manager'];
 export function assertMayChangeRoles(actor: Actor, before: readonly Role[], after: readonly Role[]): void {
   if (actor.kind !== 'person' || hasRole(actor, 'admin')) return;
   const touched = PRIVILEGED.some((r) => before.includes(r) !== after.includes(r));
-  if (touched) throw new AppError('forbidden', 'Only an admin can grant or remove the admin and manager roles.', { errors: [{ path: 'body.roles', message: 'admin and manager can only be granted by an admin' }] });
+  if (touched) throw new AppError('forbidden', 'Only an admin can grant or remove the admin and manager roles.', { errors: [problemItem('body.roles', 'roles_admin_only')] });
 }
 
 /** A manager may not edit or archive an admin. */

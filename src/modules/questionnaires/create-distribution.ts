@@ -7,6 +7,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import type { distributionCreateSchema } from './questionnaires.schemas.ts';
 import { type DistributionRow, dueAtFor, sendDistribution, targetBounds } from './send-distribution.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const TARGET_TABLE = { program: 'programs', module: 'modules', session: 'sessions', cohort: 'cohorts' } as const;
 
@@ -48,12 +49,12 @@ export async function createDistribution(deps: { db: Db; clock: Clock; publicUrl
     if (!questionnaire) throw notFound('Questionnaire');
     if (questionnaire.status !== 'published') throw new AppError('conflict', `Only a published questionnaire can be distributed; this one is ${questionnaire.status}.`);
     const target = await trx.selectFrom(TARGET_TABLE[input.targetType]).select('id').where('id', '=', input.targetId).executeTakeFirst();
-    if (!target) throw new AppError('not_found', `The ${input.targetType} was not found`, { errors: [{ path: 'body.targetId', message: `no such ${input.targetType}` }] });
+    if (!target) throw new AppError('not_found', `The ${input.targetType} was not found`, { errors: [problemItem('body.targetId', 'target_unknown', { targetType: input.targetType })] });
     const now = deps.clock.now();
     const bounds = await targetBounds(trx, input.targetType, input.targetId);
     const dueAt = dueAtFor(input.trigger, input.triggerDays ?? null, bounds, now);
     const closesAt = input.closesAt ? new Date(input.closesAt) : null;
-    if (closesAt && closesAt <= now) throw new AppError('validation_failed', 'The closing date is in the past.', { errors: [{ path: 'body.closesAt', message: 'must be in the future' }] });
+    if (closesAt && closesAt <= now) throw new AppError('validation_failed', 'The closing date is in the past.', { errors: [problemItem('body.closesAt', 'date_in_past')] });
     const row = await trx
       .insertInto('questionnaire_distributions')
       .values({

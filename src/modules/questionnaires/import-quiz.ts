@@ -12,6 +12,7 @@ import { InterchangeSyntaxError, itemsFromQuestions, type QuizItem } from './int
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts';
 import type { importQuizSchema } from './questionnaires.schemas.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Parses a quiz file; a syntax error becomes 422 interchange_syntax with its line and column. */
 export function parseQuizFile(format: 'gift' | 'moodle_xml', content: string): QuizItem[] {
@@ -37,7 +38,7 @@ export async function importQuiz(db: Db, ctx: Ctx, questionnaireId: string, inpu
 /** The quiz items of a file; a file without questions is refused like a syntax error (line 1). */
 export function parseQuizItems(format: 'gift' | 'moodle_xml', content: string): QuizItem[] {
   const items = parseQuizFile(format, content);
-  if (items.length === 0) throw new AppError('interchange_syntax', 'The file holds no question.', { errors: [{ path: 'body.content', message: 'no question found', line: 1, column: '1' }] });
+  if (items.length === 0) throw new AppError('interchange_syntax', 'The file holds no question.', { errors: [problemItem('body.content', 'quiz_empty', undefined, { line: 1, column: '1' })] });
   return items;
 }
 

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import type { ImprovementActionsTable } from './questionnaire.table.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export type ImprovementActionRow = Selectable<ImprovementActionsTable>;
 
@@ -43,5 +44,5 @@ export async function assertOwnerIsStaff(trx: Tx, personId: string): Promise<voi
     .where('p.archived_at', 'is', null)
     .where('r.role', 'in', ['admin', 'manager', 'trainer'])
     .executeTakeFirst();
-  if (!staff) throw new AppError('not_found', 'The owner was not found among the staff', { errors: [{ path: 'body.ownerId', message: 'no such staff member (admin, manager or trainer)' }] });
+  if (!staff) throw new AppError('not_found', 'The owner was not found among the staff', { errors: [problemItem('body.ownerId', 'staff_unknown')] });
 }

@@ -8,6 +8,7 @@ import { getEditableQuestionnaire } from './editable.ts';
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts';
 import { findPublishProblems } from './validate-questionnaire.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Publishes a draft after checking it (see findPublishProblems); a published questionnaire is frozen. */
 export async function publishQuestionnaire({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string) {
@@ -19,7 +20,7 @@ export async function publishQuestionnaire({ db, clock }: { db: Db; clock: Clock
     for (const [i, s] of loaded.sections.entries()) {
       if (!s.draw) continue;
       const pool = await trx.selectFrom('questions').selectAll().where('bank_id', '=', s.draw.bankId).where('questionnaire_id', 'is', null).orderBy('position').execute();
-      if (pool.length < s.draw.count) problems.push({ path: `sections.${i}.draw.count`, code: 'bank_too_small', params: { draws: s.draw.count, holds: pool.length }, message: `draws ${s.draw.count} questions from a bank that holds ${pool.length}` });
+      if (pool.length < s.draw.count) problems.push(problemItem(`sections.${i}.draw.count`, 'bank_too_small', { draws: s.draw.count, holds: pool.length }));
       for (const p of findPublishProblems(loaded.questionnaire.kind, pool.map(toQuestionDef), 1)) problems.push({ ...p, path: `sections.${i}.draw.bank.${p.path}` });
     }
     if (problems.length) throw new AppError('questionnaire_invalid', `This questionnaire cannot be published yet: ${problems.length} problem(s).`, { errors: problems });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { DISPLAY_OPERATORS, QUESTION_TYPES, QUESTIONNAIRE_KINDS } from './questionnaire.table.ts';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the questionnaire endpoints (builder, templates, distribution, respondent flow). */
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -214,10 +215,10 @@ export const distributionCreateSchema = z
     closesAt: z.iso.datetime({ offset: true }).optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.trigger === 'days_after_end' && v.triggerDays === undefined) ctx.addIssue({ code: 'custom', path: ['triggerDays'], message: 'is required with the trigger days_after_end' });
-    if (v.audience === 'external' && !(v.externalEmails ?? []).length) ctx.addIssue({ code: 'custom', path: ['externalEmails'], message: 'lists the external contacts to invite' });
-    if (v.trigger === 'end_of_session' && v.targetType !== 'session') ctx.addIssue({ code: 'custom', path: ['trigger'], message: 'end_of_session needs a session as target' });
-    if (v.trigger === 'end_of_module' && v.targetType !== 'module') ctx.addIssue({ code: 'custom', path: ['trigger'], message: 'end_of_module needs a module as target' });
+    if (v.trigger === 'days_after_end' && v.triggerDays === undefined) ctx.addIssue({ code: 'custom', ...schemaIssue('trigger_days_required', { path: ['triggerDays'] }) });
+    if (v.audience === 'external' && !(v.externalEmails ?? []).length) ctx.addIssue({ code: 'custom', ...schemaIssue('external_emails_required', { path: ['externalEmails'] }) });
+    if (v.trigger === 'end_of_session' && v.targetType !== 'session') ctx.addIssue({ code: 'custom', ...schemaIssue('trigger_needs_session', { path: ['trigger'] }) });
+    if (v.trigger === 'end_of_module' && v.targetType !== 'module') ctx.addIssue({ code: 'custom', ...schemaIssue('trigger_needs_module', { path: ['trigger'] }) });
   });
 
 export const distributionSchema = z
@@ -243,7 +244,7 @@ export const distributionListSchema = z.object({ items: z.array(distributionSche
 
 // Results ------------------------------------------------------------------------
 
-const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
+const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, itemMessage('date_format'));
 export const resultsQuerySchema = z.object({
   cohortId: z.uuid().optional(),
   moduleId: z.uuid().optional(),
@@ -353,7 +354,7 @@ export const improvementActionUpdateSchema = z
     ownerId: z.uuid().nullable().optional(),
     outcome: z.string().max(5000).optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' });
+  .refine((b) => Object.keys(b).length > 0, schemaIssue('nothing_to_change'));
 export const improvementActionCloseSchema = z.strictObject({ outcome: text(5000) });
 
 // Interchange --------------------------------------------------------------------------------

@@ -6,13 +6,14 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { assertOwnerIsStaff, presentImprovementActions } from './improvement-action.presenter.ts';
 import type { improvementActionCreateSchema, improvementActionListQuerySchema } from './questionnaires.schemas.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Records an improvement action (Qualiopi) against a cohort or module, with the finding that motivated it. */
 export async function recordImprovementAction(db: Db, ctx: Ctx, input: z.infer<typeof improvementActionCreateSchema>) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const unit = input.unitType === 'cohort' ? await trx.selectFrom('cohorts').select('id').where('id', '=', input.unitId).executeTakeFirst() : await trx.selectFrom('modules').select('id').where('id', '=', input.unitId).executeTakeFirst();
-    if (!unit) throw new AppError('not_found', `The ${input.unitType} was not found`, { errors: [{ path: 'body.unitId', message: `no such ${input.unitType}` }] });
+    if (!unit) throw new AppError('not_found', `The ${input.unitType} was not found`, { errors: [problemItem('body.unitId', 'target_unknown', { targetType: input.unitType })] });
     if (input.ownerId) await assertOwnerIsStaff(trx, input.ownerId);
     const row = await trx
       .insertInto('improvement_actions')

@@ -9,6 +9,7 @@ import { getEditableQuestionnaire } from './editable.ts';
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire } from './questionnaire.repository.ts';
 import type { orderSchema } from './questionnaires.schemas.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Replaces the order of sections and of their questions (a question may move
@@ -26,17 +27,17 @@ export async function reorderQuestionnaire({ db, clock }: { db: Db; clock: Clock
     const seenS = new Set<string>();
     const seenQ = new Set<string>();
     input.sections.forEach((s, i) => {
-      if (!sectionIds.has(s.id)) errors.push({ path: `body.sections.${i}.id`, message: 'is not a section of this questionnaire' });
-      if (seenS.has(s.id)) errors.push({ path: `body.sections.${i}.id`, message: 'is listed twice' });
+      if (!sectionIds.has(s.id)) errors.push(problemItem(`body.sections.${i}.id`, 'section_unknown'));
+      if (seenS.has(s.id)) errors.push(problemItem(`body.sections.${i}.id`, 'listed_twice'));
       seenS.add(s.id);
       s.questionIds.forEach((q, j) => {
-        if (!questionIds.has(q)) errors.push({ path: `body.sections.${i}.questionIds.${j}`, message: 'is not a question of this questionnaire' });
-        if (seenQ.has(q)) errors.push({ path: `body.sections.${i}.questionIds.${j}`, message: 'is listed twice' });
+        if (!questionIds.has(q)) errors.push(problemItem(`body.sections.${i}.questionIds.${j}`, 'question_unknown'));
+        if (seenQ.has(q)) errors.push(problemItem(`body.sections.${i}.questionIds.${j}`, 'listed_twice'));
         seenQ.add(q);
       });
     });
-    if (seenS.size !== sectionIds.size) errors.push({ path: 'body.sections', message: 'must list every section of the questionnaire' });
-    if (seenQ.size !== questionIds.size) errors.push({ path: 'body.sections', message: 'must list every question of the questionnaire' });
+    if (seenS.size !== sectionIds.size) errors.push(problemItem('body.sections', 'sections_incomplete'));
+    if (seenQ.size !== questionIds.size) errors.push(problemItem('body.sections', 'questions_incomplete'));
     if (errors.length) throw new AppError('validation_failed', 'The new order must list every section and question of this questionnaire exactly once.', { errors });
     for (const [i, s] of input.sections.entries()) {
       await trx.updateTable('questionnaire_sections').set({ position: i }).where('id', '=', s.id).execute();

@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import type { QuestionnaireDistributionsTable, QuestionnaireInvitationsTable, QuestionnaireResponsesTable } from './questionnaire.table.ts';
 import { loadQuestionnaire, type LoadedQuestionnaire, type QuestionRow, toQuestionDef } from './questionnaire.repository.ts';
 import { type AnswerValue, AnswerProblem, normaliseAnswer, type QuestionDef, visibleQuestionIds } from './scoring.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export type ResponseRow = Selectable<QuestionnaireResponsesTable>;
 
@@ -117,7 +118,7 @@ export function refuseClientScore(body: IncomingAnswers): void {
   body.answers.forEach((a, i) => {
     if (a.score !== undefined) paths.push(`body.answers.${i}.score`);
   });
-  if (paths.length) throw new AppError('score_not_accepted', 'Scores are computed by the server; a score sent with the answers is refused.', { errors: paths.map((path) => ({ path, message: 'must not be sent' })) });
+  if (paths.length) throw new AppError('score_not_accepted', 'Scores are computed by the server; a score sent with the answers is refused.', { errors: paths.map((path) => problemItem(path, 'score_not_sent')) });
 }
 
 /**
@@ -134,7 +135,7 @@ export function mergeAnswers(questions: readonly QuestionDef[], saved: ReadonlyM
   incoming.forEach((a, i) => {
     const q = byId.get(a.questionId);
     if (!q) {
-      errors.push({ path: `body.answers.${i}.questionId`, message: 'is not a question of this questionnaire', code: 'question_unknown' });
+      errors.push(problemItem(`body.answers.${i}.questionId`, 'question_unknown'));
       return;
     }
     if (a.value === null || a.value === undefined) {
@@ -155,7 +156,7 @@ export function mergeAnswers(questions: readonly QuestionDef[], saved: ReadonlyM
   const visible = visibleQuestionIds(questions, merged);
   const hidden = incoming.map((a, i) => ({ a, i })).filter(({ a }) => a.value !== null && a.value !== undefined && !visible.has(a.questionId));
   if (hidden.length) {
-    throw new AppError('question_hidden', 'Some answers are for questions that are not shown, given your earlier answers.', { errors: hidden.map(({ i }) => ({ path: `body.answers.${i}.questionId`, message: 'this question is hidden by its display condition' })) });
+    throw new AppError('question_hidden', 'Some answers are for questions that are not shown, given your earlier answers.', { errors: hidden.map(({ i }) => problemItem(`body.answers.${i}.questionId`, 'question_hidden')) });
   }
   for (const id of [...merged.keys()]) if (!visible.has(id)) merged.delete(id);
   return { merged, visible };

@@ -7,11 +7,12 @@ import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { compact, getEditableQuestionnaire } from './editable.ts';
 import { presentSection } from './questionnaire.presenter.ts';
 import type { sectionCreateSchema, sectionUpdateSchema } from './questionnaires.schemas.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 async function checkBank(trx: Tx, draw: { bankId: string } | null | undefined) {
   if (!draw) return;
   const bank = await trx.selectFrom('question_banks').select('id').where('id', '=', draw.bankId).executeTakeFirst();
-  if (!bank) throw new AppError('not_found', 'Question bank was not found', { errors: [{ path: 'body.draw.bankId', message: 'no such question bank' }] });
+  if (!bank) throw new AppError('not_found', 'Question bank was not found', { errors: [problemItem('body.draw.bankId', 'bank_unknown')] });
 }
 
 async function sectionWithQuestions(trx: Tx, id: string) {

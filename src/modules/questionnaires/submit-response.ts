@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { closedReason, type IncomingAnswers, mergeAnswers, refuseClientScore, respondentQuestions, savedAnswers, toQuestionDef, withRespondent } from './respondent-context.ts';
 import { ensureResponse, writeAnswers } from './save-draft.ts';
 import { isAnswered, scoreResponse } from './scoring.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Midnight UTC of the day: the only submission time kept for an anonymous response. */
 const dayOf = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
@@ -47,7 +48,7 @@ export async function submitResponse(deps: { db: Db; clock: Clock }, token: stri
     const missing = questions.filter((q) => q.required && visible.has(q.id) && !isAnswered(merged.get(q.id)));
     if (missing.length) {
       throw new AppError('answers_missing', `${missing.length} required question(s) are not answered: ${missing.map((q) => `"${q.prompt.slice(0, 80)}"`).join(', ')}.`, {
-        errors: missing.map((q) => ({ path: `answers.${q.id}`, message: `required: "${q.prompt.slice(0, 200)}"` })),
+        errors: missing.map((q) => problemItem(`answers.${q.id}`, 'answer_required', { prompt: q.prompt.slice(0, 200) })),
       });
     }
     const summary = scoreResponse(questions, merged, settings.passingScore);

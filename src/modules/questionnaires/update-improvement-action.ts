@@ -7,6 +7,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { assertOwnerIsStaff, type ImprovementActionRow, presentImprovementActions } from './improvement-action.presenter.ts';
 import type { improvementActionCloseSchema, improvementActionUpdateSchema } from './questionnaires.schemas.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 async function lockAction(trx: Tx, id: string): Promise<ImprovementActionRow> {
   const row = await trx.selectFrom('improvement_actions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
@@ -47,7 +48,7 @@ export async function updateImprovementAction(deps: { db: Db; clock: Clock }, ct
     change('outcome', 'outcome', input.outcome?.trim());
     change('status', 'status', input.status);
     if (input.status === 'done' && row.status !== 'done') {
-      if (!(input.outcome?.trim() || row.outcome)) throw new AppError('improvement_action_outcome_required', 'Closing an improvement action needs its outcome.', { errors: [{ path: 'body.outcome', message: 'required to close the action' }] });
+      if (!(input.outcome?.trim() || row.outcome)) throw new AppError('improvement_action_outcome_required', 'Closing an improvement action needs its outcome.', { errors: [problemItem('body.outcome', 'outcome_required')] });
       set.closed_at = deps.clock.now();
     } else if (input.status && input.status !== 'done' && row.status === 'done') set.closed_at = null;
     if (Object.keys(changes).length === 0) return (await presentImprovementActions(trx, [row]))[0]!;

@@ -1,15 +1,12 @@
 import type { ProblemItem } from '../../platform/errors/app-error.ts';
+import { problemItem, type ProblemItemCode } from '../../platform/errors/problem-items.ts';
 import type { QuestionnaireKind } from './questionnaire.table.ts';
 import type { QuestionDef } from './scoring.ts';
 
 const CHOICE_TYPES = new Set(['single', 'multiple', 'ranking', 'likert']);
 
-/** The codes of publication problems (each item's `code`; the web app words them in the reader's language). */
-export const PUBLISH_PROBLEM_CODES = [
-  'questions_missing', 'option_ids_repeated', 'options_insufficient', 'likert_rows_missing', 'rating_range_invalid', 'points_negative',
-  'condition_not_earlier', 'condition_value_unknown', 'correct_answer_missing', 'single_choice_many_correct', 'correct_order_incomplete', 'bank_too_small',
-] as const;
-export type PublishProblem = ProblemItem & { code: (typeof PUBLISH_PROBLEM_CODES)[number] };
+/** A publication problem: its `code` (worded in the reader's language by the web app) and where. */
+export type PublishProblem = ProblemItem & { code: ProblemItemCode };
 
 /**
  * What stops a questionnaire from being published, question by question
@@ -19,22 +16,22 @@ export type PublishProblem = ProblemItem & { code: (typeof PUBLISH_PROBLEM_CODES
  */
 export function findPublishProblems(kind: QuestionnaireKind, questions: readonly QuestionDef[], drawnSections: number): PublishProblem[] {
   const problems: PublishProblem[] = [];
-  if (questions.length === 0 && drawnSections === 0) problems.push({ path: 'questions', code: 'questions_missing', message: 'a questionnaire needs at least one question' });
+  if (questions.length === 0 && drawnSections === 0) problems.push(problemItem('questions', 'questions_missing'));
   const quiz = kind === 'quiz' || kind === 'positioning';
   const earlier = new Map<string, QuestionDef>();
   questions.forEach((q, i) => {
     const at = (field: string) => `questions.${i}${field ? `.${field}` : ''} (${q.id})`;
     const ids = q.options.map((o) => o.id);
-    if (new Set(ids).size !== ids.length) problems.push({ path: at('options'), code: 'option_ids_repeated', message: 'option ids must be unique within the question' });
-    if (CHOICE_TYPES.has(q.type) && q.options.length < 2) problems.push({ path: at('options'), code: 'options_insufficient', message: 'needs at least two options' });
-    if (q.type === 'likert' && (q.settings.rows ?? []).length === 0) problems.push({ path: at('settings.rows'), code: 'likert_rows_missing', message: 'a Likert question needs at least one statement' });
-    if (q.type === 'rating' && (q.settings.min ?? 1) >= (q.settings.max ?? 5)) problems.push({ path: at('settings'), code: 'rating_range_invalid', message: 'min must be below max' });
-    if (!(q.points >= 0)) problems.push({ path: at('points'), code: 'points_negative', message: 'points must be zero or more' });
+    if (new Set(ids).size !== ids.length) problems.push(problemItem(at('options'), 'option_ids_repeated'));
+    if (CHOICE_TYPES.has(q.type) && q.options.length < 2) problems.push(problemItem(at('options'), 'options_insufficient'));
+    if (q.type === 'likert' && (q.settings.rows ?? []).length === 0) problems.push(problemItem(at('settings.rows'), 'likert_rows_missing'));
+    if (q.type === 'rating' && (q.settings.min ?? 1) >= (q.settings.max ?? 5)) problems.push(problemItem(at('settings'), 'rating_range_invalid'));
+    if (!(q.points >= 0)) problems.push(problemItem(at('points'), 'points_negative'));
     if (q.displayIf) {
       const ref = earlier.get(q.displayIf.questionId);
-      if (!ref) problems.push({ path: at('displayIf.questionId'), code: 'condition_not_earlier', message: 'a condition must refer to an earlier question of this questionnaire' });
+      if (!ref) problems.push(problemItem(at('displayIf.questionId'), 'condition_not_earlier'));
       else if ((ref.type === 'single' || ref.type === 'multiple') && typeof q.displayIf.value === 'string' && q.displayIf.operator !== 'answered' && !ref.options.some((o) => o.id === q.displayIf!.value)) {
-        problems.push({ path: at('displayIf.value'), code: 'condition_value_unknown', params: { value: String(q.displayIf.value) }, message: `"${q.displayIf.value}" is not an option of the question it refers to` });
+        problems.push(problemItem(at('displayIf.value'), 'condition_value_unknown', { value: String(q.displayIf.value) }));
       }
     }
     if (quiz && q.points > 0) {
@@ -48,11 +45,11 @@ export function findPublishProblems(kind: QuestionnaireKind, questions: readonly
               : q.type === 'ranking'
                 ? (q.settings.correctOrder ?? []).length > 0
                 : false;
-      if (!hasAnswer) problems.push({ path: at(''), code: 'correct_answer_missing', message: 'a quiz question with points needs a correct answer' });
-      if (q.type === 'single' && q.options.filter((o) => o.correct).length > 1) problems.push({ path: at('options'), code: 'single_choice_many_correct', message: 'a single-choice question has one correct option' });
+      if (!hasAnswer) problems.push(problemItem(at(''), 'correct_answer_missing'));
+      if (q.type === 'single' && q.options.filter((o) => o.correct).length > 1) problems.push(problemItem(at('options'), 'single_choice_many_correct'));
     }
     if (q.type === 'ranking' && q.settings.correctOrder && (q.settings.correctOrder.length !== ids.length || !q.settings.correctOrder.every((id) => ids.includes(id)))) {
-      problems.push({ path: at('settings.correctOrder'), code: 'correct_order_incomplete', message: 'must list every option id once' });
+      problems.push(problemItem(at('settings.correctOrder'), 'correct_order_incomplete'));
     }
     earlier.set(q.id, q);
   });

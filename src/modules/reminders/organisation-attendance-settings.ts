@@ -4,6 +4,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound, type ProblemItem } from '../../platform/errors/app-error.ts';
 import { type AttendanceSettings, type DeepPartial, resolveAttendanceSettings } from '../attendance/attendance-settings.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const GROUPS = ['methods', 'reminders', 'absenceRequest', 'attendanceAlert', 'geolocation'] as const;
 
@@ -50,9 +51,9 @@ export async function updateOrganisationAttendanceSettings(db: Db, ctx: Ctx, pat
     const errors: ProblemItem[] = [];
     const geo = isRecord(stored.geolocation) ? stored.geolocation : {};
     if (geo.enabled === true && !(typeof geo.purpose === 'string' && geo.purpose.trim())) {
-      errors.push({ path: 'body.geolocation.purpose', message: 'is required to enable geolocation (state why it is collected)' });
+      errors.push(problemItem('body.geolocation.purpose', 'geolocation_purpose_required'));
     }
-    if (!Object.values(effective.methods).some(Boolean)) errors.push({ path: 'body.methods', message: 'at least one way of signing must stay enabled' });
+    if (!Object.values(effective.methods).some(Boolean)) errors.push(problemItem('body.methods', 'signing_method_required'));
     if (errors.length) throw new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
     settings.attendance = stored;
     await trx.updateTable('organisations').set({ settings: JSON.stringify(settings) as never }).where('id', '=', ctx.actor.organisationId).execute();

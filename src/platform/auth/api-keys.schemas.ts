@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema, pageSchema } from '../http/pagination.ts';
+import { itemMessage } from '../errors/problem-items.ts';
 
 /** Contract of the API key endpoints (admins). */
 export const apiKeySchema = z
@@ -18,7 +19,7 @@ export const apiKeySchema = z
 export const createdApiKeySchema = apiKeySchema.extend({ key: z.string() }).meta({ id: 'CreatedApiKey' });
 
 export const apiKeyCreateSchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(100, 'is too long'),
+  name: z.string().trim().min(1, itemMessage('value_required')).max(100, itemMessage('too_long')),
   scope: z.enum(['read', 'write']),
 });
 

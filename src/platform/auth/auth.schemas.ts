@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ROLES } from '../../modules/people/person.table.ts';
+import { itemMessage } from '../errors/problem-items.ts';
 
 /** Contract of the authentication endpoints (zod in/out; also the OpenAPI source and the web app's types). */
-const email = z.string().trim().toLowerCase().min(3, 'is too short').max(254, 'is too long');
+const email = z.string().trim().toLowerCase().min(3, itemMessage('too_short')).max(254, itemMessage('too_long'));
 const organisationSlug = z.string().trim().toLowerCase().min(1).max(63);
 
 export const signInSchema = z.strictObject({
   email,
-  password: z.string().min(1, 'is required').max(500, 'is too long'),
+  password: z.string().min(1, itemMessage('value_required')).max(500, itemMessage('too_long')),
   /** The organisation's slug, needed only when the email belongs to several organisations. */
   organisation: organisationSlug.optional(),
 });

@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import type { ProblemParams } from '../errors/problem-items.ts';
 
 // argon2id with OWASP's recommended minimum (19 MiB, 2 iterations, 1 lane).
 const OPTIONS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -20,9 +21,11 @@ export async function verifyPassword(passwordHash: string | null, password: stri
   }
 }
 
-/** Rules a person understands: length over composition (NIST SP 800-63B). */
-export function passwordProblem(password: string): string | null {
-  if (password.length < 10) return 'must be at least 10 characters long';
-  if (password.length > 200) return 'must be at most 200 characters long';
+export const PASSWORD_LENGTH = { min: 10, max: 200 } as const;
+
+/** Rules a person understands: length over composition (NIST SP 800-63B). The problem's code and params, or null. */
+export function passwordProblem(password: string): { code: 'password_too_short' | 'password_too_long'; params: ProblemParams } | null {
+  if (password.length < PASSWORD_LENGTH.min) return { code: 'password_too_short', params: { min: PASSWORD_LENGTH.min } };
+  if (password.length > PASSWORD_LENGTH.max) return { code: 'password_too_long', params: { max: PASSWORD_LENGTH.max } };
   return null;
 }

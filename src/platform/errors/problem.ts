@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { z } from 'zod';
 import { AppError, type ProblemItem } from './app-error.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { fixedMessageCode, issueProblem } from './problem-items.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -111,11 +112,14 @@ export function toAppError(error: unknown): AppError {
     const errors: ProblemItem[] = err.validation.map((v) => {
       const path = [where, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.');
       // fastify-type-provider-zod: the zod issue's code is the keyword, its other fields the params.
-      const issue: ZodIssueFields = { ...(v.params as ZodIssueFields | undefined), code: v.keyword };
+      const issue: ZodIssueFields & { params?: unknown } = { ...(v.params as ZodIssueFields | undefined), code: v.keyword };
       const keys = issue.keys;
-      return keys?.length
-        ? { path, message: `unknown field(s): ${keys.join(', ')}`, code: 'field_unrecognized_keys', params: { keys: keys.join(', ') } }
-        : { path, message: v.message ?? 'is not valid', ...(ZOD_DEFAULT_MESSAGE.test(v.message ?? '') ? fieldCode(issue) : {}) };
+      if (keys?.length) return { path, message: `unknown field(s): ${keys.join(', ')}`, code: 'field_unrecognized_keys', params: { keys: keys.join(', ') } };
+      const message = v.message ?? 'is not valid';
+      // Our own wordings carry their code (schemaIssue), or are found by their text; zod's own get a field code.
+      const own = issueProblem(issue.params) ?? (fixedMessageCode(message) ? { code: fixedMessageCode(message)! } : null);
+      if (own) return { path, message, ...own };
+      return { path, message, ...(ZOD_DEFAULT_MESSAGE.test(message) ? fieldCode(issue) : {}) };
     });
     return new AppError('validation_failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }

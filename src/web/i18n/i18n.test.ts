@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
 import { FIELD_PROBLEM_CODES } from '../../platform/errors/problem.ts';
-import { PUBLISH_PROBLEM_CODES } from '../../modules/questionnaires/validate-questionnaire.ts';
+import { PROBLEM_ITEM_MESSAGES } from '../../platform/errors/problem-items.ts';
 import { improvementActionSchema, resultsQuerySchema, resultsSchema, strugglingSchema } from '../../modules/questionnaires/questionnaires.schemas.ts';
 import { AREAS, en, fr, mergeInto } from './resources.ts';
 
@@ -88,10 +88,27 @@ test('every API error code has a translated message', () => {
   assert.deepEqual(Object.keys(ERROR_CODES).filter((code) => !frKeys.has(`errors.${code}`)), []);
 });
 
-test('every problem item code the API sends (field errors, publication problems) is worded in both languages', () => {
-  const codes = [...FIELD_PROBLEM_CODES, ...PUBLISH_PROBLEM_CODES].map((c) => `problems.${c}`);
-  assert.ok(codes.length > 15);
+test('every problem item code the API sends (field errors, our own wordings) is worded in both languages', () => {
+  const codes = [...FIELD_PROBLEM_CODES, ...Object.keys(PROBLEM_ITEM_MESSAGES)].map((c) => `problems.${c}`);
+  assert.ok(codes.length > 100);
   assert.deepEqual(codes.filter((k) => !frKeys.has(k) || !enKeys.has(k)), []);
+});
+
+test('a problem wording uses only the params its code is sent with', () => {
+  const paramsOf = (text: string) => new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!));
+  const templates: Record<string, string> = PROBLEM_ITEM_MESSAGES;
+  const wrong: string[] = [];
+  for (const [lang, resource] of [['fr', fr], ['en', en]] as const) {
+    const problems = (resource as { problems: Record<string, string> }).problems;
+    for (const [key, wording] of Object.entries(problems)) {
+      // A context variant (half_day_taken_morning) has its base code's params.
+      const code = Object.hasOwn(templates, key) ? key : Object.keys(templates).find((c) => key.startsWith(`${c}_`));
+      if (!code) continue; // zod's field codes: their params are checked by the cohorts test
+      const sent = paramsOf(templates[code]!);
+      for (const p of paramsOf(wording)) if (!sent.has(p)) wrong.push(`${lang} problems.${key}: {{${p}}}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
 });
 
 test('dynamic keys of the questionnaire results and struggling pages cover the API enums', () => {

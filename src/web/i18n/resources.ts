@@ -2,6 +2,8 @@ import enCore from './en.json' with { type: 'json' };
 import frCore from './fr.json' with { type: 'json' };
 import enOversight from './oversight.en.json' with { type: 'json' };
 import frOversight from './oversight.fr.json' with { type: 'json' };
+import enProblems from './problems.en.json' with { type: 'json' };
+import frProblems from './problems.fr.json' with { type: 'json' };
 import enQuestionnaires from './questionnaires.en.json' with { type: 'json' };
 import frQuestionnaires from './questionnaires.fr.json' with { type: 'json' };
 import enResponses from './responses.en.json' with { type: 'json' };
@@ -13,14 +15,15 @@ import frSigning from './signing.fr.json' with { type: 'json' };
 
 /**
  * The translation resources, split into one file per area so that work on different pages does not
- * collide: `fr.json`/`en.json` hold the core app and every API error message; each area file adds keys,
+ * collide: `fr.json`/`en.json` hold the core app and every API error message, `problems.*.json` the wording of
+ * every problem item (a field's or a CSV line's error); each area file adds keys,
  * possibly inside an existing group (deep merge), but may never redefine a string another file defines.
  */
 type Tree = { [key: string]: string | Tree };
 
 export const AREAS: Record<'fr' | 'en', Record<string, Tree>> = {
-  fr: { core: frCore, questionnaires: frQuestionnaires, responses: frResponses, sheets: frSheets, signing: frSigning, oversight: frOversight },
-  en: { core: enCore, questionnaires: enQuestionnaires, responses: enResponses, sheets: enSheets, signing: enSigning, oversight: enOversight },
+  fr: { core: frCore, questionnaires: frQuestionnaires, responses: frResponses, sheets: frSheets, signing: frSigning, oversight: frOversight, problems: frProblems },
+  en: { core: enCore, questionnaires: enQuestionnaires, responses: enResponses, sheets: enSheets, signing: enSigning, oversight: enOversight, problems: enProblems },
 };
 
 /** Merges `source` into `target`; returns the dotted keys both define as strings (or string vs group). */

@@ -22,12 +22,13 @@ export function errorExplanation(error: unknown): string | null {
 }
 
 /**
- * One item of a problem in the reader's language: its `code` translated (`problems.*`, with a context such as
- * the kind of value or the format), else the server's English message.
+ * One item of a problem (a field's or a CSV line's) in the reader's language: its `code` translated (`problems.*`,
+ * with a context where the wording depends on a param: the kind of value, the format, the half-day), else the
+ * server's English message.
  */
-export function problemItemMessage(item: ProblemItem, t: TFunction): string {
+export function problemItemMessage(item: Pick<ProblemItem, 'message' | 'code' | 'params'>, t: TFunction): string {
   if (!item.code) return item.message;
-  const context = item.params?.origin ?? item.params?.format;
+  const context = item.params?.origin ?? item.params?.format ?? item.params?.halfDay;
   return t(`problems.${item.code}`, { ...item.params, ...(typeof context === 'string' ? { context } : {}), defaultValue: item.message });
 }
 

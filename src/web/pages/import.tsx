@@ -6,6 +6,7 @@ import { ApiError, api, getAll } from '../api/client.ts';
 import type { Cohort, ImportError, ImportPreview, ImportResult, ImportRow } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
 import { ErrorAlert } from '../components/states.tsx';
+import { problemItemMessage } from '../lib/errors.ts';
 import { useApi } from '../lib/use-api.ts';
 
 type Kind = 'learners' | 'sessions';
@@ -17,7 +18,8 @@ function rowErrorColumns(row: ImportRow): Set<string> {
 /** "ligne 12, colonne email : …" */
 function ErrorLine({ error }: { error: ImportError }) {
   const { t } = useTranslation();
-  return <>{error.column ? t('import.errorAt', { line: error.line, column: error.column, message: error.message }) : t('import.errorAtLine', { line: error.line, message: error.message })}</>;
+  const message = problemItemMessage(error, t);
+  return <>{error.column ? t('import.errorAt', { line: error.line, column: error.column, message }) : t('import.errorAtLine', { line: error.line, message })}</>;
 }
 
 export function ImportPage() {
@@ -63,7 +65,7 @@ export function ImportPage() {
 
   const commitErrors: ImportError[] =
     error instanceof ApiError && error.code === 'import_invalid'
-      ? error.errors.map((e) => ({ line: e.line ?? 0, column: e.column ?? null, message: e.message }))
+      ? error.errors.map((e) => ({ line: e.line ?? 0, column: e.column ?? null, code: e.code, params: e.params, message: e.message }))
       : [];
   const canImport = preview !== null && preview.summary.valid > 0 && (preview.summary.invalid === 0 || allowPartial);
   const cohortName = cohorts.data?.find((c) => c.id === cohortId)?.name;
@@ -249,7 +251,7 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
                   <Table.Td>
                     {row.errors.map((e, i) => (
                       <Text key={i} size="xs" c="red.9">
-                        {e.column ? `${e.column} : ${e.message}` : e.message}
+                        {e.column ? t('import.errorInColumn', { column: e.column, message: problemItemMessage(e, t) }) : problemItemMessage(e, t)}
                       </Text>
                     ))}
                   </Table.Td>
