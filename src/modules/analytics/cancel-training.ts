@@ -21,7 +21,7 @@ export async function cancelTraining(db: Db, ctx: Ctx, jobId: number, deps: { cl
   const organisationId = ctx.actor.organisationId;
   const job = await withSystem(db, (trx) => getJob(trx, jobId));
   if (!job || job.organisation_id !== organisationId || job.type !== TRAIN_JOB) throw notFound('Training job');
-  if (job.status === 'done' || job.status === 'failed') throw new AppError('conflict', `This training has already ended (${job.status}): there is nothing to cancel.`);
+  if (job.status === 'done' || job.status === 'failed') throw AppError.because('conflict', 'training_ended', { status: job.status });
   const who = ctx.actor.kind === 'person'
     ? await withTenant(db, organisationId, (trx) => trx.selectFrom('people').select(['given_name', 'family_name']).where('id', '=', (ctx.actor as { personId: string }).personId).executeTakeFirst())
     : null;
@@ -39,7 +39,7 @@ export async function cancelTraining(db: Db, ctx: Ctx, jobId: number, deps: { cl
     return getTrainingJob(db, ctx, jobId);
   }
   if (!cancelTrainingJob(jobId, reason)) {
-    throw new AppError('conflict', 'This training cannot be cancelled from here: it has finished training and is scoring the learners, or it runs in another server process.');
+    throw AppError.because('conflict', 'training_not_cancellable');
   }
   await withTenant(db, organisationId, async (trx) => {
     const model = await trx.selectFrom('model_versions').select('id').where('training_job_id', '=', jobId).executeTakeFirst();

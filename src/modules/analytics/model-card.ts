@@ -52,7 +52,7 @@ export async function listModelVersions(db: Db, ctx: Ctx) {
 async function getReadyModel(trx: Tx, id: string): Promise<{ model: ModelRow; artifact: RiskModelArtifact }> {
   const model = await getModelVersion(trx, id);
   if (!model) throw notFound('Model version');
-  if (!model.artifact) throw new AppError('conflict', `Model version ${model.version} is ${model.status}: it has no trained model yet.`);
+  if (!model.artifact) throw AppError.because('conflict', 'model_not_trained', { version: model.version, status: model.status });
   return { model, artifact: parseJson<RiskModelArtifact>(model.artifact) };
 }
 
@@ -79,7 +79,7 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
     if (!attributeParam) throw new AppError('validation_failed', 'Name the group attribute to audit: ?attribute=gender (for example).', { errors: [problemItem('querystring.attribute', 'value_required')] });
     const attribute = attributeParam;
     const values = await trx.selectFrom('group_attributes').select(['person_id', 'value', 'legal_basis']).where('attribute', '=', attribute).execute();
-    if (!values.length) throw new AppError('unprocessable', `No value of the group attribute "${attribute}" is recorded: record it with a legal basis first (POST /api/v1/analytics/group-attributes).`);
+    if (!values.length) throw AppError.because('unprocessable', 'attribute_not_recorded', { attribute });
     const window = artifact.dataWindow as { validationCohorts?: string[]; asOf?: string };
     const cohortIds = window.validationCohorts ?? [];
     const learners = (await loadEmargeLearners(trx, { asOf: window.asOf ?? '9999-12-31', cohortIds })).filter((l) => l.outcome !== null);

@@ -34,7 +34,7 @@ export async function requestTraining(db: Db, ctx: Ctx, deps: { clock: Clock }, 
     // Serialise requests of one organisation (a click and the schedule at the same moment): the second sees the first's training.
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`analytics.train:${organisationId}`}))`.execute(trx);
     const running = await trx.selectFrom('model_versions').select(['version', 'training_job_id']).where('status', '=', 'training').executeTakeFirst();
-    if (running) throw new AppError('conflict', `Model version ${running.version} is already training (job ${running.training_job_id}); wait for it to finish.`);
+    if (running) throw AppError.because('conflict', 'training_running', { version: running.version, job: running.training_job_id ?? '?' });
     const facts = await getOrganisationFacts(trx, organisationId, now);
     const prepared = prepareTraining(await loadEmargeLearners(trx, { asOf: facts.today }), facts.today);
     checkTrainable({ schema: prepared.schema, train: prepared.train, validation: prepared.validation });

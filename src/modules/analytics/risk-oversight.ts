@@ -178,7 +178,7 @@ export async function answerObjection(db: Db, ctx: Ctx, objectionId: string, inp
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const o = await trx.selectFrom('risk_objections').selectAll().where('id', '=', objectionId).executeTakeFirst();
     if (!o) throw notFound('Objection');
-    if (o.status === 'answered') throw new AppError('conflict', 'This objection has already been answered.');
+    if (o.status === 'answered') throw AppError.because('conflict', 'objection_answered');
     const updated = await trx
       .updateTable('risk_objections')
       .set({ status: 'answered', answer: input.answer, answered_by: ctx.actor.kind === 'person' ? ctx.actor.personId : null, answered_at: now })

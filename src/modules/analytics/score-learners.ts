@@ -38,7 +38,7 @@ export async function scoreLearners(db: Db, ctx: Ctx, modelVersionId: string, de
   const loaded = await withTenant(db, organisationId, async (trx) => {
     const model = await getModelVersion(trx, modelVersionId);
     if (!model) throw notFound('Model version');
-    if (model.status !== 'ready' || !model.artifact) throw new AppError('conflict', `Model version ${model.version} is ${model.status}: only a ready model scores learners.`);
+    if (model.status !== 'ready' || !model.artifact) throw AppError.because('conflict', 'model_not_ready', { version: model.version, status: model.status });
     const facts = await getOrganisationFacts(trx, organisationId, deps.clock.now());
     const learners = (await loadEmargeLearners(trx, { asOf: facts.today, statuses: ['active'] })).filter((l) => l.cohortStart <= facts.today && l.cohortEnd >= facts.today);
     return { model, today: facts.today, learners };

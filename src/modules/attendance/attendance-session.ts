@@ -61,5 +61,5 @@ export async function assertSheetOpen(trx: Tx, sessionId: string): Promise<{ ver
 }
 
 export function assertNotCancelled(session: Pick<SessionRow, 'status'>): void {
-  if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled: there is nothing to sign.');
+  if (session.status === 'cancelled') throw AppError.because('conflict', 'session_cancelled');
 }

@@ -21,7 +21,7 @@ export async function markExcused(trx: Tx, ctx: Ctx, input: { sessionId: string;
   const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
   if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');
   if (record.signature_id && (record.status === 'present' || record.status === 'late')) {
-    throw new AppError('conflict', 'This learner signed the session: there is no absence to excuse.');
+    throw AppError.because('conflict', 'absence_signed');
   }
   const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', sessionId).executeTakeFirstOrThrow();
   const reason = `absence justified (justification ${justificationId})`;

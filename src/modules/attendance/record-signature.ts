@@ -399,7 +399,7 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<SignRe
     const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
     if (sheet.status === 'locked') throw sheetLocked();
     if (link) throw linkInvalid();
-    throw new AppError('conflict', 'The attendance sheet changed while you were signing; please sign again.');
+    throw AppError.because('conflict', 'sheet_changed');
   }
   if (Number(written.records) !== 1 || Number(written.evidence) !== 1 || Number(written.audits) !== 1) {
     // Cannot happen while the record row is locked by this transaction; refuse rather than commit a partial proof.

@@ -23,7 +23,7 @@ export async function addWalkIn(db: Db, ctx: Ctx, sessionId: string, input: { em
     if (!session || !canSeeCohort(scope, session.cohort_id)) throw notFound('Session');
     const isTrainer = ctx.actor.kind === 'person' && (session.trainer_ids.includes(ctx.actor.personId) || (await isTrainerOfCohort(trx, ctx.actor.personId, session.cohort_id)));
     if (!isOrgWide(ctx.actor) && !isTrainer) throw new AppError('forbidden', 'Only a trainer of this session or staff can add a walk-in learner.');
-    if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled.');
+    if (session.status === 'cancelled') throw AppError.because('conflict', 'session_cancelled_walk_in');
 
     let person = await getPersonByEmail(trx, input.email);
     if (person?.archived_at) throw new AppError('conflict', `${input.email} belongs to an archived person; ask a manager to restore them.`, { errors: [problemItem('body.email', 'email_archived')] });

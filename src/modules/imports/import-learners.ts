@@ -51,7 +51,7 @@ export async function importLearners(db: Db, ctx: Ctx, input: ImportFileInput): 
   return withTenant(db, organisationId, async (trx) => {
     const cohort = await getCohort(trx, input.cohortId);
     if (!cohort) throw notFound('Cohort');
-    if (cohort.archived_at) throw new AppError('conflict', `The cohort "${cohort.name}" is archived; restore it before importing learners into it.`);
+    if (cohort.archived_at) throw AppError.because('conflict', 'cohort_archived_import', { cohort: cohort.name });
     const rows = [...parserErrorRows<LearnerRow['data']>(table), ...(await analyseLearners(trx, table.records.map((r) => readLearner(r, mapping))))];
     const preview = buildPreview('learners', table, mapping, rows);
     if (input.dryRun) return preview;

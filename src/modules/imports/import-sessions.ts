@@ -67,7 +67,7 @@ export async function importSessions(db: Db, ctx: Ctx, input: ImportSessionsInpu
   return withTenant(db, organisationId, async (trx) => {
     const cohort = await getCohort(trx, input.cohortId);
     if (!cohort) throw notFound('Cohort');
-    if (cohort.archived_at) throw new AppError('conflict', `The cohort "${cohort.name}" is archived; restore it before importing sessions into it.`);
+    if (cohort.archived_at) throw AppError.because('conflict', 'cohort_archived_import', { cohort: cohort.name });
     const timezone = await getOrganisationTimezone(trx, organisationId);
     const today = localParts(input.now, timezone).date;
     const latest = `${Number(today.slice(0, 4)) + 5}${today.slice(4)}`;

@@ -127,6 +127,16 @@ describe('people API', () => {
     const o = await makeOrganisationWithStaff(t.db);
     const demote = await t.request({ method: 'PATCH', url: `/api/v1/people/${o.admin.id}`, as: o.as.admin, payload: { roles: ['manager'] } });
     assert.equal(demote.statusCode, 409, demote.body);
+    // A generic code says why with a stable reason, for a detail in the reader's language.
+    assert.deepEqual({ ...(demote.json() as object), instance: undefined }, {
+      type: 'urn:emarge:problem:conflict',
+      title: 'The request conflicts with the current state',
+      status: 409,
+      code: 'conflict',
+      detail: 'This is the last active admin of the organisation; make someone else admin first.',
+      instance: undefined,
+      reason: 'last_admin',
+    });
   });
 
   test('bad input is refused with the field named, and nothing is written', async () => {
@@ -147,6 +157,10 @@ describe('people API', () => {
       assert.equal(res.json().code, 'validation_failed');
       assert.ok(res.json().errors.some((e: { path: string }) => e.path === c.path), `${c.path} in ${res.body}`);
     }
+    // Our own wordings carry their code and params (a refinement's, a fixed message's found back by its text).
+    const items = async (payload: unknown) => (await t.request({ method: 'POST', url: '/api/v1/people', as: org.as.admin, payload: payload as never })).json().errors;
+    assert.deepEqual(await items({ ...base, password: 'short' }), [{ path: 'body.password', message: 'must be at least 10 characters long', code: 'password_too_short', params: { min: 10 } }]);
+    assert.deepEqual(await items({ ...base, roles: [] }), [{ path: 'body.roles', message: 'must list at least one role', code: 'roles_required' }]);
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/people/not-a-uuid', as: org.as.admin })).statusCode, 400);
     assert.equal((await t.request({ method: 'GET', url: '/api/v1/people?role=boss', as: org.as.admin })).statusCode, 400);
     const afterCount = await t.db.selectFrom('people').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

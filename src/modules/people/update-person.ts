@@ -28,7 +28,7 @@ export async function updatePerson({ db, clock }: { db: Db; clock: Clock }, ctx:
 
     const losesAdmin = existing.roles.includes('admin') && !existing.archived_at && ((input.roles && !input.roles.includes('admin')) || input.archived === true);
     if (losesAdmin && (await countOtherActiveAdmins(trx, id)) === 0) {
-      throw new AppError('conflict', 'This is the last active admin of the organisation; make someone else admin first.');
+      throw AppError.because('conflict', 'last_admin');
     }
     if (input.email && input.email !== existing.email && (await getPersonByEmail(trx, input.email))) throw duplicateEmail(input.email);
 

@@ -47,7 +47,7 @@ export async function createDistribution(deps: { db: Db; clock: Clock; publicUrl
   return withTenant(deps.db, ctx.actor.organisationId, async (trx) => {
     const questionnaire = await trx.selectFrom('questionnaires').select(['id', 'status']).where('id', '=', questionnaireId).executeTakeFirst();
     if (!questionnaire) throw notFound('Questionnaire');
-    if (questionnaire.status !== 'published') throw new AppError('conflict', `Only a published questionnaire can be distributed; this one is ${questionnaire.status}.`);
+    if (questionnaire.status !== 'published') throw AppError.because('conflict', 'questionnaire_not_published_distribute', { status: questionnaire.status });
     const target = await trx.selectFrom(TARGET_TABLE[input.targetType]).select('id').where('id', '=', input.targetId).executeTakeFirst();
     if (!target) throw new AppError('not_found', `The ${input.targetType} was not found`, { errors: [problemItem('body.targetId', 'target_unknown', { targetType: input.targetType })] });
     const now = deps.clock.now();

@@ -37,7 +37,7 @@ export async function closeQuestionnaire({ db, clock }: { db: Db; clock: Clock }
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const loaded = await loadQuestionnaire(trx, id);
     if (!loaded) throw notFound('Questionnaire');
-    if (loaded.questionnaire.status !== 'published') throw new AppError('conflict', `Only a published questionnaire can be closed; this one is ${loaded.questionnaire.status}.`);
+    if (loaded.questionnaire.status !== 'published') throw AppError.because('conflict', 'questionnaire_not_published_close', { status: loaded.questionnaire.status });
     await trx.updateTable('questionnaires').set({ status: 'closed', updated_at: clock.now() }).where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'questionnaire.closed', subjectType: 'questionnaire', subjectId: id, payload: {} });
     return presentQuestionnaire((await loadQuestionnaire(trx, id))!);

@@ -63,7 +63,7 @@ export async function deleteSection(db: Db, ctx: Ctx, id: string) {
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const section = await getEditableSection(trx, id);
     const count = await trx.selectFrom('questionnaire_sections').select((eb) => eb.fn.countAll<string>().as('n')).where('questionnaire_id', '=', section.questionnaire_id).executeTakeFirstOrThrow();
-    if (Number(count.n) <= 1) throw new AppError('conflict', 'A questionnaire keeps at least one section.');
+    if (Number(count.n) <= 1) throw AppError.because('conflict', 'last_section');
     await trx.deleteFrom('questionnaire_sections').where('id', '=', id).execute();
     await recordAuditEvent(trx, ctx, { type: 'questionnaire.content_changed', subjectType: 'questionnaire', subjectId: section.questionnaire_id, payload: { action: 'section_deleted', id } });
   });

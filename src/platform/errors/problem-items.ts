@@ -141,7 +141,11 @@ export type ProblemParams = Record<string, string | number>;
 
 /** The English wording of a code with its params. */
 export function itemMessage(code: ProblemItemCode, params: ProblemParams = {}): string {
-  return PROBLEM_ITEM_MESSAGES[code].replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return fill(PROBLEM_ITEM_MESSAGES[code], params);
+}
+
+function fill(template: string, params: ProblemParams): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 /** A problem item: where (`path`, and for a file its line and column), its code and params, and the English wording. */
@@ -179,4 +183,35 @@ for (const [code, message] of Object.entries(PROBLEM_ITEM_MESSAGES) as Array<[Pr
  */
 export function fixedMessageCode(message: string): ProblemItemCode | undefined {
   return CODE_OF_FIXED_MESSAGE.get(message);
+}
+
+/**
+ * Why a request with a generic code (conflict, unprocessable…) was refused: a stable reason and its English wording,
+ * sent as the problem's `reason` and `reasonParams` beside its `detail`, so that a client can say the detail in the
+ * reader's language (`reasons.<reason>` in the web app's language files; a test checks each is there).
+ */
+export const PROBLEM_REASONS = {
+  absence_signed: 'This learner signed the session: there is no absence to excuse.',
+  session_cancelled: 'This session is cancelled: there is nothing to sign.',
+  session_cancelled_walk_in: 'This session is cancelled: no one can be added to it.',
+  sheet_changed: 'The attendance sheet changed while you were signing; please sign again.',
+  cohort_archived_import: 'The cohort "{{cohort}}" is archived; restore it before importing into it.',
+  objection_answered: 'This objection has already been answered.',
+  model_not_trained: 'Model version {{version}} is {{status}}: it has no trained model yet.',
+  model_not_ready: 'Model version {{version}} is {{status}}: only a ready model scores learners.',
+  attribute_not_recorded: 'No value of the group attribute "{{attribute}}" is recorded: record it with a legal basis first (POST /api/v1/analytics/group-attributes).',
+  training_ended: 'This training has already ended ({{status}}): there is nothing to cancel.',
+  training_not_cancellable: 'This training cannot be cancelled from here: it has finished training and is scoring the learners, or it runs in another server process.',
+  training_running: 'Model version {{version}} is already training (job {{job}}); wait for it to finish.',
+  questionnaire_not_published_close: 'Only a published questionnaire can be closed; this one is {{status}}.',
+  questionnaire_not_published_distribute: 'Only a published questionnaire can be distributed; this one is {{status}}.',
+  last_section: 'A questionnaire keeps at least one section.',
+  last_admin: 'This is the last active admin of the organisation; make someone else admin first.',
+} as const satisfies Record<string, string>;
+
+export type ProblemReason = keyof typeof PROBLEM_REASONS;
+
+/** The English detail of a reason with its params. */
+export function reasonMessage(reason: ProblemReason, params: ProblemParams = {}): string {
+  return fill(PROBLEM_REASONS[reason], params);
 }

@@ -28,6 +28,8 @@ export const problemSchema = z
         }),
       )
       .optional(),
+    reason: z.string().optional().meta({ description: 'Why, for a generic code (e.g. conflict: session_cancelled, last_admin): stable, for a detail in the reader\'s language' }),
+    reasonParams: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   })
   .catchall(z.unknown())
   .meta({ id: 'Problem' });
@@ -41,6 +43,7 @@ export function problemBody(error: AppError, instance?: string): Record<string, 
     detail: error.message,
     ...(instance ? { instance } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
+    ...error.reason,
     ...(error.extra ?? {}),
   };
 }

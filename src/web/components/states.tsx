@@ -28,7 +28,7 @@ export function ErrorAlert({ error, onRetry, title }: { error: unknown; onRetry?
   const { t } = useTranslation();
   if (!error) return null;
   const details = errorDetails(error, t);
-  const explanation = errorExplanation(error);
+  const explanation = errorExplanation(error, t);
   return (
     <Alert color="red" variant="light" title={title ?? t('common.errorTitle')} role="alert">
       <Stack gap="xs">

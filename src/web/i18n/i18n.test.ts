@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
 import { FIELD_PROBLEM_CODES } from '../../platform/errors/problem.ts';
-import { PROBLEM_ITEM_MESSAGES } from '../../platform/errors/problem-items.ts';
+import { PROBLEM_ITEM_MESSAGES, PROBLEM_REASONS } from '../../platform/errors/problem-items.ts';
 import { improvementActionSchema, resultsQuerySchema, resultsSchema, strugglingSchema } from '../../modules/questionnaires/questionnaires.schemas.ts';
 import { AREAS, en, fr, mergeInto } from './resources.ts';
 
@@ -94,18 +94,25 @@ test('every problem item code the API sends (field errors, our own wordings) is 
   assert.deepEqual(codes.filter((k) => !frKeys.has(k) || !enKeys.has(k)), []);
 });
 
+test('every reason a generic error is sent with is worded in both languages', () => {
+  const keys = Object.keys(PROBLEM_REASONS).map((r) => `reasons.${r}`);
+  assert.ok(keys.length > 10);
+  assert.deepEqual(keys.filter((k) => !frKeys.has(k) || !enKeys.has(k)), []);
+});
+
 test('a problem wording uses only the params its code is sent with', () => {
   const paramsOf = (text: string) => new Set([...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]!));
-  const templates: Record<string, string> = PROBLEM_ITEM_MESSAGES;
   const wrong: string[] = [];
   for (const [lang, resource] of [['fr', fr], ['en', en]] as const) {
-    const problems = (resource as { problems: Record<string, string> }).problems;
-    for (const [key, wording] of Object.entries(problems)) {
-      // A context variant (half_day_taken_morning) has its base code's params.
-      const code = Object.hasOwn(templates, key) ? key : Object.keys(templates).find((c) => key.startsWith(`${c}_`));
-      if (!code) continue; // zod's field codes: their params are checked by the cohorts test
-      const sent = paramsOf(templates[code]!);
-      for (const p of paramsOf(wording)) if (!sent.has(p)) wrong.push(`${lang} problems.${key}: {{${p}}}`);
+    for (const [group, catalogue] of [['problems', PROBLEM_ITEM_MESSAGES], ['reasons', PROBLEM_REASONS]] as const) {
+      const templates: Record<string, string> = catalogue;
+      for (const [key, wording] of Object.entries((resource as Record<string, Record<string, string>>)[group]!)) {
+        // A context variant (half_day_taken_morning) has its base code's params.
+        const code = Object.hasOwn(templates, key) ? key : Object.keys(templates).find((c) => key.startsWith(`${c}_`));
+        if (!code) continue; // zod's field codes: their params are checked by the cohorts test
+        const sent = paramsOf(templates[code]!);
+        for (const p of paramsOf(wording)) if (!sent.has(p)) wrong.push(`${lang} ${group}.${key}: {{${p}}}`);
+      }
     }
   }
   assert.deepEqual(wrong, []);

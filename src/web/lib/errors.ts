@@ -15,10 +15,15 @@ export function errorMessage(error: unknown, t: TFunction): string {
   return t('errors.unknown');
 }
 
-/** The server's explanation, when the translated message is generic (shown under it). */
-export function errorExplanation(error: unknown): string | null {
-  if (!(error instanceof ApiError) || !error.detail || error.errors.length) return null;
-  return GENERIC_CODES.has(error.code) ? error.detail : null;
+/**
+ * The explanation shown under a generic message (conflict…): the problem's `reason` in the reader's language
+ * (`reasons.*`), else the server's English detail.
+ */
+export function errorExplanation(error: unknown, t: TFunction): string | null {
+  if (!(error instanceof ApiError) || !error.detail || error.errors.length || !GENERIC_CODES.has(error.code)) return null;
+  const { reason, reasonParams } = error.body as { reason?: unknown; reasonParams?: Record<string, string | number> };
+  if (typeof reason !== 'string') return error.detail;
+  return t(`reasons.${reason}`, { ...reasonParams, defaultValue: error.detail });
 }
 
 /**
