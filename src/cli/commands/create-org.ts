@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createOrganisation } from '../../modules/organisations/create-organisation.ts';
 import { passwordProblem } from '../../platform/auth/password.ts';
-import { EXIT_OK, UsageError, parseCommandArgs, runCommand, withMigratedDatabase } from './command-support.ts';
 import { itemMessage } from '../../platform/errors/problem-items.ts';
+import { EXIT_OK, UsageError, parseCommandArgs, runCommand, withMigratedDatabase } from './command-support.ts';
 
 export const USAGE = `Usage: emarge create-org --slug SLUG --name NAME --admin-email EMAIL [options]
 

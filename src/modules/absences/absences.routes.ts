@@ -2,6 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { requireCtx } from '../../platform/auth/authenticate.ts';
 import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
@@ -17,7 +18,6 @@ import {
 import { getAbsenceJustification, getAbsenceJustificationFile, listAbsenceJustifications } from './list-absence-justifications.ts';
 import { reviewAbsenceJustification } from './review-absence-justification.ts';
 import { type JustificationInput, submitAbsenceJustification } from './submit-absence-justification.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Absence justifications. Multipart parsing is registered in this plugin's own

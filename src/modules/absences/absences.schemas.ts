@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { itemMessage } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { JUSTIFICATION_FILE_TYPES } from './absence.table.ts';
-import { itemMessage } from '../../platform/errors/problem-items.ts';
 
 export const justificationIdParamsSchema = z.object({ id: z.uuid() });
 

@@ -4,10 +4,10 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { detectFileType } from './detect-file-type.ts';
 import { presentJustification } from './justification.presenter.ts';
 import { findJustificationSessions, getJustificationById } from './justification.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Why a session cannot be justified (problem+json `sessions[].reason` of sessions_not_justifiable). */
 export type NotJustifiableReason = 'not_yours' | 'cancelled' | 'signed' | 'excused' | 'covered_pending' | 'covered_accepted';

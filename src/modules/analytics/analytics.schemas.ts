@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { REVIEW_ACTIONS, RISK_BANDS } from './analytics.table.ts';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
+import { REVIEW_ACTIONS, RISK_BANDS } from './analytics.table.ts';
 
 export const idParamsSchema = z.object({ id: z.uuid() });
 export const predictionParamsSchema = z.object({ predictionId: z.uuid() });

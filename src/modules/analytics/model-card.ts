@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getJob } from '../../platform/jobs/job-queue.ts';
 import { withSystem } from '../../platform/db/tenant.ts';
 import { buildEmargeDataset } from './emarge/emarge-dataset.ts';
@@ -18,7 +19,6 @@ import { featureMeaning } from './reason-texts.ts';
 import { bandOf } from './score-learners.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { TRAIN_JOB } from './request-training.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
 

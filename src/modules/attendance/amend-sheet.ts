@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { canSeeCohort, scopeFor } from '../catalogue/access.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
@@ -12,7 +13,6 @@ import { loadAttendanceSession } from './attendance-session.ts';
 import type { AttendanceStatus } from './attendance.table.ts';
 import { readSheet } from './get-attendance-sheet.ts';
 import { computeRecordsDigest } from './lock-sheet.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export interface AmendInput {
   personId: string;

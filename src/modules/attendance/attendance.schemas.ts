@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { isoDateSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
 import { ATTENDANCE_STATUSES, SIGNING_METHODS } from './attendance.table.ts';
 import { signatureStrokesSchema } from './signature-strokes.ts';
-import { schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the attendance endpoints (zod in/out; also the OpenAPI source and the web app's types). */
 

@@ -4,13 +4,13 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
 import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { presentRecord } from './attendance.presenter.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export interface MarkInput {
   status: 'present' | 'late' | 'left_early' | 'absent';

@@ -5,12 +5,12 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { enqueueMail } from '../../platform/mail/enqueue-mail.ts';
 import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
 import { createSigningLink, signingLinkExpiry } from './create-signing-link.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { renderSigningLinkMail } from './signing-link-mail.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Creates and mails a personal signing link now to the learners of a session

@@ -4,11 +4,11 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
 import { getSessionForActor } from './attendance-session.ts';
 import { recordSignature, sha256Hex, type SignatureProof } from './record-signature.ts';
 import { renderSignaturePng, type SignatureStrokes } from './signature-strokes.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Kiosk mode: on the trainer's device, a learner picks their name and signs;

@@ -3,13 +3,13 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getPersonByEmail } from '../people/person.repository.ts';
 import { canSeeCohort, isTrainerOfCohort, scopeFor } from './access.ts';
 import { insertEnrolment } from './enrol-person.ts';
 import { presentEnrolment } from './enrolment.presenter.ts';
 import { getEnrolmentOf } from './enrolment.repository.ts';
 import { getSessionById } from './session.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * A learner who turns up on the day without being on the roster: a trainer of

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
+import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 
 /** Contract of the catalogue endpoints: zod in/out, also the OpenAPI source and the web app's types. */
 const text = (max: number) => z.string().trim().min(1).max(max);

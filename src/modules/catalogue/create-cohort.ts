@@ -4,11 +4,11 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { cohortCreateSchema } from './catalogue.schemas.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findCohortByName, getCohortById } from './cohort.repository.ts';
 import { getProgramById } from './program.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createCohort(db: Db, ctx: Ctx, input: z.infer<typeof cohortCreateSchema>) {
   assertOrgWide(ctx.actor);

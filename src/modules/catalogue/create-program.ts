@@ -4,9 +4,9 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { programCreateSchema } from './catalogue.schemas.ts';
 import { presentProgram } from './program.presenter.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createProgram(db: Db, ctx: Ctx, input: z.infer<typeof programCreateSchema>) {
   assertOrgWide(ctx.actor);

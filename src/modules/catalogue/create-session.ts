@@ -4,12 +4,12 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getOrganisationTimezone } from '../organisations/organisation.repository.ts';
 import type { sessionCreateSchema } from './catalogue.schemas.ts';
 import { presentSession } from './session.presenter.ts';
 import { findSessionAt, getCohortTrainerIds, getSessionById, replaceSessionTrainers } from './session.repository.ts';
 import { assertModuleOfProgram, assertTrainers, boundsOrThrow, duplicateHalfDay } from './session-rules.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Plans one half-day session. Times are wall-clock times in the organisation's

@@ -3,10 +3,10 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getCohortById } from './cohort.repository.ts';
 import { presentEnrolment } from './enrolment.presenter.ts';
 import { type EnrolmentRow, getEnrolmentById, getEnrolmentOf } from './enrolment.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Staff enrol an existing person in a cohort; enrolling them twice is a 409. */
 export async function enrolPerson(db: Db, ctx: Ctx, cohortId: string, input: { personId: string }) {

@@ -1,8 +1,8 @@
 import type { Tx } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { findNonTrainers } from './cohort.repository.ts';
 import { SessionTimeError, sessionBounds } from './session-time.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** The module must exist and belong to the cohort's program. */
 export async function assertModuleOfProgram(trx: Tx, moduleId: string, programId: string): Promise<{ title: string }> {

@@ -3,9 +3,9 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findNonTrainers, getCohortById, replaceCohortTrainers } from './cohort.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Replaces the cohort's trainers; each must be an active person with the trainer role. */
 export async function setCohortTrainers(db: Db, ctx: Ctx, cohortId: string, input: { trainerIds: string[] }) {

@@ -5,11 +5,11 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { cohortUpdateSchema } from './catalogue.schemas.ts';
 import { presentCohort } from './cohort.presenter.ts';
 import { findCohortByName, getCohortById } from './cohort.repository.ts';
 import { duplicateCohortName } from './create-cohort.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function updateCohort({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof cohortUpdateSchema>) {
   assertOrgWide(ctx.actor);

@@ -5,10 +5,10 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { programUpdateSchema } from './catalogue.schemas.ts';
 import { presentProgram } from './program.presenter.ts';
 import { getProgramById } from './program.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function updateProgram({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string, input: z.infer<typeof programUpdateSchema>) {
   assertOrgWide(ctx.actor);

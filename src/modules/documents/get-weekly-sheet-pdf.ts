@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { ensureSheet } from '../attendance/ensure-sheet.ts';
 import { newVerificationCode } from '../attendance/verification-code.ts';
 import { addDaysToDate, isoWeekday, localParts } from '../catalogue/session-time.ts';
@@ -16,7 +17,6 @@ import { verifyUrl } from './produce-session-sheet.ts';
 import { renderWeeklySheet } from './render-weekly-sheet.ts';
 import { getOrCreateSealKey } from './seal-key.ts';
 import { loadEvidenceAnchor, loadSessionSheets } from './sheet-data.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * A cohort's weekly sheet (Monday to Friday), sealed and registered with a

@@ -5,11 +5,11 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { personCreateSchema } from './people.schemas.ts';
 import { assertMayChangeRoles } from './person-rules.ts';
 import { presentPerson } from './person.presenter.ts';
 import { getPersonByEmail, getPersonById, replaceRoles } from './person.repository.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export async function createPerson(db: Db, ctx: Ctx, input: z.infer<typeof personCreateSchema>) {
   assertOrgWide(ctx.actor);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { passwordProblem } from '../../platform/auth/password.ts';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { ROLES } from './person.table.ts';
-import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the people endpoints. */
 const text = (max: number) => z.string().trim().min(1).max(max);

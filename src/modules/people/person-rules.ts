@@ -1,7 +1,7 @@
 import { type Actor, hasRole } from '../../platform/auth/actor.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { Role } from './person.table.ts';
 import { problemItem } from '../../platform/errors/problem-items.ts';
+import type { Role } from './person.table.ts';
 
 const PRIVILEGED: readonly Role[] = ['admin', 'manager'];
 

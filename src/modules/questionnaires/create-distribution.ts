@@ -5,9 +5,9 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { distributionCreateSchema } from './questionnaires.schemas.ts';
 import { type DistributionRow, dueAtFor, sendDistribution, targetBounds } from './send-distribution.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 const TARGET_TABLE = { program: 'programs', module: 'modules', session: 'sessions', cohort: 'cohorts' } as const;
 

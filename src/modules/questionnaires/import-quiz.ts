@@ -4,6 +4,7 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getEditableQuestionnaire } from './editable.ts';
 import { parseGift, toGift } from './interchange/gift.ts';
 import { parseMoodleXml, toMoodleXml } from './interchange/moodle-xml.ts';
@@ -12,7 +13,6 @@ import { InterchangeSyntaxError, itemsFromQuestions, type QuizItem } from './int
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts';
 import type { importQuizSchema } from './questionnaires.schemas.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Parses a quiz file; a syntax error becomes 422 interchange_syntax with its line and column. */
 export function parseQuizFile(format: 'gift' | 'moodle_xml', content: string): QuizItem[] {

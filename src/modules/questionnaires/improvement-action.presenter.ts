@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
-import type { ImprovementActionsTable } from './questionnaire.table.ts';
 import { problemItem } from '../../platform/errors/problem-items.ts';
+import type { ImprovementActionsTable } from './questionnaire.table.ts';
 
 export type ImprovementActionRow = Selectable<ImprovementActionsTable>;
 

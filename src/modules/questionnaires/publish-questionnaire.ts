@@ -4,11 +4,11 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getEditableQuestionnaire } from './editable.ts';
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire, toQuestionDef } from './questionnaire.repository.ts';
 import { findPublishProblems } from './validate-questionnaire.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Publishes a draft after checking it (see findPublishProblems); a published questionnaire is frozen. */
 export async function publishQuestionnaire({ db, clock }: { db: Db; clock: Clock }, ctx: Ctx, id: string) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { DISPLAY_OPERATORS, QUESTION_TYPES, QUESTIONNAIRE_KINDS } from './questionnaire.table.ts';
-import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 
 /** Contract of the questionnaire endpoints (builder, templates, distribution, respondent flow). */
 const text = (max: number) => z.string().trim().min(1).max(max);

@@ -4,9 +4,9 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { assertOwnerIsStaff, presentImprovementActions } from './improvement-action.presenter.ts';
 import type { improvementActionCreateSchema, improvementActionListQuerySchema } from './questionnaires.schemas.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Records an improvement action (Qualiopi) against a cohort or module, with the finding that motivated it. */
 export async function recordImprovementAction(db: Db, ctx: Ctx, input: z.infer<typeof improvementActionCreateSchema>) {

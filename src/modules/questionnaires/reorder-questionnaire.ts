@@ -5,11 +5,11 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { getEditableQuestionnaire } from './editable.ts';
 import { presentQuestionnaire } from './questionnaire.presenter.ts';
 import { loadQuestionnaire } from './questionnaire.repository.ts';
 import type { orderSchema } from './questionnaires.schemas.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /**
  * Replaces the order of sections and of their questions (a question may move

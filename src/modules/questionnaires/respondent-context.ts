@@ -4,10 +4,10 @@ import { hashToken } from '../../platform/auth/tokens.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { QuestionnaireDistributionsTable, QuestionnaireInvitationsTable, QuestionnaireResponsesTable } from './questionnaire.table.ts';
 import { loadQuestionnaire, type LoadedQuestionnaire, type QuestionRow, toQuestionDef } from './questionnaire.repository.ts';
 import { type AnswerValue, AnswerProblem, normaliseAnswer, type QuestionDef, visibleQuestionIds } from './scoring.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 export type ResponseRow = Selectable<QuestionnaireResponsesTable>;
 

@@ -4,10 +4,10 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { compact, getEditableQuestionnaire } from './editable.ts';
 import { presentSection } from './questionnaire.presenter.ts';
 import type { sectionCreateSchema, sectionUpdateSchema } from './questionnaires.schemas.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 async function checkBank(trx: Tx, draw: { bankId: string } | null | undefined) {
   if (!draw) return;

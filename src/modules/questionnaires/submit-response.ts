@@ -4,10 +4,10 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { closedReason, type IncomingAnswers, mergeAnswers, refuseClientScore, respondentQuestions, savedAnswers, toQuestionDef, withRespondent } from './respondent-context.ts';
 import { ensureResponse, writeAnswers } from './save-draft.ts';
 import { isAnswered, scoreResponse } from './scoring.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 /** Midnight UTC of the day: the only submission time kept for an anonymous response. */
 const dayOf = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));

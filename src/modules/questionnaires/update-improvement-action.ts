@@ -5,9 +5,9 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
+import { problemItem } from '../../platform/errors/problem-items.ts';
 import { assertOwnerIsStaff, type ImprovementActionRow, presentImprovementActions } from './improvement-action.presenter.ts';
 import type { improvementActionCloseSchema, improvementActionUpdateSchema } from './questionnaires.schemas.ts';
-import { problemItem } from '../../platform/errors/problem-items.ts';
 
 async function lockAction(trx: Tx, id: string): Promise<ImprovementActionRow> {
   const row = await trx.selectFrom('improvement_actions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

@@ -3,8 +3,8 @@ import { recordAuditEvent } from '../../platform/audit/record-audit-event.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { AppError, notFound, type ProblemItem } from '../../platform/errors/app-error.ts';
-import { type AttendanceSettings, type DeepPartial, resolveAttendanceSettings } from '../attendance/attendance-settings.ts';
 import { problemItem } from '../../platform/errors/problem-items.ts';
+import { type AttendanceSettings, type DeepPartial, resolveAttendanceSettings } from '../attendance/attendance-settings.ts';
 
 const GROUPS = ['methods', 'reminders', 'absenceRequest', 'attendanceAlert', 'geolocation'] as const;
 

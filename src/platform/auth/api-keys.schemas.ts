@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { pageQuerySchema, pageSchema } from '../http/pagination.ts';
 import { itemMessage } from '../errors/problem-items.ts';
+import { pageQuerySchema, pageSchema } from '../http/pagination.ts';
 
 /** Contract of the API key endpoints (admins). */
 export const apiKeySchema = z

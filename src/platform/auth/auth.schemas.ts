@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ROLES } from '../../modules/people/person.table.ts';
 import { itemMessage } from '../errors/problem-items.ts';
+import { ROLES } from '../../modules/people/person.table.ts';
 
 /** Contract of the authentication endpoints (zod in/out; also the OpenAPI source and the web app's types). */
 const email = z.string().trim().toLowerCase().min(3, itemMessage('too_short')).max(254, itemMessage('too_long'));

@@ -1,5 +1,5 @@
-import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import { reasonMessage, type ProblemParams, type ProblemReason } from './problem-items.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
 /**
  * One item of a validation error list: where (field path or CSV line/column) and what. `message` is English;

@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { fixedMessageCode, issueProblem } from './problem-items.ts';
 import { AppError, type ProblemItem } from './app-error.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
-import { fixedMessageCode, issueProblem } from './problem-items.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CODES } from '../../platform/errors/error-codes.ts';
-import { FIELD_PROBLEM_CODES } from '../../platform/errors/problem.ts';
 import { PROBLEM_ITEM_MESSAGES, PROBLEM_REASONS } from '../../platform/errors/problem-items.ts';
+import { FIELD_PROBLEM_CODES } from '../../platform/errors/problem.ts';
 import { improvementActionSchema, resultsQuerySchema, resultsSchema, strugglingSchema } from '../../modules/questionnaires/questionnaires.schemas.ts';
 import { AREAS, en, fr, mergeInto } from './resources.ts';
 
