@@ -100,9 +100,9 @@ test('the admin signs in, imports 30 learners, generates a week of sessions and 
   await page.getByRole('button', { name: 'Prévisualiser' }).click();
   const errors = page.getByTestId('import-errors');
   await errors.waitFor();
-  // Each line's error in French, worded from its code (the API's message is English).
+  // Each line's error in French, worded from its code (the API's message is English), the column named as in the file.
   await errors.getByText('ligne 3, colonne email : « lea.martin@exemple » n\'est pas une adresse e-mail valide').waitFor();
-  await errors.getByText('ligne 4, colonne first_name : est vide').waitFor();
+  await errors.getByText('ligne 4, colonne prénom : est vide').waitFor();
   assert.equal(await page.locator('tr[data-status="error"]').count(), 2, 'two lines are flagged as errors');
   assert.ok(await page.getByRole('button', { name: /^Importer/ }).isDisabled(), 'a file with errors cannot be imported without allowPartial');
   await assertAccessible(page, 'import preview with errors');

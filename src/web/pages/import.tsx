@@ -15,11 +15,12 @@ function rowErrorColumns(row: ImportRow): Set<string> {
   return new Set(row.errors.flatMap((e) => (e.column ? [e.column] : [])));
 }
 
-/** "ligne 12, colonne email : …" */
-function ErrorLine({ error }: { error: ImportError }) {
+/** "ligne 12, colonne prénom : …" — the column named by its header in the file, when known. */
+function ErrorLine({ error, headerOf }: { error: ImportError; headerOf?: (column: string) => string }) {
   const { t } = useTranslation();
   const message = problemItemMessage(error, t);
-  return <>{error.column ? t('import.errorAt', { line: error.line, column: error.column, message }) : t('import.errorAtLine', { line: error.line, message })}</>;
+  const column = error.column ? (headerOf?.(error.column) ?? error.column) : null;
+  return <>{column ? t('import.errorAt', { line: error.line, column, message }) : t('import.errorAtLine', { line: error.line, message })}</>;
 }
 
 export function ImportPage() {
@@ -193,6 +194,8 @@ export function ImportPage() {
 function PreviewTable({ preview }: { preview: ImportPreview }) {
   const { t } = useTranslation();
   const s = preview.summary;
+  const headers = new Map(preview.columns.map((c) => [c.name, c.header]));
+  const headerOf = (column: string) => headers.get(column) ?? column;
   return (
     <Stack gap="sm" data-testid="import-preview">
       <Title order={2} size="h4">
@@ -211,7 +214,7 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
           <List size="sm">
             {preview.errors.map((e, i) => (
               <List.Item key={i}>
-                <ErrorLine error={e} />
+                <ErrorLine error={e} headerOf={headerOf} />
               </List.Item>
             ))}
           </List>
@@ -251,7 +254,7 @@ function PreviewTable({ preview }: { preview: ImportPreview }) {
                   <Table.Td>
                     {row.errors.map((e, i) => (
                       <Text key={i} size="xs" c="red.9">
-                        {e.column ? t('import.errorInColumn', { column: e.column, message: problemItemMessage(e, t) }) : problemItemMessage(e, t)}
+                        {e.column ? t('import.errorInColumn', { column: headerOf(e.column), message: problemItemMessage(e, t) }) : problemItemMessage(e, t)}
                       </Text>
                     ))}
                   </Table.Td>
