@@ -141,7 +141,10 @@ describe('absence justifications', () => {
     assert.deepEqual(own.json().items.map((j: { personId: string }) => j.personId), [f.learners[1]!.id]);
     const sneaky = await t.request({ method: 'GET', url: `/api/v1/absences/justifications?personId=${f.learner.id}`, as: f.learnerHeaders[1] });
     assert.deepEqual(sneaky.json().items.map((j: { personId: string }) => j.personId), [f.learners[1]!.id]);
-    assert.equal((await t.request({ method: 'GET', url: '/api/v1/absences/justifications', as: f.as.trainer })).statusCode, 403);
+    const trainerList = await t.request({ method: 'GET', url: '/api/v1/absences/justifications', as: f.as.trainer });
+    assert.equal(trainerList.statusCode, 403);
+    // The refusal says why with a stable reason (worded in the reader's language by the web app).
+    assert.deepEqual([trainerList.json().code, trainerList.json().reason], ['forbidden', 'justifications_learner_or_manager']);
     assert.deepEqual((await t.request({ method: 'GET', url: '/api/v1/absences/justifications', as: other.as.manager })).json().items, []);
     const paged = await t.request({ method: 'GET', url: '/api/v1/absences/justifications?status=pending&limit=1', as: f.as.manager });
     const next = await t.request({ method: 'GET', url: `/api/v1/absences/justifications?status=pending&limit=1&cursor=${paged.json().nextCursor}`, as: f.as.manager });

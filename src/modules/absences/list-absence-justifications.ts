@@ -12,7 +12,7 @@ import { findJustifications, findJustificationSessions, getJustificationById } f
 function ownerFilter(ctx: Ctx): string | undefined {
   if (isOrgWide(ctx.actor)) return undefined;
   if (ctx.actor.kind === 'person' && ctx.actor.roles.includes('learner')) return ctx.actor.personId;
-  throw new AppError('forbidden', 'Absence justifications are seen by the learner concerned and by managers.');
+  throw AppError.because('forbidden', 'justifications_learner_or_manager');
 }
 
 export async function listAbsenceJustifications(db: Db, ctx: Ctx, q: { limit: number; cursor?: string; status?: string; personId?: string }) {

@@ -28,7 +28,7 @@ export interface JustificationInput {
 export async function submitAbsenceJustification(db: Db, ctx: Ctx, input: JustificationInput, now: Date) {
   const actor = ctx.actor;
   if (actor.kind !== 'person' || !actor.roles.includes('learner')) {
-    throw new AppError('forbidden', 'Only a learner justifies their own absences (signed in as that learner).');
+    throw AppError.because('forbidden', 'justify_own_absences_only');
   }
   let file: { type: NonNullable<ReturnType<typeof detectFileType>['accepted']>; sha256: string; data: Buffer; name: string | null } | null = null;
   if (input.file) {

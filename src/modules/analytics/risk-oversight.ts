@@ -43,7 +43,7 @@ export interface RiskListQuery {
 export async function listRisk(db: Db, ctx: Ctx, query: RiskListQuery) {
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const scope = await scopeFor(trx, ctx.actor);
-    if (!scope.all && !scope.isTrainer) throw new AppError('forbidden', 'The risk list is for staff and trainers; learners see their own predictions at /me/risk.');
+    if (!scope.all && !scope.isTrainer) throw AppError.because('forbidden', 'risk_list_staff_or_trainer');
     if (query.cohortId) {
       const cohort = await trx.selectFrom('cohorts').select('id').where('id', '=', query.cohortId).executeTakeFirst();
       if (!cohort || !canSeeCohort(scope, query.cohortId)) throw notFound('Cohort');
@@ -116,7 +116,7 @@ function presentObjection(o: { id: string; person_id: string; prediction_id: str
 
 /** The signed-in person's own predictions (latest first) with reasons, the reviews of them and their objections. */
 export async function getMyRisk(db: Db, ctx: Ctx) {
-  if (ctx.actor.kind !== 'person') throw new AppError('forbidden', 'Only a signed-in person has predictions of their own.');
+  if (ctx.actor.kind !== 'person') throw AppError.because('forbidden', 'own_predictions_person_only');
   const personId = ctx.actor.personId;
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const predictions = await trx
@@ -148,7 +148,7 @@ export async function getMyRisk(db: Db, ctx: Ctx) {
 }
 
 export async function objectToPrediction(db: Db, ctx: Ctx, input: { predictionId: string; message: string }) {
-  if (ctx.actor.kind !== 'person') throw new AppError('forbidden', 'Only the person concerned may object to a prediction.');
+  if (ctx.actor.kind !== 'person') throw AppError.because('forbidden', 'objection_person_only');
   const personId = ctx.actor.personId;
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const p = await trx.selectFrom('risk_predictions').select(['id', 'person_id']).where('id', '=', input.predictionId).where('person_id', '=', personId).executeTakeFirst();

@@ -69,7 +69,7 @@ export async function applyAmendment(
 
 /** POST /sessions/:id/amendments: a manager or admin amends a locked sheet, with a reason: a new audited version. */
 export async function amendSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessionId: string, input: AmendInput) {
-  if (!isManager(ctx.actor)) throw new AppError('forbidden', 'Only a manager or an admin (a person, not an API key) can amend a locked sheet.');
+  if (!isManager(ctx.actor)) throw AppError.because('forbidden', 'amend_manager_only');
   const result = await withTenant(deps.db, ctx.actor.organisationId, async (trx) => {
     const loaded = await loadAttendanceSession(trx, sessionId);
     if (!loaded || !canSeeCohort(await scopeFor(trx, ctx.actor), loaded.session.cohort_id)) throw notFound('Session');

@@ -49,8 +49,8 @@ export async function getSessionForActor(trx: Tx, actor: Actor, sessionId: strin
   const scope = await scopeFor(trx, actor);
   if (!loaded || !canSeeCohort(scope, loaded.session.cohort_id)) throw notFound('Session');
   const isTrainer = await isTrainerOfSession(trx, actor, loaded.session);
-  if (need === 'trainer' && !isTrainer) throw new AppError('forbidden', `Only a trainer of this session can ${doing}.`);
-  if (need === 'manage' && !isTrainer && !isOrgWide(actor)) throw new AppError('forbidden', `Only a trainer of this session or staff can ${doing}.`);
+  if (need === 'trainer' && !isTrainer) throw AppError.because('forbidden', 'trainer_of_session_only', { doing });
+  if (need === 'manage' && !isTrainer && !isOrgWide(actor)) throw AppError.because('forbidden', 'trainer_of_session_or_staff_only', { doing });
   return { ...loaded, isTrainer };
 }
 

@@ -33,7 +33,7 @@ export async function listAttendanceSheets(deps: { db: Db; clock: Clock }, ctx: 
   const { actor } = ctx;
   const orgWide = isOrgWide(actor);
   if (!orgWide && !(actor.kind === 'person' && actor.roles.includes('trainer'))) {
-    throw new AppError('forbidden', 'Only staff or a trainer can list attendance sheets.');
+    throw AppError.because('forbidden', 'sheets_staff_or_trainer_only');
   }
   const after = decodeCursor(q.cursor, [z.iso.datetime(), z.uuid()] as const);
   return withTenant(deps.db, actor.organisationId, async (trx) => {

@@ -21,7 +21,7 @@ export const qrTokenInvalid = () => new AppError('qr_token_invalid', 'This QR co
  */
 export async function scanQrCode(deps: { db: Db; clock: Clock }, ctx: Ctx, token: string) {
   const actor = ctx.actor;
-  if (actor.kind !== 'person') throw new AppError('forbidden', 'Signing by QR code is for a signed-in person, not an API key.');
+  if (actor.kind !== 'person') throw AppError.because('forbidden', 'person_only_qr');
   const payload = peekQrToken(token);
   if (!payload) throw qrTokenInvalid();
   return withTenant(deps.db, actor.organisationId, async (trx) => {

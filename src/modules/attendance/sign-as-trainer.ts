@@ -20,7 +20,7 @@ export async function signAsTrainer(deps: { db: Db; clock: Clock }, ctx: Ctx, se
   const rendered = renderSignaturePng(input.strokes);
   const result = await withTenant(deps.db, actor.organisationId, async (trx) => {
     const loaded = await getSessionForActor(trx, actor, sessionId, 'trainer', 'sign as its trainer');
-    if (actor.kind !== 'person') throw new AppError('forbidden', 'A trainer signs from their own signed-in session.');
+    if (actor.kind !== 'person') throw AppError.because('forbidden', 'trainer_signs_in_person');
     await ensureSheet(trx, sessionId);
     // A trainer of the cohort standing in for the session's trainer gets a trainer record.
     await trx.insertInto('attendance_records').values({ organisation_id: actor.organisationId, session_id: sessionId, person_id: actor.personId, role: 'trainer' }).onConflict((oc) => oc.columns(['organisation_id', 'session_id', 'person_id']).doNothing()).execute();

@@ -26,7 +26,7 @@ export async function signAtKiosk(
   const rendered = renderSignaturePng(input.strokes);
   const result = await withTenant(deps.db, actor.organisationId, async (trx) => {
     const loaded = await getSessionForActor(trx, actor, sessionId, 'trainer', 'run the kiosk');
-    if (actor.kind !== 'person') throw new AppError('forbidden', 'The kiosk runs on a trainer’s signed-in session.');
+    if (actor.kind !== 'person') throw AppError.because('forbidden', 'kiosk_person_only');
     if (!loaded.settings.methods.kiosk) throw new AppError('signing_method_disabled', 'Kiosk signing is disabled for this program.');
     const onSheet = await trx.selectFrom('attendance_records').select('role').where('session_id', '=', sessionId).where('person_id', '=', input.personId).executeTakeFirst();
     const person = await trx.selectFrom('people').select('id').where('id', '=', input.personId).executeTakeFirst();

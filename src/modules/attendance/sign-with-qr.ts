@@ -35,7 +35,7 @@ export async function signWithQr(
   sessionCookie: string | undefined,
 ): Promise<SignatureProof> {
   const actor = ctx.actor;
-  if (actor.kind !== 'person') throw new AppError('forbidden', 'Signing by QR code is for a signed-in person, not an API key.');
+  if (actor.kind !== 'person') throw AppError.because('forbidden', 'person_only_qr');
   const token = input.token ?? null;
   const payload = token ? peekQrToken(token) : null;
   if (token && !payload) throw invalid();

@@ -22,7 +22,7 @@ export async function addWalkIn(db: Db, ctx: Ctx, sessionId: string, input: { em
     const scope = await scopeFor(trx, ctx.actor);
     if (!session || !canSeeCohort(scope, session.cohort_id)) throw notFound('Session');
     const isTrainer = ctx.actor.kind === 'person' && (session.trainer_ids.includes(ctx.actor.personId) || (await isTrainerOfCohort(trx, ctx.actor.personId, session.cohort_id)));
-    if (!isOrgWide(ctx.actor) && !isTrainer) throw new AppError('forbidden', 'Only a trainer of this session or staff can add a walk-in learner.');
+    if (!isOrgWide(ctx.actor) && !isTrainer) throw AppError.because('forbidden', 'trainer_of_session_or_staff_only', { doing: 'add a walk-in learner' });
     if (session.status === 'cancelled') throw AppError.because('conflict', 'session_cancelled_walk_in');
 
     let person = await getPersonByEmail(trx, input.email);

@@ -5,7 +5,7 @@ import { isTrainerOfCohort } from '../catalogue/access.ts';
 
 /** Staff and trainers may ask for sheets; anyone else is refused before any lookup (so a 403 reveals nothing). */
 export function assertMayReadSheets(actor: Actor): void {
-  if (!isOrgWide(actor) && !hasRole(actor, 'trainer')) throw new AppError('forbidden', 'Attendance sheets are for staff and the trainers of the session.');
+  if (!isOrgWide(actor) && !hasRole(actor, 'trainer')) throw AppError.because('forbidden', 'sheets_staff_or_session_trainer');
 }
 
 /** A trainer sees the sheets of the cohorts they train (assigned to the cohort or one of its sessions); others get 404. */

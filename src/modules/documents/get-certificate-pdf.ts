@@ -11,7 +11,7 @@ import { getOrCreateSealKey } from './seal-key.ts';
 
 /** A learner's sealed certificate of attendance for a program: staff, or the learner themself (checked before any lookup). */
 export async function getCertificatePdf(db: Db, ctx: Ctx, personId: string, programId: string, deps: { clock: Clock; publicUrl: string }) {
-  if (!isOrgWide(ctx.actor) && actorPersonId(ctx.actor) !== personId) throw new AppError('forbidden', 'A certificate is for staff and the learner it names.');
+  if (!isOrgWide(ctx.actor) && actorPersonId(ctx.actor) !== personId) throw AppError.because('forbidden', 'certificate_staff_or_learner');
   const organisationId = ctx.actor.organisationId;
   return withTenant(db, organisationId, async (trx) => {
     const organisation = await getOrganisationInfo(trx, organisationId);

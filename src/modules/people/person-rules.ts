@@ -15,5 +15,5 @@ export function assertMayChangeRoles(actor: Actor, before: readonly Role[], afte
 /** A manager may not edit or archive an admin. */
 export function assertMayEditPerson(actor: Actor, targetRoles: readonly Role[]): void {
   if (actor.kind !== 'person' || hasRole(actor, 'admin')) return;
-  if (targetRoles.includes('admin')) throw new AppError('forbidden', 'Only an admin can change an admin.');
+  if (targetRoles.includes('admin')) throw AppError.because('forbidden', 'admin_changes_admin_only');
 }

@@ -10,7 +10,7 @@ import type { questionnaireListQuerySchema } from './questionnaires.schemas.ts';
 
 /** Staff and trainers read questionnaires (trainers to see what their cohorts answer); learners answer by link only. */
 export function assertCanReadQuestionnaires(ctx: Ctx): void {
-  if (!isOrgWide(ctx.actor) && !hasRole(ctx.actor, 'trainer')) throw new AppError('forbidden', 'Questionnaires are read by staff and trainers; learners answer through their personal link.');
+  if (!isOrgWide(ctx.actor) && !hasRole(ctx.actor, 'trainer')) throw AppError.because('forbidden', 'questionnaires_staff_or_trainer');
 }
 
 export async function listQuestionnaires(db: Db, ctx: Ctx, query: z.infer<typeof questionnaireListQuerySchema>) {

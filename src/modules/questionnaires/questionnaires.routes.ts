@@ -82,7 +82,7 @@ export async function questionnairesRoutes(app: ZodApp, deps: AppDeps): Promise<
   const r = (s: z.ZodType) => ({ 200: s, ...problemResponses });
 
   app.get('/questionnaire-templates', { schema: { tags, summary: 'Ready-to-edit templates (positioning, satisfaction hot and cold, trainer, employer/funder), FR or EN', querystring: templateListQuerySchema, response: r(templateListSchema) } }, (req) => {
-    if (!isOrgWide(requireCtx(req).actor)) throw new AppError('forbidden', 'This requires the admin or manager role.');
+    if (!isOrgWide(requireCtx(req).actor)) throw AppError.because('forbidden', 'role_admin_or_manager');
     return { items: listTemplates(req.query.locale ?? 'fr') };
   });
   app.post('/questionnaires/from-template', { schema: { tags, summary: 'Create a draft questionnaire from a template', body: fromTemplateSchema, response: { 201: questionnaireSchema, ...problemResponses } } }, async (req, reply) =>

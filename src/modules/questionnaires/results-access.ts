@@ -5,7 +5,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 /** The cohorts whose results the actor may read: null = all (staff); a trainer, the cohorts they train. Learners: refused. */
 export async function resultCohorts(trx: Tx, ctx: Ctx): Promise<string[] | null> {
   if (isOrgWide(ctx.actor)) return null;
-  if (!hasRole(ctx.actor, 'trainer') || ctx.actor.kind !== 'person') throw new AppError('forbidden', 'Results are read by staff, and by trainers for their own cohorts.');
+  if (!hasRole(ctx.actor, 'trainer') || ctx.actor.kind !== 'person') throw AppError.because('forbidden', 'results_staff_or_trainer');
   const personId = ctx.actor.personId;
   const rows = await trx
     .selectFrom('cohort_trainers')
@@ -24,5 +24,5 @@ export async function resultCohorts(trx: Tx, ctx: Ctx): Promise<string[] | null>
 
 /** Refuses actors that can never read results, before any lookup (so a refusal reveals nothing about an id). */
 export function assertMayReadResults(ctx: Ctx): void {
-  if (!isOrgWide(ctx.actor) && !hasRole(ctx.actor, 'trainer')) throw new AppError('forbidden', 'Results are read by staff, and by trainers for their own cohorts.');
+  if (!isOrgWide(ctx.actor) && !hasRole(ctx.actor, 'trainer')) throw AppError.because('forbidden', 'results_staff_or_trainer');
 }

@@ -48,13 +48,13 @@ export function hasRole(actor: Actor, ...roles: Role[]): boolean {
 
 /** Throws `forbidden` unless the actor is org-wide staff (admin, manager, API key, system). */
 export function assertOrgWide(actor: Actor): void {
-  if (!isOrgWide(actor)) throw new AppError('forbidden', 'This requires the admin or manager role.');
+  if (!isOrgWide(actor)) throw AppError.because('forbidden', 'role_admin_or_manager');
 }
 
 /** Throws `forbidden` unless the actor is an admin (or an API key / the system). */
 export function assertAdmin(actor: Actor): void {
   if (actor.kind === 'person' && !actor.roles.includes('admin')) {
-    throw new AppError('forbidden', 'This requires the admin role.');
+    throw AppError.because('forbidden', 'role_admin');
   }
 }
 

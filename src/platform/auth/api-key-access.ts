@@ -7,6 +7,6 @@ import type { Actor } from './actor.ts';
  */
 export function assertPersonAdmin(actor: Actor): asserts actor is Extract<Actor, { kind: 'person' }> {
   if (actor.kind !== 'person' || !actor.roles.includes('admin')) {
-    throw new AppError('forbidden', 'Only a signed-in admin can manage API keys.');
+    throw AppError.because('forbidden', 'api_keys_admin_only');
   }
 }

@@ -207,6 +207,27 @@ export const PROBLEM_REASONS = {
   questionnaire_not_published_distribute: 'Only a published questionnaire can be distributed; this one is {{status}}.',
   last_section: 'A questionnaire keeps at least one section.',
   last_admin: 'This is the last active admin of the organisation; make someone else admin first.',
+  // Who may do what (forbidden)
+  person_only_qr: 'Signing by QR code is for a signed-in person, not an API key.',
+  trainer_of_session_only: 'Only a trainer of this session can {{doing}}.',
+  trainer_of_session_or_staff_only: 'Only a trainer of this session or staff can {{doing}}.',
+  kiosk_person_only: 'The kiosk runs on a trainer’s signed-in session.',
+  sheets_staff_or_trainer_only: 'Only staff or a trainer can list attendance sheets.',
+  trainer_signs_in_person: 'A trainer signs from their own signed-in session.',
+  amend_manager_only: 'Only a manager or an admin (a person, not an API key) can amend a locked sheet.',
+  justify_own_absences_only: 'Only a learner justifies their own absences (signed in as that learner).',
+  justifications_learner_or_manager: 'Absence justifications are seen by the learner concerned and by managers.',
+  sheets_staff_or_session_trainer: 'Attendance sheets are for staff and the trainers of the session.',
+  certificate_staff_or_learner: 'A certificate is for staff and the learner it names.',
+  risk_list_staff_or_trainer: 'The risk list is for staff and trainers; learners see their own predictions at /me/risk.',
+  own_predictions_person_only: 'Only a signed-in person has predictions of their own.',
+  objection_person_only: 'Only the person concerned may object to a prediction.',
+  results_staff_or_trainer: 'Results are read by staff, and by trainers for their own cohorts.',
+  role_admin_or_manager: 'This requires the admin or manager role.',
+  questionnaires_staff_or_trainer: 'Questionnaires are read by staff and trainers; learners answer through their personal link.',
+  admin_changes_admin_only: 'Only an admin can change an admin.',
+  role_admin: 'This requires the admin role.',
+  api_keys_admin_only: 'Only a signed-in admin can manage API keys.',
 } as const satisfies Record<string, string>;
 
 export type ProblemReason = keyof typeof PROBLEM_REASONS;
