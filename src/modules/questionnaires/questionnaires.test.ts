@@ -198,6 +198,10 @@ describe('questionnaires: builder, publish, distribution, respondent flow', () =
       assert.equal(res.statusCode, status, `${code}: ${res.body}`);
       assert.equal(res.json().code, code);
     }
+    // Each refused value is named with a code and params, for a message in the respondent's language.
+    assert.deepEqual((await put({ answers: [{ questionId: quiz.q2.id, value: ['rows'] }] })).json().errors, [
+      { path: 'body.answers.0.value', code: 'answer_option_unknown', params: { id: 'rows' }, message: 'option "rows" is not an option of this question' },
+    ]);
     const resumed = await t.request({ method: 'GET', url: `/api/v1/respond/${token}` });
     assert.deepEqual(resumed.json().response.answers, [{ questionId: quiz.q1.id, value: 'file' }]);
 

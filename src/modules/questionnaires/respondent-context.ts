@@ -3,7 +3,7 @@ import { type Selectable, sql } from 'kysely';
 import { hashToken } from '../../platform/auth/tokens.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
-import { AppError } from '../../platform/errors/app-error.ts';
+import { AppError, type ProblemItem } from '../../platform/errors/app-error.ts';
 import { problemItem } from '../../platform/errors/problem-items.ts';
 import type { QuestionnaireDistributionsTable, QuestionnaireInvitationsTable, QuestionnaireResponsesTable } from './questionnaire.table.ts';
 import { loadQuestionnaire, type LoadedQuestionnaire, type QuestionRow, toQuestionDef } from './questionnaire.repository.ts';
@@ -131,11 +131,11 @@ export function refuseClientScore(body: IncomingAnswers): void {
 export function mergeAnswers(questions: readonly QuestionDef[], saved: ReadonlyMap<string, AnswerValue>, incoming: IncomingAnswers['answers']) {
   const byId = new Map(questions.map((q) => [q.id, q]));
   const merged = new Map(saved);
-  const errors: Array<{ path: string; message: string; code: 'question_unknown' | 'option_unknown' | 'answer_invalid' }> = [];
+  const errors: Array<{ kind: 'question_unknown' | 'option_unknown' | 'answer_invalid'; item: ProblemItem }> = [];
   incoming.forEach((a, i) => {
     const q = byId.get(a.questionId);
     if (!q) {
-      errors.push(problemItem(`body.answers.${i}.questionId`, 'question_unknown'));
+      errors.push({ kind: 'question_unknown', item: problemItem(`body.answers.${i}.questionId`, 'question_unknown') });
       return;
     }
     if (a.value === null || a.value === undefined) {
@@ -146,12 +146,12 @@ export function mergeAnswers(questions: readonly QuestionDef[], saved: ReadonlyM
       merged.set(q.id, normaliseAnswer(q, a.value));
     } catch (e) {
       if (!(e instanceof AnswerProblem)) throw e;
-      errors.push({ path: `body.answers.${i}.value`, message: e.message, code: e.kind === 'unknown_option' ? 'option_unknown' : 'answer_invalid' });
+      errors.push({ kind: e.kind === 'unknown_option' ? 'option_unknown' : 'answer_invalid', item: problemItem(`body.answers.${i}.value`, e.code, e.params) });
     }
   });
   if (errors.length) {
-    const code = errors.some((e) => e.code === 'option_unknown') ? 'option_unknown' : errors.some((e) => e.code === 'question_unknown') ? 'question_unknown' : 'answer_invalid';
-    throw new AppError(code, code === 'option_unknown' ? 'Some answers use options that do not belong to their question.' : code === 'question_unknown' ? 'Some answers are for questions that are not in this questionnaire.' : 'Some answers are not valid.', { errors: errors.map(({ path, message }) => ({ path, message })) });
+    const code = errors.some((e) => e.kind === 'option_unknown') ? 'option_unknown' : errors.some((e) => e.kind === 'question_unknown') ? 'question_unknown' : 'answer_invalid';
+    throw new AppError(code, code === 'option_unknown' ? 'Some answers use options that do not belong to their question.' : code === 'question_unknown' ? 'Some answers are for questions that are not in this questionnaire.' : 'Some answers are not valid.', { errors: errors.map((e) => e.item) });
   }
   const visible = visibleQuestionIds(questions, merged);
   const hidden = incoming.map((a, i) => ({ a, i })).filter(({ a }) => a.value !== null && a.value !== undefined && !visible.has(a.questionId));

@@ -1,4 +1,5 @@
 import type { DisplayCondition, QuestionOption, QuestionSettings, QuestionType } from './questionnaire.table.ts';
+import { itemMessage, type ProblemItemCode, type ProblemParams } from '../../platform/errors/problem-items.ts';
 
 /** A question as the rules see it (independent of storage). */
 export interface QuestionDef {
@@ -15,12 +16,16 @@ export interface QuestionDef {
 
 export type AnswerValue = unknown;
 
-/** Why an answer value is refused, in words a respondent understands. */
+/** Why an answer value is refused: its kind, and a problem code with params (worded in the reader's language). */
 export class AnswerProblem extends Error {
   readonly kind: 'invalid' | 'unknown_option';
-  constructor(kind: 'invalid' | 'unknown_option', message: string) {
-    super(message);
+  readonly code: ProblemItemCode;
+  readonly params: ProblemParams | undefined;
+  constructor(kind: 'invalid' | 'unknown_option', code: ProblemItemCode, params?: ProblemParams) {
+    super(itemMessage(code, params));
     this.kind = kind;
+    this.code = code;
+    this.params = params;
   }
 }
 
@@ -34,40 +39,40 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 export function normaliseAnswer(q: QuestionDef, value: AnswerValue): AnswerValue {
   const optionIds = new Set(q.options.map((o) => o.id));
   const checkOption = (id: unknown) => {
-    if (typeof id !== 'string') throw new AnswerProblem('invalid', 'must be an option id (string)');
-    if (!optionIds.has(id)) throw new AnswerProblem('unknown_option', `option "${id}" is not an option of this question`);
+    if (typeof id !== 'string') throw new AnswerProblem('invalid', 'answer_option_id');
+    if (!optionIds.has(id)) throw new AnswerProblem('unknown_option', 'answer_option_unknown', { id });
     return id;
   };
   switch (q.type) {
     case 'single':
       return checkOption(value);
     case 'multiple': {
-      if (!Array.isArray(value)) throw new AnswerProblem('invalid', 'must be a list of option ids');
+      if (!Array.isArray(value)) throw new AnswerProblem('invalid', 'answer_option_list');
       const ids = value.map(checkOption);
-      if (new Set(ids).size !== ids.length) throw new AnswerProblem('invalid', 'lists an option twice');
+      if (new Set(ids).size !== ids.length) throw new AnswerProblem('invalid', 'answer_option_twice');
       return ids;
     }
     case 'ranking': {
-      if (!Array.isArray(value)) throw new AnswerProblem('invalid', 'must be the list of every option id, in order');
+      if (!Array.isArray(value)) throw new AnswerProblem('invalid', 'answer_ranking_list');
       const ids = value.map(checkOption);
-      if (new Set(ids).size !== ids.length || ids.length !== optionIds.size) throw new AnswerProblem('invalid', 'must rank every option exactly once');
+      if (new Set(ids).size !== ids.length || ids.length !== optionIds.size) throw new AnswerProblem('invalid', 'answer_ranking_incomplete');
       return ids;
     }
     case 'rating': {
       const min = q.settings.min ?? 1;
       const max = q.settings.max ?? 5;
-      if (!isInt(value) || value < min || value > max) throw new AnswerProblem('invalid', `must be a whole number from ${min} to ${max}`);
+      if (!isInt(value) || value < min || value > max) throw new AnswerProblem('invalid', 'answer_whole_number_range', { min, max });
       return value;
     }
     case 'nps':
-      if (!isInt(value) || value < 0 || value > 10) throw new AnswerProblem('invalid', 'must be a whole number from 0 to 10');
+      if (!isInt(value) || value < 0 || value > 10) throw new AnswerProblem('invalid', 'answer_whole_number_range', { min: 0, max: 10 });
       return value;
     case 'likert': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AnswerProblem('invalid', 'must map each statement id to an option id');
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AnswerProblem('invalid', 'answer_likert_map');
       const rows = new Set((q.settings.rows ?? []).map((r) => r.id));
       const out: Record<string, string> = {};
       for (const [rowId, optionId] of Object.entries(value)) {
-        if (!rows.has(rowId)) throw new AnswerProblem('unknown_option', `statement "${rowId}" is not a statement of this question`);
+        if (!rows.has(rowId)) throw new AnswerProblem('unknown_option', 'answer_statement_unknown', { id: rowId });
         out[rowId] = checkOption(optionId);
       }
       return out;
@@ -75,20 +80,20 @@ export function normaliseAnswer(q: QuestionDef, value: AnswerValue): AnswerValue
     case 'short_text':
     case 'long_text': {
       const limit = q.type === 'short_text' ? 500 : 10_000;
-      if (typeof value !== 'string') throw new AnswerProblem('invalid', 'must be text');
-      if (value.length > limit) throw new AnswerProblem('invalid', `must be at most ${limit} characters`);
+      if (typeof value !== 'string') throw new AnswerProblem('invalid', 'answer_text');
+      if (value.length > limit) throw new AnswerProblem('invalid', 'answer_text_too_long', { max: limit });
       return value;
     }
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new AnswerProblem('invalid', 'must be a number');
-      if (q.settings.min !== undefined && value < q.settings.min) throw new AnswerProblem('invalid', `must be at least ${q.settings.min}`);
-      if (q.settings.max !== undefined && value > q.settings.max) throw new AnswerProblem('invalid', `must be at most ${q.settings.max}`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new AnswerProblem('invalid', 'answer_number');
+      if (q.settings.min !== undefined && value < q.settings.min) throw new AnswerProblem('invalid', 'answer_number_too_small', { min: q.settings.min });
+      if (q.settings.max !== undefined && value > q.settings.max) throw new AnswerProblem('invalid', 'answer_number_too_big', { max: q.settings.max });
       return value;
     }
     case 'date': {
-      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new AnswerProblem('invalid', 'must be a date YYYY-MM-DD');
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new AnswerProblem('invalid', 'date_format');
       const d = new Date(`${value}T00:00:00Z`);
-      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw new AnswerProblem('invalid', 'is not a calendar date');
+      if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) throw new AnswerProblem('invalid', 'date_not_calendar');
       return value;
     }
   }
