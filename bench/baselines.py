@@ -190,9 +190,16 @@ def run_torch(meta, data, epochs):
                 self.wide_kernel = nn.Parameter(torch.zeros(steps, f))
                 self.wide_bias = nn.Parameter(torch.zeros(steps))
             self.history = history
+            if cfg.get("weeklyHead", False):  # per-week offset of the head's weights (engine: head/weekly)
+                self.weekly = nn.Parameter(torch.zeros(steps, h))
+            else:
+                self.weekly = None
 
         def forward(self, x):
-            z = self.head(self.gru(x)[0]).squeeze(-1)
+            hs = self.gru(x)[0]
+            z = self.head(hs).squeeze(-1)
+            if self.weekly is not None:
+                z = z + (hs * self.weekly).sum(-1)
             if self.wide:
                 z = z + (x * self.wide_kernel).sum(-1) + self.wide_bias
             return z + self.history(x) if self.history is not None else z

@@ -6,13 +6,15 @@
  * plus a scale run (30,000 learners × 40 weeks).
  *
  *   npm run bench:risk -- --json FILE [--data DIR] [--arch tcn|gru|attention|a,b,c] [--no-scale] [--no-paired] [--stop-on pooled|weekly] [--history all|none|FEATURE,…]
- *                         [--train-on 2013B,2013J] [--test-on 2014B]
+ *                         [--train-on 2013B,2013J] [--test-on 2014B] [--weekly-head]
  *
  * Train = presentations 2013B + 2013J, test = 2014B (each filtered into its
  * own temporary folder, so the test folder is one the model never saw).
  * --train-on / --test-on pick other presentations: a backtest such as
  * `--train-on 2013B --test-on 2013J` (the past predicts the next presentation)
- * judges a modelling choice without looking at 2014B.
+ * judges a modelling choice without looking at 2014B. --weekly-head trains the
+ * GRU with a per-week offset of its head's weights (SequenceModelConfig.weeklyHead;
+ * not the default: see "A weekly readout" in BENCHMARKS.md).
  * Needs Debian's python3 with python3-sklearn and python3-torch.
  */
 import { spawnSync } from 'node:child_process';
@@ -34,7 +36,7 @@ const { values } = parseArgs({
   options: {
     json: { type: 'string' }, data: { type: 'string' }, arch: { type: 'string' }, 'no-scale': { type: 'boolean' },
     threads: { type: 'string' }, 'stop-on': { type: 'string' }, 'no-paired': { type: 'boolean' }, python: { type: 'string' }, 'torch-epochs': { type: 'string' }, history: { type: 'string' },
-    'train-on': { type: 'string' }, 'test-on': { type: 'string' },
+    'weekly-head': { type: 'boolean' }, 'train-on': { type: 'string' }, 'test-on': { type: 'string' },
   },
 });
 const dataDir = values.data ?? path.resolve(root, '../shared/data/oulad');
@@ -53,7 +55,11 @@ try {
   // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks and submitted_this_week; see BENCHMARKS.md).
   const history = values.history === undefined ? {} : values.history === 'all' ? { historyFeatures: [], config: { history: true } }
     : { historyFeatures: values.history === 'none' ? [] : values.history.split(',') };
-  const trainOptions = { ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}), ...history };
+  const trainOptions = {
+    ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}),
+    ...history,
+    ...(values['weekly-head'] ? { config: { ...('config' in history ? history.config : {}), weeklyHead: true } } : {}),
+  };
   const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log, train: trainOptions });
 
   log('baselines (scikit-learn, PyTorch)…');

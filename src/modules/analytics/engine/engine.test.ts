@@ -102,10 +102,10 @@ describe('the fast GRU (hand-written backward pass)', () => {
     runtime = await getModelRuntime();
   });
 
-  for (const historyFeatures of [undefined, [2, 0]]) it(`gives the logits and gradients of the autodiff reference (forwardSequence), wide and history paths included (history of ${historyFeatures ? 'features 2 and 0' : 'every feature'})`, () => {
+  for (const historyFeatures of [undefined, [2, 0]]) it(`gives the logits and gradients of the autodiff reference (forwardSequence), weekly readout, wide and history paths included (history of ${historyFeatures ? 'features 2 and 0' : 'every feature'})`, () => {
     const { tf } = runtime;
     const B = 7, T = 5, FF = 4;
-    const config = { ...defaultConfig('gru', FF, T), hidden: 6, wide: true, history: true, historyFeatures };
+    const config = { ...defaultConfig('gru', FF, T), hidden: 6, wide: true, history: true, historyFeatures, weeklyHead: true };
     const HF = historyFeatures?.length ?? FF;
     const shapes = new Map(weightSpecs(config).map((s) => [s.name, s.shape]));
     const params = new Map([...initialWeights(config, 3)].map(([n, d]) => [n, tf.tensor(d, shapes.get(n)!)]));
@@ -113,6 +113,7 @@ describe('the fast GRU (hand-written backward pass)', () => {
     // The wide path starts at zero: give it values so that its forward pass is tested too.
     params.set('wide/kernel', tf.tensor2d(new Float32Array(T * FF).map(() => random.normal() * 0.3), [T, FF]));
     params.set('wide/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));
+    params.set('head/weekly', tf.tensor2d(new Float32Array(T * 6).map(() => random.normal() * 0.3), [T, 6]));
     // Values everywhere in the history kernel, the non-causal entries included: both passes must ignore those.
     params.set('history/kernel', tf.tensor2d(new Float32Array(T * HF * T).map(() => random.normal() * 0.3), [T * HF, T]));
     params.set('history/bias', tf.tensor1d(new Float32Array(T).map(() => random.normal() * 0.3)));

@@ -127,10 +127,18 @@ function forward(tf: Tf, config: SequenceModelConfig, wts: GruWeights, x: Float3
 export function gruLogitsTimeMajor(tf: Tf, config: SequenceModelConfig, params: Params, x: Float32Array, batch: number): TF.Tensor1D {
   const wts = splitWeights(tf, config, params, false);
   const { hidden } = forward(tf, config, wts, x, batch, false);
-  const z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
+  let z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [config.steps * batch]) as TF.Tensor1D;
+  if (config.weeklyHead) z = tf.add(z, weeklyLogits(tf, config, params, hidden, batch)) as TF.Tensor1D;
   let out = config.wide ? tf.add(z, wideLogits(tf, config, params, x, batch)) as TF.Tensor1D : z;
   if (config.history) out = tf.add(out, historyLogits(tf, config, params, x, batch)) as TF.Tensor1D;
   return out;
+}
+
+/** The weekly readout's logits [steps × batch]: per step t, h_t · weekly[t]. */
+function weeklyLogits(tf: Tf, config: SequenceModelConfig, params: Params, hidden: TF.Tensor2D, batch: number): TF.Tensor1D {
+  const { steps, hidden: h } = config;
+  const h3 = tf.reshape(hidden, [steps, batch, h]);
+  return tf.reshape(tf.sum(tf.mul(h3, tf.reshape(params.get('head/weekly')!, [steps, 1, h])), 2), [steps * batch]) as TF.Tensor1D;
 }
 
 /** Batch-major rows [batch, steps × features] (and, when `transposed`, [steps × features, batch]) from time-major inputs. */
@@ -182,6 +190,7 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
   const wts = splitWeights(tf, config, params, true);
   const { hidden, saved, prevT } = forward(tf, config, wts, b.x, batch, true);
   let z = tf.reshape(tf.fused.matMul({ a: hidden, b: wts.head, bias: wts.headBias }), [rows]) as TF.Tensor1D;
+  if (config.weeklyHead) z = tf.add(z, weeklyLogits(tf, config, params, hidden, batch)) as TF.Tensor1D;
   if (config.wide) z = tf.add(z, wideLogits(tf, config, params, b.x, batch)) as TF.Tensor1D;
   if (config.history) z = tf.add(z, historyLogits(tf, config, params, b.x, batch)) as TF.Tensor1D;
   const y = tf.tensor1d(b.y.subarray(0, rows));
@@ -198,13 +207,15 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
   const dHead = tf.reshape(tf.matMul(tf.reshape(dz, [1, rows]) as TF.Tensor2D, hidden), [h, 1]);
   const dHeadBias = tf.reshape(tf.sum(dz), [1]);
   const headRow = tf.reshape(wts.head, [1, h]);
+  // Weekly readout: step t reads h_t through head + weekly[t]; d weekly[t] = Σ_b dz[t, b] · h[t, b].
+  const weekly = config.weeklyHead ? params.get('head/weekly')! : null;
 
   const gradI: TF.Tensor2D[] = new Array(steps), gradH: TF.Tensor2D[] = new Array(steps);
   let dNext: TF.Tensor2D | null = null;
   for (let t = steps - 1; t >= 0; t--) {
     const s = saved[t]!;
     const dzt = tf.reshape(tf.slice(dz, [t * batch], [batch]), [batch, 1]);
-    let dh = tf.mul(dzt, headRow) as TF.Tensor2D;
+    let dh = tf.mul(dzt, weekly ? tf.add(headRow, tf.slice(weekly, [t, 0], [1, h])) : headRow) as TF.Tensor2D;
     if (dNext) dh = tf.add(dh, dNext) as TF.Tensor2D;
     // h' = n + z ⊙ (h − n)
     const dhz = tf.mul(dh, s.z);
@@ -233,6 +244,9 @@ export function gruLossAndGradients(tf: Tf, config: SequenceModelConfig, params:
     ['head/kernel', dHead],
     ['head/bias', dHeadBias],
   ]);
+  if (config.weeklyHead) {
+    grads.set('head/weekly', tf.sum(tf.mul(tf.reshape(hidden, [steps, batch, h]), tf.reshape(dz, [steps, batch, 1])), 1));
+  }
   if (config.wide) {
     // d wide[t, j] = Σ_b x[t, b, j] · dz[t, b], from the transposed inputs (sums over the last axis only).
     const dWide = tf.sum(tf.mul(tf.reshape(xT, [f, steps, batch]), tf.reshape(dz, [1, steps, batch])), 2);

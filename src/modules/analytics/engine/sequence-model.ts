@@ -47,6 +47,11 @@ export interface SequenceModelConfig {
   history?: boolean;
   /** The features (indices into the input) the history path reads; all when absent. */
   historyFeatures?: number[];
+  /**
+   * Weekly readout: the head's weights plus a per-step offset [steps, hidden] (zero at the start, weight-decayed),
+   * so that what the hidden state means for the risk can change with the week.
+   */
+  weeklyHead?: boolean;
 }
 
 /** How many features per step the history path reads. */
@@ -69,6 +74,7 @@ export function defaultConfig(architecture: Architecture, inputSize: number, ste
 export function weightSpecs(config: SequenceModelConfig): WeightSpec[] {
   const { inputSize: f, hidden: h } = config;
   const head: WeightSpec[] = [{ name: 'head/kernel', shape: [h, 1], init: 'glorot' }, { name: 'head/bias', shape: [1], init: 'zeros' }];
+  if (config.weeklyHead) head.push({ name: 'head/weekly', shape: [config.steps, h], init: 'zeros' });
   if (config.wide) head.push({ name: 'wide/kernel', shape: [config.steps, f], init: 'zeros' }, { name: 'wide/bias', shape: [config.steps], init: 'zeros' });
   if (config.history) head.push({ name: 'history/kernel', shape: [config.steps * historyWidth(config), config.steps], init: 'zeros' }, { name: 'history/bias', shape: [config.steps], init: 'zeros' });
   if (config.architecture === 'gru') {
@@ -214,6 +220,7 @@ export function forwardSequence(tf: Tf, config: SequenceModelConfig, params: Par
   }
   const logits = tf.reshape(dense(tf, tf.reshape(hidden, [batch * steps, h]) as TF.Tensor2D, p('head/kernel'), p('head/bias')), [batch, steps]) as TF.Tensor2D;
   let out = logits;
+  if (config.weeklyHead) out = tf.add(out, tf.sum(tf.mul(hidden, p('head/weekly')), 2)) as TF.Tensor2D;
   if (config.wide) out = tf.add(out, tf.add(tf.sum(tf.mul(x, p('wide/kernel')), 2), p('wide/bias'))) as TF.Tensor2D;
   if (config.history) {
     const width = historyWidth(config);
