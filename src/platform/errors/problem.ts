@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { fixedMessageCode, issueProblem } from './problem-items.ts';
 import { AppError, type ProblemItem } from './app-error.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { fixedMessageCode, issueProblem } from './problem-items.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -120,7 +120,8 @@ export function toAppError(error: unknown): AppError {
       if (keys?.length) return { path, message: `unknown field(s): ${keys.join(', ')}`, code: 'field_unrecognized_keys', params: { keys: keys.join(', ') } };
       const message = v.message ?? 'is not valid';
       // Our own wordings carry their code (schemaIssue), or are found by their text; zod's own get a field code.
-      const own = issueProblem(issue.params) ?? (fixedMessageCode(message) ? { code: fixedMessageCode(message)! } : null);
+      const fixed = fixedMessageCode(message);
+      const own = issueProblem(issue.params) ?? (fixed ? { code: fixed } : null);
       if (own) return { path, message, ...own };
       return { path, message, ...(ZOD_DEFAULT_MESSAGE.test(message) ? fieldCode(issue) : {}) };
     });
