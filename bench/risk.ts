@@ -53,12 +53,12 @@ try {
   log(`runtime: ${runtime.backend}, SIMD ${runtime.simd}, ${runtime.threads} thread(s)`);
   const architectures = (values.arch ?? 'gru').split(',') as Architecture[];
   // --history: which features' whole history feeds the history path (default: the engine's, next_due_in_weeks and submitted_this_week; see BENCHMARKS.md).
-  const history = values.history === undefined ? {} : values.history === 'all' ? { historyFeatures: [], config: { history: true } }
-    : { historyFeatures: values.history === 'none' ? [] : values.history.split(',') };
+  const historyFeatures = values.history === undefined ? undefined : values.history === 'all' || values.history === 'none' ? [] : values.history.split(',');
+  const config = { ...(values.history === 'all' ? { history: true } : {}), ...(values['weekly-head'] ? { weeklyHead: true } : {}) };
   const trainOptions = {
     ...(values['stop-on'] ? { stopOn: values['stop-on'] as 'pooled' | 'weekly' } : {}),
-    ...history,
-    ...(values['weekly-head'] ? { config: { ...('config' in history ? history.config : {}), weeklyHead: true } } : {}),
+    ...(historyFeatures ? { historyFeatures } : {}),
+    ...(Object.keys(config).length ? { config } : {}),
   };
   const ours = await runOuladBench(runtime, { trainDir, testDir, exportDir, architectures, log, train: trainOptions });
 

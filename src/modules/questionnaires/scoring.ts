@@ -1,5 +1,5 @@
-import type { DisplayCondition, QuestionOption, QuestionSettings, QuestionType } from './questionnaire.table.ts';
 import { itemMessage, type ProblemItemCode, type ProblemParams } from '../../platform/errors/problem-items.ts';
+import type { DisplayCondition, QuestionOption, QuestionSettings, QuestionType } from './questionnaire.table.ts';
 
 /** A question as the rules see it (independent of storage). */
 export interface QuestionDef {
