@@ -58,15 +58,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /**
  * Booting PGlite runs initdb (seconds); loading a dumped data folder takes a
  * fraction of that. The first test process builds a migrated template image and
- * stores it in the temp folder, keyed by a hash of the migration sources and the
+ * stores it in the temp folder, keyed by a hash of the migration and definition sources and the
  * PGlite version; the others load it. Each test still gets its own database.
  */
 async function migratedPgliteImage(): Promise<Blob> {
   const dbDir = fileURLToPath(new URL('../src/platform/db/', import.meta.url));
   const hash = createHash('sha256');
   hash.update(JSON.parse(readFileSync(fileURLToPath(new URL('../node_modules/@electric-sql/pglite/package.json', import.meta.url)), 'utf8')).version);
-  for (const dir of [dbDir, join(dbDir, 'migrations')]) {
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) hash.update(file).update(readFileSync(join(dir, file)));
+  for (const dir of [dbDir, join(dbDir, 'migrations'), join(dbDir, 'definitions')]) {
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') || f.endsWith('.sql')).sort()) hash.update(file).update(readFileSync(join(dir, file)));
   }
   const path = join(tmpdir(), `emarge-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
   if (!existsSync(path)) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
 import { isoDateSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
-import { ATTENDANCE_STATUSES, SIGNING_METHODS } from './attendance.table.ts';
+import { ATTENDANCE_STATUSES, SIGNATURE_REVIEWS, SIGNING_METHODS } from './attendance.table.ts';
 import { signatureStrokesSchema } from './signature-strokes.ts';
 
 /** Contract of the attendance endpoints (zod in/out; also the OpenAPI source and the web app's types). */
@@ -68,6 +68,7 @@ export const signatureProofSchema = z
     strokesSha256: z.string(),
     pngSha256: z.string(),
     replayed: z.boolean().meta({ description: 'true: already signed; this is the first proof and nothing new was recorded' }),
+    review: z.enum(SIGNATURE_REVIEWS).nullable().meta({ description: "'pending': the trainer had marked this learner absent or excused; the signature is recorded, the mark (status) stands until the trainer confirms or rejects it" }),
   })
   .meta({ id: 'SignatureProof' });
 

@@ -54,9 +54,16 @@ export interface AttendanceRecordsTable {
   signature_id: string | null;
   marked_by: string | null;
   reason: string | null;
+  /** A learner's signature that came after a trainer's absent/excused mark: pending until the trainer confirms or rejects it (migration 0026). */
+  review: SignatureReview | null;
+  reviewed_by: string | null;
+  reviewed_at: NullableTimestamp;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
+
+export const SIGNATURE_REVIEWS = ['pending', 'confirmed', 'rejected'] as const;
+export type SignatureReview = (typeof SIGNATURE_REVIEWS)[number];
 
 export interface SigningLinksTable {
   token_hash: string;

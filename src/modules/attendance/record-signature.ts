@@ -1,20 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { RequestMeta } from '../../platform/auth/actor.ts';
 import { auditActor } from '../../platform/auth/actor.ts';
-import { type Db, isServerDatabase, queryPrepared } from '../../platform/db/database.ts';
-import { type Tx, withTenant } from '../../platform/db/tenant.ts';
+import { type Db, isServerDatabase } from '../../platform/db/database.ts';
+import type { Tx } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
 import { type EvidencePayload, type PreparedEvidence, prepareEvidence } from './append-evidence.ts';
 import type { AttendanceEvent } from './attendance-events.ts';
 import { type AttendanceSession, assertNotCancelled } from './attendance-session.ts';
-import type { AttendanceStatus, SigningMethod } from './attendance.table.ts';
+import type { AttendanceStatus, SignatureReview, SigningMethod } from './attendance.table.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import type { SessionRow } from '../catalogue/session.repository.ts';
 import type { RenderedSignature } from './signature-strokes.ts';
 import { assertWindowOpen } from './signing-window.ts';
-import { writeSignatureBatched } from './signing-batch.ts';
+import { type BatchedRow, writeRows, writeSignatureBatched } from './signing-batch.ts';
 
 /** A signing's outcome: the proof, and the live-roster event to publish after commit (none on a replay). */
 export type SignResult = { proof: SignatureProof; event: AttendanceEvent | null };
@@ -32,6 +32,8 @@ export interface SignatureProof {
   pngSha256: string;
   /** true: this person had already signed; nothing new was recorded. */
   replayed: boolean;
+  /** 'pending': the trainer had marked this learner absent or excused; the signature is recorded and the mark stands until the trainer confirms or rejects it. */
+  review: SignatureReview | null;
 }
 
 export interface Geolocation {
@@ -66,6 +68,27 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/**
+ * What a learner's signature does to their record, given what the trainer
+ * already said (ARCHITECTURE.md, "The trainer's word and the learner's
+ * signature"): the signature is always recorded, but it never replaces a mark.
+ * - not marked (pending): the status comes from the signing time (present, or late after the threshold);
+ * - marked absent or excused: the mark stays and the signature waits for the trainer (review 'pending':
+ *   confirmed, the learner becomes present or late from the signing time; rejected, the mark stays);
+ * - marked present, late or left early on the learner's behalf: the trainer's status and minutes stay, the
+ *   signature is added to them.
+ * A trainer's own signature has no mark to respect.
+ */
+export function signingOutcome(
+  record: { status: AttendanceStatus; late_minutes: number | null },
+  signed: { status: 'present' | 'late'; lateMinutes: number | null },
+  role: 'learner' | 'trainer',
+): { status: AttendanceStatus; lateMinutes: number | null; review: 'pending' | null } {
+  if (role === 'trainer' || record.status === 'pending') return { ...signed, review: null };
+  if (record.status === 'absent' || record.status === 'excused') return { status: record.status, lateMinutes: record.late_minutes, review: 'pending' };
+  return { status: record.status, lateMinutes: record.late_minutes, review: null };
+}
+
 /** Minutes after the start, and whether that counts as late. */
 export function lateness(startsAt: Date, signedAt: Date, lateAfterMinutes: number): { status: 'present' | 'late'; lateMinutes: number | null } {
   const minutes = Math.floor((signedAt.getTime() - startsAt.getTime()) / 60_000);
@@ -83,7 +106,7 @@ export function lateness(startsAt: Date, signedAt: Date, lateAfterMinutes: numbe
  * the signature.
  */
 export interface SigningState {
-  record: { id: string; role: 'learner' | 'trainer'; status: AttendanceStatus; late_minutes: number | null; signed_at: Date | null; method: SigningMethod | null; signature_id: string | null };
+  record: { id: string; role: 'learner' | 'trainer'; status: AttendanceStatus; late_minutes: number | null; signed_at: Date | null; method: SigningMethod | null; signature_id: string | null; review: SignatureReview | null };
   /** The recorded signature's hashes when the record is signed (null if not visible to this statement's snapshot). */
   first: { strokes_sha256: string; png_sha256: string } | null;
   sheet: { status: 'open' | 'locked'; version: number };
@@ -94,7 +117,7 @@ export interface SigningState {
 
 /** The columns of SigningState, to select beside others (aliases sr_*, sh_*, sp_*, sg_*). Tables: r, sh, pe, sg. */
 export const SIGNING_STATE_COLUMNS = sql`
-  r.id AS sr_id, r.role AS sr_role, r.status AS sr_status, r.late_minutes AS sr_late_minutes, r.signed_at AS sr_signed_at, r.method AS sr_method, r.signature_id AS sr_signature_id,
+  r.id AS sr_id, r.role AS sr_role, r.status AS sr_status, r.late_minutes AS sr_late_minutes, r.signed_at AS sr_signed_at, r.method AS sr_method, r.signature_id AS sr_signature_id, r.review AS sr_review,
   sh.status AS sh_status, sh.version AS sh_version,
   pe.id AS sp_id, pe.given_name AS sp_given_name, pe.family_name AS sp_family_name, pe.email AS sp_email,
   sg.strokes_sha256 AS sg_strokes_sha256, sg.png_sha256 AS sg_png_sha256,
@@ -107,7 +130,7 @@ export const SIGNING_STATE_JOINS = sql`
   LEFT JOIN signatures sg ON sg.organisation_id = r.organisation_id AND sg.id = r.signature_id`;
 
 export interface SigningStateColumns {
-  sr_id: string; sr_role: 'learner' | 'trainer'; sr_status: AttendanceStatus; sr_late_minutes: number | null; sr_signed_at: Date | null; sr_method: SigningMethod | null; sr_signature_id: string | null;
+  sr_id: string; sr_role: 'learner' | 'trainer'; sr_status: AttendanceStatus; sr_late_minutes: number | null; sr_signed_at: Date | null; sr_method: SigningMethod | null; sr_signature_id: string | null; sr_review: SignatureReview | null;
   sh_status: 'open' | 'locked'; sh_version: number;
   sp_id: string; sp_given_name: string; sp_family_name: string; sp_email: string | null;
   sg_strokes_sha256: string | null; sg_png_sha256: string | null; sg_has_webhooks: boolean;
@@ -115,7 +138,7 @@ export interface SigningStateColumns {
 
 export function toSigningState(row: SigningStateColumns): SigningState {
   return {
-    record: { id: row.sr_id, role: row.sr_role, status: row.sr_status, late_minutes: row.sr_late_minutes, signed_at: row.sr_signed_at, method: row.sr_method, signature_id: row.sr_signature_id },
+    record: { id: row.sr_id, role: row.sr_role, status: row.sr_status, late_minutes: row.sr_late_minutes, signed_at: row.sr_signed_at, method: row.sr_method, signature_id: row.sr_signature_id, review: row.sr_review },
     first: row.sg_strokes_sha256 !== null && row.sg_png_sha256 !== null ? { strokes_sha256: row.sg_strokes_sha256, png_sha256: row.sg_png_sha256 } : null,
     sheet: { status: row.sh_status, version: row.sh_version },
     person: { id: row.sp_id, given_name: row.sp_given_name, family_name: row.sp_family_name, email: row.sp_email },
@@ -148,8 +171,11 @@ export interface SigningSession {
 /** Everything a new signature writes, computed before the write (ids, status, evidence entry hashed, audit). */
 interface PreparedSignature {
   signatureId: string;
-  status: 'present' | 'late';
+  /** The record's status after this signing (signingOutcome), and the status it must still have when written. */
+  status: AttendanceStatus;
   lateMinutes: number | null;
+  review: 'pending' | null;
+  expectedStatus: AttendanceStatus;
   type: 'attendance.signed' | 'attendance.trainer_signed';
   evidence: PreparedEvidence;
   actor: ReturnType<typeof auditActor>;
@@ -188,7 +214,8 @@ function checkAndPrepare(input: CheckedInput): { replay: SignatureProof } | { re
   const { person } = state;
   const { rendered } = input;
   const signatureId = randomUUID();
-  const { status, lateMinutes } = input.role === 'trainer' ? { status: 'present' as const, lateMinutes: null } : lateness(session.starts_at, now, settings.lateAfterMinutes);
+  const signed = input.role === 'trainer' ? { status: 'present' as const, lateMinutes: null } : lateness(session.starts_at, now, settings.lateAfterMinutes);
+  const { status, lateMinutes, review } = signingOutcome(record, signed, input.role);
   const geo = input.geolocation && input.geolocation.consent && settings.geolocation.enabled && settings.geolocation.purpose
     ? { latitude: input.geolocation.latitude, longitude: input.geolocation.longitude, accuracy: input.geolocation.accuracy ?? null, purpose: settings.geolocation.purpose, consent: true }
     : null;
@@ -214,11 +241,17 @@ function checkAndPrepare(input: CheckedInput): { replay: SignatureProof } | { re
       lateMinutes,
       sheetVersion: state.sheet.version,
       geolocation: geo,
+      // Added with the review rule (status and lateMinutes above are the record's after this write):
+      personId: person.id,
+      review,
+      markedStatus: record.status === 'pending' ? null : record.status,
+      signedStatus: signed.status,
+      signedLateMinutes: signed.lateMinutes,
     },
   });
   const actor = auditActor({ kind: 'person', organisationId, personId: input.auditAs.personId, roles: [], method: 'password', csrfToken: '' });
-  const auditPayload = JSON.stringify({ sessionId: session.id, personId, method: input.method, signatureId, status });
-  return { replay: null, firstUnknown: false, prepared: { signatureId, status, lateMinutes, type, evidence, actor, auditPayload, nowIso: now.toISOString() } };
+  const auditPayload = JSON.stringify({ sessionId: session.id, personId, method: input.method, signatureId, status, review });
+  return { replay: null, firstUnknown: false, prepared: { signatureId, status, lateMinutes, review, expectedStatus: record.status, type, evidence, actor, auditPayload, nowIso: now.toISOString() } };
 }
 
 /** The first proof of a person who already signed (record.signature_id set). */
@@ -226,14 +259,15 @@ function replayProof(input: { loaded: SigningSession; personId: string; now: Dat
   return {
     signatureId: record.signature_id!, sessionId: input.loaded.session.id, personId: input.personId, status: record.status, lateMinutes: record.late_minutes,
     signedAt: (record.signed_at ?? input.now).toISOString(), method: record.method ?? input.method, strokesSha256: first.strokes_sha256, pngSha256: first.png_sha256, replayed: true,
+    review: record.review,
   };
 }
 
 function signedResult(input: CheckedInput, prepared: PreparedSignature): { proof: SignatureProof; event: AttendanceEvent } {
-  const { signatureId, status, lateMinutes, nowIso } = prepared;
+  const { signatureId, status, lateMinutes, review, nowIso } = prepared;
   const proof: SignatureProof = {
     signatureId, sessionId: input.loaded.session.id, personId: input.personId, status, lateMinutes, signedAt: nowIso, method: input.method,
-    strokesSha256: input.rendered.strokesSha256, pngSha256: input.rendered.pngSha256, replayed: false,
+    strokesSha256: input.rendered.strokesSha256, pngSha256: input.rendered.pngSha256, replayed: false, review,
   };
   return {
     proof,
@@ -248,37 +282,35 @@ async function emitSignatureWebhook(trx: Tx, input: CheckedInput, prepared: Prep
   }, { occurredAt: input.now });
 }
 
-/** The call of emarge_write_signature (migration 0016), prepared once per connection on PostgreSQL. */
-const WRITE_SIGNATURE_SQL = `SELECT emarge_write_signature(
-  $1::uuid, $2::uuid, $3::uuid, $4::uuid, $5::int, $6::text, $7::timestamptz, $8::text, $9::int, $10::text,
-  $11::uuid, $12::jsonb, $13::text, $14::bytea, $15::text, $16::uuid, $17::text, $18::text, $19::jsonb, $20::text,
-  $21::text, $22::uuid, $23::jsonb, $24::text, $25::text)`;
-
-/** One row of emarge_write_signatures (migration 0020) as JSON object members (jsonb parts embedded as they are). */
-function signatureRowMembers(input: CheckedInput, prepared: PreparedSignature): string {
+/**
+ * One prepared signing as a row of emarge_write_signatures (platform/db/definitions/emarge_write_signatures.sql):
+ * its JSON object members after '{' (jsonb parts embedded as they are). The one list of the row's members; the
+ * function's recordset is the one list on the SQL side.
+ */
+function signingRow(input: CheckedInput, prepared: PreparedSignature, emit: BatchedRow['emit']): BatchedRow {
   const q = JSON.stringify;
   const { rendered, meta } = input;
-  return `"record_id":${q(input.state.record.id)},"session_id":${q(input.loaded.session.id)},"person_id":${q(input.personId)},`
-    + `"sheet_version":${input.state.sheet.version},"link_token_hash":${q(input.spendLink?.tokenHash ?? null)},`
-    + `"now":${q(prepared.nowIso)},"status":${q(prepared.status)},"late_minutes":${q(prepared.lateMinutes)},"method":${q(input.method)},`
+  const members = `"record_id":${q(input.state.record.id)},"session_id":${q(input.loaded.session.id)},"person_id":${q(input.personId)},`
+    + `"expected_status":${q(prepared.expectedStatus)},"sheet_version":${input.state.sheet.version},"link_token_hash":${q(input.spendLink?.tokenHash ?? null)},`
+    + `"now":${q(prepared.nowIso)},"status":${q(prepared.status)},"late_minutes":${q(prepared.lateMinutes)},"review":${q(prepared.review)},"method":${q(input.method)},`
     + `"signature_id":${q(prepared.signatureId)},"strokes":${rendered.strokesJson},"strokes_sha256":${q(rendered.strokesSha256)},`
     + `"png":"${rendered.png.toString('base64')}","png_sha256":${q(rendered.pngSha256)},`
     + `"evidence_id":${q(prepared.evidence.id)},"evidence_type":${q(prepared.type)},"evidence_recorded_at":${q(prepared.evidence.recordedAt)},`
     + `"evidence_payload":${prepared.evidence.payloadJson},"evidence_content_hash":${q(prepared.evidence.contentHash)},`
     + `"actor_type":${q(prepared.actor.actor_type)},"actor_id":${q(prepared.actor.actor_id)},"audit_payload":${prepared.auditPayload},`
     + `"ip":${q(meta.ip ?? null)},"user_agent":${q(meta.userAgent ?? null)}}`;
+  return { organisationId: input.loaded.organisation.id, signatureId: prepared.signatureId, members, emit };
 }
-
-/** The SQLSTATE emarge_write_signature raises when a condition no longer holds (nothing was written). */
-const WRITE_CONFLICT = 'EM409';
 
 /**
  * The burst path: records a signature from state read WITHOUT a lock
- * (emarge_link_signing_states or emarge_qr_signing_state), in one statement that is its own transaction
- * (emarge_write_signature, migration 0016): it writes the signature, the
- * record (only if still unsigned and the sheet still open at the version
- * read), spends the link (only if unused), and inserts the evidence entry
- * (hashed here, as in recordSignature) and the audit event — or writes nothing.
+ * (emarge_link_signing_states or emarge_qr_signing_state) through the one
+ * signing write, emarge_write_signatures, in a transaction of its own — shared
+ * with the other signings queued meanwhile on PostgreSQL (group commit), alone
+ * on PGlite: it writes the signature, the record (only if still unsigned, still
+ * in the status read, and the sheet still open at the version read), spends the
+ * link (only if unused), and inserts the evidence entry (hashed here, as in
+ * recordSignature) and the audit event — or writes nothing.
  * With a subscribed webhook endpoint the deliveries join the same transaction.
  *
  * Same checks and errors as recordSignature. Returns null when the caller must
@@ -294,48 +326,23 @@ export async function recordSignatureUnlocked(db: Db, input: CheckedInput): Prom
   const { prepared } = checked;
   // Group commit on PostgreSQL (signing-batch.ts): written with the other signings queued meanwhile, in one
   // transaction. PGlite runs one statement at a time in this process (no commit to share, nothing waits in
-  // parallel): there each signing is written alone, by emarge_write_signature.
+  // parallel): there each signing is written alone — by the same function.
   const needsWebhook = input.role === 'learner' && input.state.hasWebhooks;
-  const outcome = !isServerDatabase(db) ? 'failed' : await writeSignatureBatched(db, {
-    organisationId: input.loaded.organisation.id,
-    signatureId: prepared.signatureId,
-    members: signatureRowMembers(input, prepared),
-    emit: needsWebhook ? (trx) => emitSignatureWebhook(trx, input, prepared) : null,
-  });
+  const row = signingRow(input, prepared, needsWebhook ? (trx) => emitSignatureWebhook(trx, input, prepared) : null);
+  const outcome = isServerDatabase(db) ? await writeSignatureBatched(db, row) : 'failed';
   if (outcome === 'skipped') return null;
-  if (outcome === 'failed') {
-    // PGlite, or the batch failed as a whole: this signing is written alone (its own error, if any, is its own).
-    const values = [
-      input.loaded.organisation.id, input.loaded.session.id, input.personId, input.state.record.id, input.state.sheet.version, input.spendLink?.tokenHash ?? null,
-      prepared.nowIso, prepared.status, prepared.lateMinutes, input.method,
-      prepared.signatureId, input.rendered.strokesJson, input.rendered.strokesSha256, input.rendered.png, input.rendered.pngSha256,
-      prepared.evidence.id, prepared.type, prepared.evidence.recordedAt, prepared.evidence.payloadJson, prepared.evidence.contentHash,
-      prepared.actor.actor_type, prepared.actor.actor_id, prepared.auditPayload, input.meta.ip ?? null, input.meta.userAgent ?? null,
-    ];
-    try {
-      if (needsWebhook) {
-        await withTenant(db, input.loaded.organisation.id, async (trx) => {
-          await trx.executeQuery(CompiledQuery.raw(WRITE_SIGNATURE_SQL, values));
-          await emitSignatureWebhook(trx, input, prepared);
-        });
-      } else {
-        await queryPrepared(db, 'emarge_write_signature', WRITE_SIGNATURE_SQL, values);
-      }
-    } catch (error) {
-      if ((error as { code?: unknown }).code === WRITE_CONFLICT) return null;
-      throw error;
-    }
-  }
+  // PGlite, or the batch failed as a whole: this signing is written alone (its own error, if any, is its own).
+  if (outcome === 'failed' && !(await writeRows({ db }, row.organisationId, [row])).has(row.signatureId)) return null;
   return signedResult(input, prepared);
 }
 
 /**
  * Records one signature on a session's sheet in the caller's tenant
  * transaction: checks (cancelled, on the sheet, already signed → the first
- * proof, locked, window, link), then ONE statement writes the spent link, the
- * signature (strokes, server-rendered PNG, hashes), the record, the evidence
- * entry and the audit event, all conditioned on the sheet still being open at
- * that statement's snapshot; the webhook deliveries follow in the same
+ * proof, locked, window, link), then the one signing write (emarge_write_signatures,
+ * as for the burst path) writes the spent link, the signature (strokes,
+ * server-rendered PNG, hashes), the record, the evidence entry and the audit
+ * event, all conditioned on the sheet still being open at its snapshot; the webhook deliveries follow in the same
  * transaction when the organisation has a subscribed endpoint. The record row
  * is locked first, so two concurrent signings of one person give one signature.
  */
@@ -361,49 +368,16 @@ export async function recordSignature(trx: Tx, input: SignInput): Promise<SignRe
     return { proof: replayProof(input, record, first), event: null };
   }
   const { prepared } = checked;
-  const { signatureId, status, lateMinutes, type, evidence, actor, auditPayload, nowIso } = prepared;
-  const { record } = state;
-  const { rendered } = input;
   const link = input.spendLink;
-
-  // One round trip: every write below happens only if the sheet is still open (and unchanged) at this
-  // statement's snapshot and, for a link, only if this statement is the one that spends it.
-  const gate = link
-    ? sql`UPDATE signing_links SET used_at = ${nowIso}::timestamptz WHERE token_hash = ${link.tokenHash} AND used_at IS NULL AND EXISTS (SELECT 1 FROM open_sheet) RETURNING 1 AS ok`
-    : sql`SELECT 1 AS ok FROM open_sheet`;
-  const { rows } = await sql<{ signed: string | number; records: string | number; evidence: string | number; audits: string | number }>`
-    WITH open_sheet AS (
-      SELECT 1 FROM attendance_sheets WHERE session_id = ${session.id}::uuid AND status = 'open' AND version = ${state.sheet.version}::int
-    ), gate AS (${gate}), sig AS (
-      INSERT INTO signatures (organisation_id, id, session_id, person_id, strokes, strokes_sha256, png, png_sha256, created_at)
-      SELECT ${organisationId}::uuid, ${signatureId}::uuid, ${session.id}::uuid, ${personId}::uuid, ${rendered.strokesJson}::jsonb, ${rendered.strokesSha256}::text, ${rendered.png}::bytea, ${rendered.pngSha256}::text, ${nowIso}::timestamptz
-      FROM gate RETURNING id
-    ), rec AS (
-      UPDATE attendance_records
-      SET status = ${status}::text, late_minutes = ${lateMinutes}::int, signed_at = ${nowIso}::timestamptz, method = ${input.method}::text, signature_id = ${signatureId}::uuid, updated_at = ${nowIso}::timestamptz
-      WHERE organisation_id = ${organisationId}::uuid AND id = ${record.id}::uuid AND signature_id IS NULL AND EXISTS (SELECT 1 FROM sig)
-      RETURNING 1
-    ), ev AS (
-      INSERT INTO evidence_entries (organisation_id, id, type, recorded_at, payload, content_hash)
-      SELECT ${organisationId}::uuid, ${evidence.id}::uuid, ${evidence.type}::text, ${evidence.recordedAt}::text, ${evidence.payloadJson}::jsonb, ${evidence.contentHash}::text
-      FROM sig RETURNING 1
-    ), audit AS (
-      INSERT INTO audit_events (organisation_id, type, actor_type, actor_id, subject_type, subject_id, payload, ip, user_agent)
-      SELECT ${organisationId}::uuid, ${type}::text, ${actor.actor_type}::text, ${actor.actor_id}::uuid, 'session', ${session.id}::uuid, ${auditPayload}::jsonb, ${input.meta.ip ?? null}::text, ${input.meta.userAgent ?? null}::text
-      FROM sig RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM sig) AS signed, (SELECT count(*) FROM rec) AS records, (SELECT count(*) FROM ev) AS evidence, (SELECT count(*) FROM audit) AS audits`.execute(trx);
-  const written = rows[0]!;
-  if (Number(written.signed) !== 1) {
+  // The one signing write, in this transaction: everything is written only if the sheet is still open (and
+  // unchanged) at its snapshot and, for a link, only if this statement is the one that spends it.
+  const row = signingRow(checkedInput, prepared, null);
+  if (!(await writeRows({ trx }, organisationId, [row])).has(prepared.signatureId)) {
     // Nothing was written: say why (the sheet was locked or amended meanwhile, or the link was spent meanwhile).
     const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version']).where('session_id', '=', session.id).executeTakeFirstOrThrow();
     if (sheet.status === 'locked') throw sheetLocked();
     if (link) throw linkInvalid();
     throw AppError.because('conflict', 'sheet_changed');
-  }
-  if (Number(written.records) !== 1 || Number(written.evidence) !== 1 || Number(written.audits) !== 1) {
-    // Cannot happen while the record row is locked by this transaction; refuse rather than commit a partial proof.
-    throw new Error(`recordSignature: partial write (${JSON.stringify(written)})`);
   }
   await emitSignatureWebhook(trx, checkedInput, prepared);
   return signedResult(checkedInput, prepared);

@@ -38,13 +38,13 @@ type LinkSigningRow = SessionRow & SigningStateColumns & {
 function splitLinkSigningRow(row: LinkSigningRow): { loaded: AttendanceSession; state: SigningState; link: { person_id: string; created_at: Date; expires_at: Date; used_at: Date | null } } {
   const {
     org_name, org_timezone, org_locale, org_settings, program_settings, link_person_id, link_created_at, link_expires_at, link_used_at,
-    sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email,
+    sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sr_review, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email,
     sg_strokes_sha256, sg_png_sha256, sg_has_webhooks, ...session
   } = row;
   const settings = resolveAttendanceSettings(org_settings, program_settings);
   return {
     loaded: { session, organisation: { id: session.organisation_id, name: org_name, timezone: org_timezone, locale: org_locale }, settings, window: signingWindowOf(session, settings) },
-    state: toSigningState({ sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email, sg_strokes_sha256, sg_png_sha256, sg_has_webhooks }),
+    state: toSigningState({ sr_id, sr_role, sr_status, sr_late_minutes, sr_signed_at, sr_method, sr_signature_id, sr_review, sh_status, sh_version, sp_id, sp_given_name, sp_family_name, sp_email, sg_strokes_sha256, sg_png_sha256, sg_has_webhooks }),
     link: { person_id: link_person_id, created_at: link_created_at, expires_at: link_expires_at, used_at: link_used_at },
   };
 }
@@ -74,7 +74,7 @@ export async function signWithLink(
   return signWithLinkLocked(deps, input, meta, cookieToken, tokenHash);
 }
 
-/** A row of emarge_link_signing_states (migration 0023). */
+/** A row of emarge_link_signing_states (platform/db/definitions/). */
 interface LinkStateRow extends SigningStateColumns {
   link_organisation_id: string; link_session_id: string; link_person_id: string; link_created_at: Date; link_expires_at: Date; link_used_at: Date | null;
   ses_status: SessionRow['status']; ses_starts_at: Date; ses_ends_at: Date;

@@ -119,7 +119,7 @@ function peekTicketSession(ticket: string | undefined): string | null {
   }
 }
 
-/** A row of emarge_qr_signing_state (migration 0020). */
+/** A row of emarge_qr_signing_state (platform/db/definitions/). */
 interface QrStateRow extends SigningStateColumns {
   qr_key: Uint8Array;
   ses_status: SessionRow['status']; ses_starts_at: Date; ses_ends_at: Date;

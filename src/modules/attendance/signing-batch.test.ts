@@ -60,8 +60,8 @@ describe('signing burst: group read and group commit', () => {
     else assert.ok(rows[0]!.n <= 15);
   });
 
-  test('emarge_write_signatures writes the rows that still hold and skips the others (signed record, spent link, sheet amended)', async () => {
-    const [fresh, signedAlready, spentLink, staleSheet] = f.learners.slice(15, 19);
+  test('emarge_write_signatures writes the rows that still hold and skips the others (signed record, spent link, sheet amended, marked since read)', async () => {
+    const [fresh, signedAlready, spentLink, staleSheet, markedSince] = f.learners.slice(15, 20);
     const firstOfSigned = await signLink((await link(signedAlready!.id)).token, 7);
     assert.equal(firstOfSigned.statusCode, 201, firstOfSigned.body);
     const spent = await link(spentLink!.id);
@@ -73,8 +73,8 @@ describe('signing burst: group read and group commit', () => {
       const record = await t.db.selectFrom('attendance_records').select('id').where('session_id', '=', f.session.id).where('person_id', '=', personId).executeTakeFirstOrThrow();
       const evidence = prepareEvidence(f.organisation.id, { type: 'attendance.signed', recordedAt: now, payload: { personId } });
       return {
-        record_id: record.id, session_id: f.session.id, person_id: personId, sheet_version: sheetVersion, link_token_hash: token ? hashToken(token) : null,
-        now: now.toISOString(), status: 'present', late_minutes: null, method: 'link', signature_id: randomUUID(),
+        record_id: record.id, session_id: f.session.id, person_id: personId, expected_status: 'pending', sheet_version: sheetVersion, link_token_hash: token ? hashToken(token) : null,
+        now: now.toISOString(), status: 'present', late_minutes: null, review: null, method: 'link', signature_id: randomUUID(),
         strokes: JSON.parse(rendered.strokesJson), strokes_sha256: rendered.strokesSha256, png: rendered.png.toString('base64'), png_sha256: rendered.pngSha256,
         evidence_id: evidence.id, evidence_type: evidence.type, evidence_recorded_at: evidence.recordedAt, evidence_payload: JSON.parse(evidence.payloadJson), evidence_content_hash: evidence.contentHash,
         actor_type: 'person', actor_id: personId, audit_payload: { personId }, ip: '127.0.0.1', user_agent: 'test',
@@ -85,19 +85,23 @@ describe('signing burst: group read and group commit', () => {
       await row(signedAlready!.id, null, sheet.version),
       await row(spentLink!.id, spent.token, sheet.version),
       await row(staleSheet!.id, null, sheet.version + 1),
+      await row(markedSince!.id, null, sheet.version),
     ].map((r, i) => ({ i, ...r }));
+    // The trainer marks this learner absent after their state was read as pending: the row must not overwrite the mark.
+    await t.db.updateTable('attendance_records').set({ status: 'absent' }).where('session_id', '=', f.session.id).where('person_id', '=', markedSince!.id).execute();
     const before = { evidence: await count('evidence_entries'), audits: await count('audit_events') };
     const written = await withSystem(t.db, (trx) => sql<{ id: string }>`SELECT w AS id FROM emarge_write_signatures(${f.organisation.id}::uuid, ${JSON.stringify(rows)}::jsonb) AS w`.execute(trx));
     assert.deepEqual(written.rows.map((r) => r.id), [rows[0]!.signature_id]);
     assert.equal(await count('evidence_entries'), before.evidence + 1);
     assert.equal(await count('audit_events'), before.audits + 1);
     const records = await t.db.selectFrom('attendance_records').select(['person_id', 'signature_id', 'status']).where('session_id', '=', f.session.id)
-      .where('person_id', 'in', [fresh!.id, signedAlready!.id, spentLink!.id, staleSheet!.id]).execute();
+      .where('person_id', 'in', [fresh!.id, signedAlready!.id, spentLink!.id, staleSheet!.id, markedSince!.id]).execute();
     const of = (id: string) => records.find((r) => r.person_id === id)!;
     assert.deepEqual(of(fresh!.id), { person_id: fresh!.id, signature_id: rows[0]!.signature_id, status: 'present' });
     assert.equal(of(signedAlready!.id).signature_id, firstOfSigned.json().signatureId);
     assert.deepEqual(of(spentLink!.id), { person_id: spentLink!.id, signature_id: null, status: 'pending' });
     assert.deepEqual(of(staleSheet!.id), { person_id: staleSheet!.id, signature_id: null, status: 'pending' });
+    assert.deepEqual(of(markedSince!.id), { person_id: markedSince!.id, signature_id: null, status: 'absent' });
     const png = await t.db.selectFrom('signatures').select('png').where('id', '=', rows[0]!.signature_id).executeTakeFirstOrThrow();
     assert.ok(Buffer.from(png.png).equals(rendered.png));
     // The link of the spent row was not touched; the skipped learners still sign through the usual path.

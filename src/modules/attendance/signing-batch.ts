@@ -6,7 +6,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
  * Group read and group commit for the signing burst.
  *
  * Group read (readLinkSigningState): a link signing's first statement reads the
- * link's state (emarge_link_signing_states, migration 0023). Signings arriving
+ * link's state (emarge_link_signing_states, platform/db/definitions/). Signings arriving
  * while a read is in flight queue their token hashes; the next read takes them
  * all (at most 128) in one statement: one round trip, one transaction, one
  * function call for the lot instead of one each. As for writes, there is no
@@ -15,7 +15,7 @@ import { type Tx, withTenant } from '../../platform/db/tenant.ts';
  * Group commit for the signing burst. A signing that is ready to write (checked,
  * rendered, evidence hashed) joins a queue; a flush writes every queued row of
  * one organisation in ONE statement, so ONE transaction and ONE commit
- * (emarge_write_signatures, migration 0020). There is no timer: the first row
+ * (emarge_write_signatures, the one signing write: see writeRows). There is no timer: the first row
  * finding the writer idle is written at once, alone; the rows that arrive while
  * that write is in flight wait for the next flush, so a burst is written in
  * batches about the size of what arrives during one write.
@@ -36,7 +36,7 @@ export type BatchOutcome = 'written' | 'skipped' | 'failed';
 export interface BatchedRow {
   organisationId: string;
   signatureId: string;
-  /** The row as JSON object members after '{' (the flush adds its position "i"): see signatureRowJson. */
+  /** The row as JSON object members after '{' (the write adds its position "i"): see signingRowMembers in record-signature.ts. */
   members: string;
   /** Writes what must commit with this signature (webhook deliveries), in the batch's transaction; null: nothing. */
   emit: ((trx: Tx) => Promise<void>) | null;
@@ -88,26 +88,43 @@ class SignatureBatcher {
   }
 
   async flush(organisationId: string, batch: Pending[]): Promise<void> {
-    const rows = `[${batch.map((p, i) => `{"i":${i},${p.members}`).join(',')}]`;
     let written: Set<string>;
     try {
-      if (batch.some((p) => p.emit)) {
-        written = await withTenant(this.db, organisationId, async (trx) => {
-          const result = await trx.executeQuery<{ id: string }>(CompiledQuery.raw(WRITE_SIGNATURES_SQL, [organisationId, rows]));
-          const ids = new Set(result.rows.map((r) => r.id));
-          for (const p of batch) if (p.emit && ids.has(p.signatureId)) await p.emit(trx);
-          return ids;
-        });
-      } else {
-        const result = await queryPrepared<{ id: string }>(this.db, 'emarge_write_signatures', WRITE_SIGNATURES_SQL, [organisationId, rows]);
-        written = new Set(result.map((r) => r.id));
-      }
+      written = await writeRows({ db: this.db }, organisationId, batch);
     } catch {
       for (const p of batch) p.settle('failed');
       return;
     }
     for (const p of batch) p.settle(written.has(p.signatureId) ? 'written' : 'skipped');
   }
+}
+
+/** The rows as the JSON array emarge_write_signatures takes (each row's position "i" first). */
+function rowsJson(rows: readonly BatchedRow[]): string {
+  return `[${rows.map((p, i) => `{"i":${i},${p.members}`).join(',')}]`;
+}
+
+/**
+ * Writes rows of one organisation through emarge_write_signatures
+ * (platform/db/definitions/emarge_write_signatures.sql), the only signing write:
+ * in `trx` when given (the locking path's tenant transaction: the caller emits
+ * what must commit with it), else as one statement of its own — prepared on
+ * PostgreSQL — or, when a row needs webhook deliveries, one tenant transaction
+ * with them. Returns the signature ids written; throws when the statement fails.
+ */
+export async function writeRows(on: { db: Db } | { trx: Tx }, organisationId: string, rows: readonly BatchedRow[]): Promise<Set<string>> {
+  const params = [organisationId, rowsJson(rows)];
+  if ('trx' in on) return new Set((await on.trx.executeQuery<{ id: string }>(CompiledQuery.raw(WRITE_SIGNATURES_SQL, params))).rows.map((r) => r.id));
+  const { db } = on;
+  if (rows.some((p) => p.emit)) {
+    return withTenant(db, organisationId, async (tenantTrx) => {
+      const result = await tenantTrx.executeQuery<{ id: string }>(CompiledQuery.raw(WRITE_SIGNATURES_SQL, params));
+      const ids = new Set(result.rows.map((r) => r.id));
+      for (const p of rows) if (p.emit && ids.has(p.signatureId)) await p.emit(tenantTrx);
+      return ids;
+    });
+  }
+  return new Set((await queryPrepared<{ id: string }>(db, 'emarge_write_signatures', WRITE_SIGNATURES_SQL, params)).map((r) => r.id));
 }
 
 const READ_STATES_SQL = 'SELECT * FROM emarge_link_signing_states($1::text[])';

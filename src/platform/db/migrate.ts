@@ -1,5 +1,6 @@
 import { type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { Db } from './database.ts';
+import { applyDefinitions } from './definitions.ts';
 import { migrations } from './migrations/index.ts';
 
 /** Runs every pending migration; returns Kysely's result set instead of throwing. */
@@ -13,7 +14,11 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
   return migrator.migrateToLatest();
 }
 
-/** Migrates or throws with the failing migration's name. */
+/**
+ * Migrates or throws with the failing migration's name, then applies the SQL
+ * definitions that changed (definitions.ts). Returns what was applied: the
+ * migrations' names, then `definitions/<name>.sql` for each definition.
+ */
 export async function migrateOrThrow(db: Db): Promise<string[]> {
   const { error, results } = await migrateToLatest(db);
   const failed = results?.find((r) => r.status === 'Error');
@@ -21,5 +26,7 @@ export async function migrateOrThrow(db: Db): Promise<string[]> {
     const cause = error instanceof Error ? error.message : String(error);
     throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${cause}`, { cause: error });
   }
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const migrated = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const defined = await applyDefinitions(db as never);
+  return [...migrated, ...defined.map((name) => `definitions/${name}.sql`)];
 }

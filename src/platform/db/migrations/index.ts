@@ -18,6 +18,8 @@ import * as m0020 from './0020-signing-group-commit.ts';
 import * as m0021 from './0021-signing-plans-by-key.ts';
 import * as m0022 from './0022-strokes-lz4.ts';
 import * as m0023 from './0023-signing-group-read.ts';
+import * as m0026 from './0026-attendance-review.ts';
+import * as m0027 from './0027-sql-definitions.ts';
 
 /**
  * Every migration, in order. Append-only: never edit a migration that has been
@@ -44,4 +46,6 @@ export const migrations: Record<string, Migration> = {
   '0021-signing-plans-by-key': m0021,
   '0022-strokes-lz4': m0022,
   '0023-signing-group-read': m0023,
+  '0026-attendance-review': m0026,
+  '0027-sql-definitions': m0027,
 };
