@@ -42,6 +42,8 @@ const envSchema = z
     LLM_BASE_URL: z.url().optional(),
     LLM_API_KEY: z.string().optional(),
     LLM_MODEL: z.string().optional(),
+    EVIDENCE_ANCHOR_FILE: z.string().min(1).optional(),
+    TSA_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.LLM_BASE_URL && !env.LLM_MODEL) {
@@ -85,6 +87,8 @@ export interface Config {
   readonly logLevel: string;
   readonly rateLimitSignInPerMinute: number;
   readonly llm: { baseUrl: string; apiKey: string | null; model: string } | null;
+  /** Where each sealed evidence batch is anchored outside the database: a JSON-lines file, an RFC 3161 authority. */
+  readonly evidenceAnchoring: { file: string | null; tsaUrl: string | null };
 }
 
 export class ConfigError extends Error {
@@ -139,5 +143,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     llm: e.LLM_BASE_URL
       ? Object.freeze({ baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? null, model: e.LLM_MODEL ?? '' })
       : null,
+    evidenceAnchoring: Object.freeze({ file: e.EVIDENCE_ANCHOR_FILE ? resolve(e.EVIDENCE_ANCHOR_FILE) : null, tsaUrl: e.TSA_URL ?? null }),
   });
 }

@@ -30,7 +30,7 @@ export async function run(): Promise<number> {
   const jobs = new JobRunner({
     db,
     clock: systemClock,
-    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock }), ...analyticsJobHandlers({ db, clock: systemClock }), ...questionnairesJobHandlers({ db, clock: systemClock, config }) },
+    handlers: { ...notifyJobHandlers({ db, clock: systemClock, config }), ...documentsJobHandlers({ db, clock: systemClock, config }), ...attendanceJobHandlers({ db, clock: systemClock, anchoring: config.evidenceAnchoring }), ...analyticsJobHandlers({ db, clock: systemClock }), ...questionnairesJobHandlers({ db, clock: systemClock, config }) },
     onError: (err, job) => app.log.error({ err, job }, 'job failed'),
   });
   const shutdown = async (signal: string) => {

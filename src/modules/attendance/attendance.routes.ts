@@ -194,6 +194,6 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
   app.post('/evidence/seal', { schema: { tags, summary: 'Seal pending evidence entries now (admin); also done every few seconds by the server', response: { 200: evidenceSealResultSchema, ...problemResponses } } }, async (req) => {
     const ctx = requireCtx(req);
     assertAdmin(ctx.actor);
-    return sealEvidence(db, deps.clock, ctx.actor.organisationId);
+    return sealEvidence(db, deps.clock, ctx.actor.organisationId, deps.config.evidenceAnchoring);
   });
 }

@@ -159,6 +159,18 @@ export const signingLinksResultSchema = z.object({
 
 export const evidenceOrgQuerySchema = z.object({});
 
+const evidenceProblemSchema = z.object({
+  kind: z.string(),
+  entryId: z.string().nullable(),
+  seq: z.number().nullable(),
+  batchNumber: z.number().nullable(),
+  message: z.string(),
+  table: z.string().optional().meta({ description: 'for a row that no longer matches its evidence: its table' }),
+  rowId: z.string().optional(),
+  fact: z.string().optional().meta({ description: 'which fact of the row (status, png, strokes, signer, reason…)' }),
+  source: z.string().optional().meta({ description: 'for an anchor: where it was found' }),
+});
+
 export const evidenceVerificationSchema = z
   .object({
     ok: z.boolean(),
@@ -166,8 +178,10 @@ export const evidenceVerificationSchema = z
     checkedBatches: z.number().int(),
     unsealedEntries: z.number().int(),
     headBatchHash: z.string().nullable(),
-    firstProblem: z.object({ kind: z.string(), entryId: z.string().nullable(), seq: z.number().nullable(), batchNumber: z.number().nullable(), message: z.string() }).nullable(),
-    problems: z.array(z.object({ kind: z.string(), entryId: z.string().nullable(), seq: z.number().nullable(), batchNumber: z.number().nullable(), message: z.string() })),
+    checkedRows: z.number().int().meta({ description: 'signatures, attendance records, amendments and sheets checked against their evidence entries' }),
+    checkedAnchors: z.number().int(),
+    firstProblem: evidenceProblemSchema.nullable(),
+    problems: z.array(evidenceProblemSchema),
   })
   .meta({ id: 'EvidenceVerification' });
 

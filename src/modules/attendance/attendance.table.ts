@@ -113,6 +113,19 @@ export interface EvidenceBatchesTable {
   batch_hash: string;
 }
 
+/** Where a sealed batch was anchored outside the database (migration 0024). */
+export interface EvidenceAnchorsTable {
+  organisation_id: string;
+  batch_number: number;
+  kind: 'file' | 'tsa';
+  /** The anchor file's path, or the TSA's URL. */
+  target: string;
+  batch_hash: string;
+  /** The RFC 3161 time-stamp token (DER ContentInfo), for kind 'tsa'. */
+  token: Buffer | null;
+  anchored_at: CreatedAt;
+}
+
 export interface AttendanceTables {
   organisation_secrets: OrganisationSecretsTable;
   attendance_sheets: AttendanceSheetsTable;
@@ -122,4 +135,5 @@ export interface AttendanceTables {
   attendance_amendments: AttendanceAmendmentsTable;
   evidence_entries: EvidenceEntriesTable;
   evidence_batches: EvidenceBatchesTable;
+  evidence_anchors: EvidenceAnchorsTable;
 }

@@ -3,6 +3,8 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { withSystem, withTenant } from '../../platform/db/tenant.ts';
 import { enqueueJob, type JobHandler } from '../../platform/jobs/job-queue.ts';
+import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
+import { anchorBatches, type EvidenceAnchoring } from './evidence-anchors.ts';
 import { type EvidenceBatch, type EvidenceEntry, sealBatch } from './evidence-chain.ts';
 
 /** Entries sealed per batch at most (a larger backlog is sealed in several batches, each its own transaction). */
@@ -25,9 +27,18 @@ export function toEntry(row: { organisation_id: string; id: string; type: string
 /**
  * Seals an organisation's unsealed evidence entries into the next batch, in one
  * transaction under a per-organisation advisory lock (two sealers never race;
- * signings never wait: they only insert). Returns the batches written.
+ * signings never wait: they only insert), with the `evidence.batch_sealed`
+ * webhook of each batch. Then anchors the batches not anchored yet where
+ * `anchoring` says (evidence-anchors.ts). Returns the batches written.
  */
-export async function sealEvidence(db: Db, clock: Clock, organisationId: string): Promise<{ batches: number; entries: number }> {
+export async function sealEvidence(db: Db, clock: Clock, organisationId: string, anchoring?: EvidenceAnchoring): Promise<{ batches: number; entries: number; anchored: number; anchorErrors: string[] }> {
+  const sealed = await sealPending(db, clock, organisationId);
+  if (!anchoring || (!anchoring.file && !anchoring.tsaUrl)) return { ...sealed, anchored: 0, anchorErrors: [] };
+  const { anchored, errors } = await anchorBatches(db, organisationId, anchoring);
+  return { ...sealed, anchored, anchorErrors: errors };
+}
+
+async function sealPending(db: Db, clock: Clock, organisationId: string): Promise<{ batches: number; entries: number }> {
   let batches = 0;
   let entries = 0;
   for (;;) {
@@ -50,6 +61,10 @@ export async function sealEvidence(db: Db, clock: Clock, organisationId: string)
         .insertInto('evidence_batches')
         .values({ organisation_id: organisationId, batch_number: b.batchNumber, first_seq: b.firstSeq, last_seq: b.lastSeq, merkle_root: b.merkleRoot, head_chain_hash: b.headChainHash, previous_batch_hash: b.previousBatchHash, sealed_at: b.sealedAt, batch_hash: b.batchHash })
         .execute();
+      await emitWebhookEvent(trx, organisationId, 'evidence.batch_sealed', {
+        batchNumber: b.batchNumber, firstSeq: b.firstSeq, lastSeq: b.lastSeq, merkleRoot: b.merkleRoot, headChainHash: b.headChainHash,
+        previousBatchHash: b.previousBatchHash, batchHash: b.batchHash, sealedAt: b.sealedAt,
+      });
       for (let i = 0; i < result.entries.length; i += 500) {
         const chunk = result.entries.slice(i, i + 500);
         const values = sql.join(chunk.map((e) => sql`(${e.id}::uuid, ${e.seq}::bigint, ${e.chainHash}::text)`));
@@ -74,16 +89,28 @@ export async function findOrganisationsToSeal(db: Db): Promise<string[]> {
 }
 
 /** Seals every organisation's pending entries. */
-export async function sealAllEvidence(db: Db, clock: Clock): Promise<{ organisations: number; batches: number; entries: number }> {
+export async function sealAllEvidence(db: Db, clock: Clock, anchoring?: EvidenceAnchoring): Promise<{ organisations: number; batches: number; entries: number; anchored: number; anchorErrors: string[] }> {
   let batches = 0;
   let entries = 0;
+  let anchored = 0;
+  const anchorErrors: string[] = [];
   const organisations = await findOrganisationsToSeal(db);
+  if (anchoring && (anchoring.file || anchoring.tsaUrl)) {
+    // Batches sealed but not anchored yet (the anchor file or the authority was unreachable): retried on every run.
+    const unanchored = await withSystem(db, (trx) => trx.selectFrom('evidence_batches as b').select('b.organisation_id').distinct()
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('evidence_anchors as a').select('a.batch_number').whereRef('a.organisation_id', '=', 'b.organisation_id').whereRef('a.batch_number', '=', 'b.batch_number')
+        .where('a.kind', 'in', [...(anchoring.file ? ['file' as const] : []), ...(anchoring.tsaUrl ? ['tsa' as const] : [])]))))
+      .execute());
+    for (const r of unanchored) if (!organisations.includes(r.organisation_id)) organisations.push(r.organisation_id);
+  }
   for (const id of organisations) {
-    const r = await sealEvidence(db, clock, id);
+    const r = await sealEvidence(db, clock, id, anchoring);
     batches += r.batches;
     entries += r.entries;
+    anchored += r.anchored;
+    anchorErrors.push(...r.anchorErrors);
   }
-  return { organisations: organisations.length, batches, entries };
+  return { organisations: organisations.length, batches, entries, anchored, anchorErrors };
 }
 
 export const EVIDENCE_SEAL_JOB = 'evidence.seal';
@@ -106,12 +133,12 @@ export async function scheduleEvidenceSealing(db: Db, runAt: Date): Promise<bool
  * organisations when absent). A run without an organisation queues the next
  * one `intervalMs` later, so sealing recurs while a server runs.
  */
-export function evidenceSealHandler(deps: { db: Db; clock: Clock; intervalMs?: number }): JobHandler {
+export function evidenceSealHandler(deps: { db: Db; clock: Clock; intervalMs?: number; anchoring?: EvidenceAnchoring }): JobHandler {
   return async (payload) => {
     const organisationId = typeof payload.organisationId === 'string' ? payload.organisationId : null;
-    if (organisationId) return { organisations: 1, ...(await sealEvidence(deps.db, deps.clock, organisationId)) };
+    if (organisationId) return { organisations: 1, ...(await sealEvidence(deps.db, deps.clock, organisationId, deps.anchoring)) };
     try {
-      return await sealAllEvidence(deps.db, deps.clock);
+      return await sealAllEvidence(deps.db, deps.clock, deps.anchoring);
     } finally {
       await scheduleEvidenceSealing(deps.db, new Date(deps.clock.now().getTime() + (deps.intervalMs ?? EVIDENCE_SEAL_INTERVAL_MS)));
     }
@@ -119,6 +146,6 @@ export function evidenceSealHandler(deps: { db: Db; clock: Clock; intervalMs?: n
 }
 
 /** The attendance module's job handlers, for the server's single JobRunner. */
-export function attendanceJobHandlers(deps: { db: Db; clock: Clock; intervalMs?: number }): Record<string, JobHandler> {
+export function attendanceJobHandlers(deps: { db: Db; clock: Clock; intervalMs?: number; anchoring?: EvidenceAnchoring }): Record<string, JobHandler> {
   return { [EVIDENCE_SEAL_JOB]: evidenceSealHandler(deps) };
 }

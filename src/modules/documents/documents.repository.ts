@@ -164,7 +164,7 @@ export async function findEvidenceForSessions(trx: Tx, sessionIds: string[]) {
 }
 
 export async function getLatestEvidenceBatch(trx: Tx) {
-  return trx.selectFrom('evidence_batches').select(['batch_number', 'batch_hash', 'sealed_at', 'last_seq']).orderBy('batch_number', 'desc').limit(1).executeTakeFirst();
+  return trx.selectFrom('evidence_batches').select(['organisation_id', 'batch_number', 'batch_hash', 'sealed_at', 'last_seq', 'merkle_root']).orderBy('batch_number', 'desc').limit(1).executeTakeFirst();
 }
 
 export async function insertIssuedDocument(

@@ -1,4 +1,5 @@
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
+import { pdfAnchorText } from '../attendance/evidence-anchors.ts';
 import {
   type DocLocale,
   formatClockWithZone,
@@ -61,6 +62,7 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
     subject: `${L.verification} ${sheet.verificationCode}`,
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
+    evidenceAnchor: input.anchor ? pdfAnchorText(input.anchor) : undefined,
   });
   const images = new Map<string, SignatureImage>();
   for (const line of [...data.learners, ...data.trainers]) {

@@ -1,4 +1,5 @@
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
+import { pdfAnchorText } from '../attendance/evidence-anchors.ts';
 import { addDaysToDate } from '../catalogue/session-time.ts';
 import { type DocLocale, formatLongDate, formatShortDate, formatTime, LABELS, statusLabel, utcOffset } from './document-format.ts';
 import { drawSignature, embedSignaturePng, type SignatureImage } from './signature-image.ts';
@@ -47,6 +48,7 @@ export async function renderWeeklySheet(input: WeeklySheetInput): Promise<Uint8A
     subject: `${L.verification} ${input.verificationCode}`,
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
+    evidenceAnchor: input.anchor ? pdfAnchorText(input.anchor) : undefined,
   });
   const slots: Slot[] = [];
   for (let d = 0; d < 5; d++) {

@@ -52,9 +52,12 @@ export interface SessionSheetData {
 }
 
 export interface EvidenceAnchor {
+  organisationId: string;
   batchNumber: number;
   batchHash: string;
   sealedAt: string;
+  lastSeq: number;
+  merkleRoot: string;
 }
 
 function text(value: unknown): string | null {
@@ -153,5 +156,5 @@ export async function loadSessionSheets(trx: Tx, sessions: SessionContextRow[]):
 
 export async function loadEvidenceAnchor(trx: Tx): Promise<EvidenceAnchor | null> {
   const batch = await getLatestEvidenceBatch(trx);
-  return batch ? { batchNumber: batch.batch_number, batchHash: batch.batch_hash, sealedAt: batch.sealed_at } : null;
+  return batch ? { organisationId: batch.organisation_id, batchNumber: batch.batch_number, batchHash: batch.batch_hash, sealedAt: batch.sealed_at, lastSeq: Number(batch.last_seq), merkleRoot: batch.merkle_root } : null;
 }

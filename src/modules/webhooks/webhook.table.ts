@@ -1,7 +1,7 @@
 import type { Generated } from 'kysely';
 import type { CreatedAt, Json, NullableTimestamp } from '../../platform/db/schema.ts';
 
-export const WEBHOOK_EVENT_TYPES = ['signature.created', 'sheet.locked', 'absence.justified'] as const;
+export const WEBHOOK_EVENT_TYPES = ['signature.created', 'sheet.locked', 'absence.justified', 'evidence.batch_sealed'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export interface WebhookEndpointsTable {

@@ -1,6 +1,9 @@
 import fontkit from '@pdf-lib/fontkit';
-import { PDFDocument, type PDFFont } from 'pdf-lib';
+import { PDFDict, PDFDocument, type PDFFont, PDFHexString, PDFName } from 'pdf-lib';
 import { getFontBytes, type FontFace } from './fonts.ts';
+
+/** The Info dictionary key holding the evidence log's latest batch when the document was issued. */
+export const PDF_ANCHOR_KEY = 'EmargeEvidenceAnchor';
 
 export interface CreatePdfDocumentInput {
   title: string;
@@ -11,6 +14,8 @@ export interface CreatePdfDocumentInput {
   creationDate?: Date;
   /** BCP 47 language of the text; French by default. */
   language?: string;
+  /** The evidence log's latest batch when the document is issued (JSON), kept in the Info dictionary for `emarge verify PDF`. */
+  evidenceAnchor?: string | undefined;
 }
 
 export interface PdfDocumentWithFonts {
@@ -37,6 +42,7 @@ export async function createPdfDocument(input: CreatePdfDocumentInput): Promise<
   pdf.setCreationDate(date);
   pdf.setModificationDate(date);
   pdf.setLanguage(input.language ?? 'fr-FR');
+  if (input.evidenceAnchor !== undefined) pdf.context.lookup(pdf.context.trailerInfo.Info, PDFDict).set(PDFName.of(PDF_ANCHOR_KEY), PDFHexString.fromText(input.evidenceAnchor));
   const [regular, bold, italic] = await Promise.all([
     pdf.embedFont(getFontBytes('regular'), { subset: true }),
     pdf.embedFont(getFontBytes('bold'), { subset: true }),

@@ -18,6 +18,7 @@ import * as m0020 from './0020-signing-group-commit.ts';
 import * as m0021 from './0021-signing-plans-by-key.ts';
 import * as m0022 from './0022-strokes-lz4.ts';
 import * as m0023 from './0023-signing-group-read.ts';
+import * as m0024 from './0024-evidence-anchors.ts';
 import * as m0026 from './0026-attendance-review.ts';
 import * as m0027 from './0027-sql-definitions.ts';
 
@@ -46,6 +47,7 @@ export const migrations: Record<string, Migration> = {
   '0021-signing-plans-by-key': m0021,
   '0022-strokes-lz4': m0022,
   '0023-signing-group-read': m0023,
+  '0024-evidence-anchors': m0024,
   '0026-attendance-review': m0026,
   '0027-sql-definitions': m0027,
 };
