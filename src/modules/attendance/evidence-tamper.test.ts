@@ -97,7 +97,7 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
   before(async () => {
     tsa = await startTestTsa();
     t = await createTestContext({ env: { EVIDENCE_ANCHOR_FILE: anchorFile, TSA_URL: tsa.url } });
-    f = await makeAttendanceFixture(t.db, { learners: 6 });
+    f = await makeAttendanceFixture(t.db, { learners: 7 });
     const L = f.learners;
     const link = (personId: string) => withTenant(t.db, f.organisation.id, (trx) => createSigningLink(trx, { organisationId: f.organisation.id, sessionId: f.session.id, personId, expiresAt: new Date('2026-03-02T13:00:00Z'), publicUrl: 'http://localhost:3000' }));
     const ok = (res: { statusCode: number; body: string }, code = 200) => assert.equal(res.statusCode, code, res.body);
@@ -112,6 +112,12 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     }
     t.clock.set('2026-03-02T08:20:00Z');
     ok(await t.request({ method: 'PATCH', url: url(`/sessions/${f.session.id}/attendance/${L[2]!.id}`), as: f.as.trainer, payload: { status: 'absent', reason: 'no news this morning' } }));
+    // Marked absent, then signs by link: the mark stays, the signature waits for the trainer (review pending).
+    ok(await t.request({ method: 'PATCH', url: url(`/sessions/${f.session.id}/attendance/${L[6]!.id}`), as: f.as.trainer, payload: { status: 'absent' } }));
+    t.clock.set('2026-03-02T08:22:00Z');
+    const late = await t.request({ method: 'POST', url: url('/sign/link'), payload: { token: (await link(L[6]!.id)).token, strokes: sampleStrokes(6) } as never, headers: { 'user-agent': 'TestPhone/1.0' } });
+    ok(late, 201);
+    ids.sig6 = late.json().signatureId;
     t.clock.set('2026-03-02T08:25:00Z');
     ok(await t.request({ method: 'PATCH', url: url(`/sessions/${f.session.id}/attendance/${L[3]!.id}`), as: f.as.trainer, payload: { status: 'present', reason: 'signed on paper, phone flat' } }));
     t.clock.set('2026-03-02T08:30:00Z');
@@ -197,6 +203,8 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
   });
 
   test('a clean database verifies, after signings, marks, lock, amendment and justifications, with every anchor (use-case, CLI, API)', async () => {
+    const kept = await t.db.selectFrom('attendance_records').select(['status', 'signature_id']).where('session_id', '=', f.session.id).where('person_id', '=', f.learners[6]!.id).executeTakeFirstOrThrow();
+    assert.deepEqual(kept, { status: 'absent', signature_id: ids.sig6 }, 'the mark stays beside the later signature');
     const v = await verify();
     assert.equal(v.ok, true, JSON.stringify(v.problems, null, 1));
     assert.equal(v.checkedBatches, 2);
@@ -364,6 +372,12 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     const v = await verify();
     assertNamed(v, { table: 'attendance_records', rowId: late.id, fact: 'status' }, 'late → present');
     assertNamed(v, { table: 'attendance_records', rowId: late.id, fact: 'lateMinutes' }, 'late minutes cleared');
+    await restore();
+    // The learner marked absent who signed later, turned into "late 21 min" by hand: named against the signing entry that kept the mark.
+    const kept = await t.db.selectFrom('attendance_records').select('id').where('session_id', '=', f.session.id).where('person_id', '=', f.learners[6]!.id).executeTakeFirstOrThrow();
+    const signing = await entryOf({ type: 'attendance.signed', key: 'signatureId', value: ids.sig6! });
+    await tamper((trx) => sql`UPDATE attendance_records SET status = 'late', late_minutes = 21 WHERE id = ${kept.id}`.execute(trx));
+    assertNamed(await verify(), { kind: 'fact_mismatch', table: 'attendance_records', rowId: kept.id, fact: 'status', entryId: signing.id }, 'absent → late');
     await restore();
   });
 
