@@ -14,8 +14,11 @@ import { describeViolations, launchBrowser, type RunningServer, screenshot, seri
  * listed ready; the risk list shows scores with reasons; the manager records an
  * action and marks another prediction wrong; the admin declares a group
  * attribute with its legal basis (CSV upload); the model card and its fairness
- * report render; the learner sees their prediction on a phone and objects, the
- * manager answers. axe-core on every page, desktop and phone (375×812).
+ * report render (the report on a page of its own); on a phone, Léa (enrolled on
+ * the first day of her programme) reads "not enough data yet" with what helps
+ * and whom to talk to, and a learner of a cohort in progress sees their
+ * estimate with its reasons and objects; the manager answers (issue 13).
+ * axe-core on every page, desktop and phone (375×812).
  */
 const NOW = '2026-03-02T08:00:00Z';
 
@@ -105,9 +108,17 @@ test('the risk list shows reasons and trend, and an action is recorded with a no
   const first = page.getByTestId('risk-item').first();
   await first.waitFor();
   assert.match((await first.getByTestId('risk-band').textContent()) ?? '', /(Élevé|Moyen|Faible) · \d+\s?%/);
-  assert.ok((await first.getByRole('listitem').count()) > 0, 'the prediction has reasons in words');
+  assert.ok((await first.getByRole('listitem').count()) > 0 || (await first.getByTestId('no-own-reason').count()) > 0, 'the prediction has reasons in words, or says it has none of its own');
+  const reasons = (await page.getByTestId('risk-item').getByRole('listitem').allTextContents()).join('\n');
+  if (reasons) assert.match(reasons, /médiane de la promotion|moyenne des apprenants passés/, 'each reason compares with the cohort');
+  // Day 0 of the DWWM programme: its learners are "not enough data yet", never a band.
+  const dwwm = page.getByTestId('risk-item').filter({ hasText: 'DWWM' });
+  assert.ok((await dwwm.count()) >= 30);
+  assert.equal(await dwwm.and(page.locator('[data-band="insufficient_data"]')).count(), await dwwm.count());
+  await dwwm.first().getByText('Pas encore assez de données pour une estimation').waitFor();
   await assertAccessible(page, 'the risk list');
   if (atRisk === 0) await screenshot(page, 'risk.png');
+  await screenshot(page, 'risk-all-desktop.png', { fullPage: true });
 
   const name = (await first.getByRole('heading', { level: 2 }).textContent())!;
   await first.getByRole('button', { name: 'Enregistrer une action' }).click();
@@ -137,6 +148,7 @@ test('the risk list shows reasons and trend, and an action is recorded with a no
   await assertAccessible(small, 'the risk list on a phone');
   const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 1, `the risk list scrolls sideways on a phone by ${overflow}px`);
+  await screenshot(small, 'risk-phone.png', { fullPage: true });
   await phone.close();
   await page.close();
 });
@@ -183,10 +195,31 @@ test('the model card shows data, features, metrics by week, limits, intended use
   await page.getByRole('link', { name: 'Version 1' }).click();
   await page.getByRole('heading', { level: 1, name: 'Fiche du modèle, version 1' }).waitFor();
   const card = page.getByTestId('model-card');
-  for (const section of ['Usage prévu', 'Données', 'Variables', 'Métriques de validation', 'Limites', 'Équité entre groupes']) {
+  for (const section of ['Usage prévu', 'Données', 'Variables', 'Métriques de validation', 'Fiabilité par semaine (promotions de validation)', 'Niveaux par semaine de formation', 'Après le déploiement', 'Limites']) {
     await card.getByRole('heading', { level: 2, name: section, exact: true }).waitFor();
   }
   assert.ok((await page.getByTestId('metrics-by-week').getByRole('row').count()) > 2, 'metrics by week are listed');
+  assert.ok((await page.getByTestId('reliability-diagram').count()) >= 5, 'a reliability diagram per week');
+  await page.getByTestId('monitoring-empty').waitFor();
+  // In the reader's language, without codes or routes.
+  const text = await card.innerText();
+  assert.doesNotMatch(text, /GET \/|POST \/|\/me\/risk|platt|not recorded|[a-z]+_[a-z]+|log1p|\b0\.\d\d/);
+  assert.match(text, /Platt \(régression logistique/);
+  await assertAccessible(page, 'the model card');
+  await screenshot(page, 'model-card-desktop.png', { fullPage: true });
+  const phone = await signedInContext({ width: 375, height: 812 });
+  const small = await phone.newPage();
+  await small.goto(page.url());
+  await small.getByTestId('model-card').waitFor();
+  await assertAccessible(small, 'the model card on a phone');
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the model card scrolls sideways on a phone by ${overflow}px`);
+  await screenshot(small, 'model-card-phone.png', { fullPage: true });
+  await phone.close();
+
+  // The fairness report, on a page of its own.
+  await page.getByTestId('fairness-link').click();
+  await page.getByRole('heading', { level: 1, name: 'Rapport d’équité, version 1' }).waitFor();
   // The recorded attribute is proposed and its report shown: one row per group, disparity ratios, legal basis.
   const fairness = page.getByTestId('fairness-report');
   await fairness.waitFor();
@@ -197,31 +230,66 @@ test('the model card shows data, features, metrics by week, limits, intended use
   assert.match((await fairness.textContent()) ?? '', /L’attribut n’est pas une entrée du modèle\./);
   const warnings = fairness.getByTestId('fairness-warnings');
   if (await warnings.count()) assert.doesNotMatch((await warnings.textContent()) ?? '', /[Tt]he |groups/, 'warnings are in French');
-  await assertAccessible(page, 'the model card');
+  await assertAccessible(page, 'the fairness report');
+  await screenshot(page, 'fairness-desktop.png', { fullPage: true });
   await page.close();
 });
 
-test('a learner sees their prediction and objects on a phone; the manager answers; the learner reads the answer', async () => {
-  const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.url, isMobile: true, hasTouch: true });
-  const asked = await phone.request.post('/api/v1/auth/magic-link', { data: { email: server.learnerEmail } });
+/** Signs a learner in on a phone by the magic link from the outbox. */
+async function learnerOnPhone(email: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.url, isMobile: true, hasTouch: true });
+  const asked = await context.request.post('/api/v1/auth/magic-link', { data: { email } });
   assert.ok(asked.ok(), await asked.text());
   const outbox = (await (await desktop.request.get('/api/v1/outbox', { params: { limit: 50 } })).json()) as { items: Array<{ to: string; text: string }> };
-  const mail = outbox.items.find((m) => m.to === server.learnerEmail);
+  const mail = outbox.items.find((m) => m.to === email);
   assert.ok(mail, 'the sign-in mail is in the outbox');
   const magic = /https?:\/\/\S+\/auth\/magic\?token=([\w-]+)/.exec(mail.text);
   assert.ok(magic, `the mail holds a sign-in link: ${mail.text}`);
-  const learner = await phone.newPage();
-  await learner.goto(`/auth/magic?token=${magic[1]}`);
-  await learner.getByRole('heading', { name: 'Mes séances' }).waitFor();
+  const page = await context.newPage();
+  await page.goto(`/auth/magic?token=${magic[1]}`);
+  await page.getByRole('heading', { name: 'Mes séances' }).waitFor();
+  return { context, page };
+}
+
+test('Léa, on the first day of her programme, reads "not enough data yet", what helps and whom to talk to', async () => {
+  const { context, page } = await learnerOnPhone(server.learnerEmail);
+  await page.goto('/my/risk');
+  await page.getByRole('heading', { level: 1, name: 'Mon suivi' }).waitFor();
+  const prediction = page.getByTestId('my-prediction').first();
+  await prediction.waitFor();
+  assert.equal(await prediction.getAttribute('data-band'), 'insufficient_data');
+  assert.match((await prediction.getByTestId('risk-band').textContent()) ?? '', /^Pas encore assez de données$/);
+  await prediction.getByText('une estimation n’est faite qu’après 4 demi-journées enregistrées').waitFor();
+  assert.equal(await prediction.getByRole('button', { name: 'Contester' }).count(), 0, 'nothing to object to yet');
+  const helps = page.getByTestId('what-helps');
+  await helps.getByRole('heading', { name: 'À qui en parler' }).waitFor();
+  await helps.getByText(/Sophie Laurent, qui anime DWWM — Groupe A/).waitFor();
+  assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /Élevé|%/);
+  await assertAccessible(page, 'Léa\'s follow-up page');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 1, `the learner's page scrolls sideways on a phone by ${overflow}px`);
+  await screenshot(page, 'my-risk-new-learner-phone.png', { fullPage: true });
+  await context.close();
+});
+
+test('a learner of a cohort in progress sees their estimate with reasons and objects on a phone; the manager answers; the learner reads the answer', async () => {
+  const listed = (await (await desktop.request.get('/api/v1/analytics/risk', { params: { band: 'all' } })).json()) as { items: Array<{ personId: string; band: string; reasons: unknown[] }> };
+  const scored = listed.items.find((i) => i.band !== 'insufficient_data' && i.reasons.length > 0) ?? listed.items.find((i) => i.band !== 'insufficient_data');
+  assert.ok(scored, 'a learner of a cohort in progress is scored');
+  const person = (await (await desktop.request.get(`/api/v1/people/${scored.personId}`)).json()) as { email: string };
+  const { context: phone, page: learner } = await learnerOnPhone(person.email);
   await learner.goto('/my/risk');
   await learner.getByRole('heading', { level: 1, name: 'Mon suivi' }).waitFor();
   await learner.getByTestId('advisory-banner').waitFor();
   const prediction = learner.getByTestId('my-prediction').first();
   await prediction.waitFor();
-  assert.match((await prediction.getByTestId('risk-band').textContent()) ?? '', /(Élevé|Moyen|Faible) · \d+\s?%/);
+  assert.match((await prediction.getByTestId('risk-band').textContent()) ?? '', /^(À discuter rapidement|À surveiller|Rien de particulier)$/);
+  await prediction.getByText(/^Estimation du risque d’abandon : \d+\s?%$/).waitFor();
+  await learner.getByTestId('what-helps').waitFor();
   await assertAccessible(learner, 'the learner\'s risk page');
   const overflow = await learner.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.ok(overflow <= 1, `the learner's page scrolls sideways on a phone by ${overflow}px`);
+  await screenshot(learner, 'my-risk-phone.png', { fullPage: true });
   await prediction.getByRole('button', { name: 'Contester' }).click();
   await prediction.getByRole('textbox', { name: 'Pourquoi contestez-vous cette prédiction ?' }).fill('J’étais en arrêt maladie, justifié.');
   await prediction.getByRole('button', { name: 'Contester' }).click();

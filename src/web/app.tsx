@@ -13,7 +13,8 @@ import { DashboardPage } from './pages/dashboard.tsx';
 import { ImportPage } from './pages/import.tsx';
 import { LiveSessionPage, MyLiveSessionsPage } from './pages/live-session.tsx';
 import { MySessionsPage } from './pages/my-sessions.tsx';
-import { ModelCardPage, ModelsPage } from './pages/models.tsx';
+import { FairnessPage, ModelCardPage } from './pages/model-card.tsx';
+import { ModelsPage } from './pages/models.tsx';
 import { MyRiskPage, ObjectionsPage, RiskPage } from './pages/risk.tsx';
 import { NotFoundPage } from './pages/not-found.tsx';
 import { OutboxMailPage, OutboxPage } from './pages/outbox.tsx';
@@ -109,6 +110,7 @@ export function App() {
             <Route path="analytics/risk" element={<Only when={trainer}><RiskPage /></Only>} />
             <Route path="analytics/models" element={<Only when={isStaff}><ModelsPage /></Only>} />
             <Route path="analytics/models/:id" element={<Only when={isStaff}><ModelCardPage /></Only>} />
+            <Route path="analytics/models/:id/fairness" element={<Only when={isStaff}><FairnessPage /></Only>} />
             <Route path="analytics/objections" element={<Only when={isStaff}><ObjectionsPage /></Only>} />
             <Route path="my/risk" element={<MyRiskPage />} />
             <Route path="questionnaires" element={<Only when={isStaff}><QuestionnairesListPage /></Only>} />

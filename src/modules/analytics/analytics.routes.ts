@@ -66,7 +66,7 @@ export function analyticsRoutes(app: ZodApp, { db, clock }: AppDeps): void {
     (req) => answerObjection(db, requireCtx(req), req.params.id, req.body, clock.now()),
   );
   app.get('/me/risk', { schema: { tags, summary: 'Your own risk predictions with their reasons, reviews and your objections (GDPR art. 22)', response: { 200: myRiskSchema, ...problemResponses } } }, (req) =>
-    getMyRisk(db, requireCtx(req)),
+    getMyRisk(db, requireCtx(req), clock),
   );
   app.post(
     '/me/risk/objections',
@@ -86,10 +86,10 @@ export function analyticsRoutes(app: ZodApp, { db, clock }: AppDeps): void {
     { schema: { tags, summary: 'Erase every value of a group attribute (admin)', params: groupAttributeParamsSchema, response: { 200: groupAttributeDeletedSchema, ...problemResponses } } },
     (req) => deleteGroupAttribute(db, requireCtx(req), req.params.attribute),
   );
-  app.get('/analytics/settings', { schema: { tags, summary: 'Analytics settings: scheduled retraining (staff)', response: { 200: analyticsSettingsSchema, ...problemResponses } } }, (req) =>
+  app.get('/analytics/settings', { schema: { tags, summary: 'Analytics settings: scheduled retraining, the "not enough data yet" rule, learners\' access to their own predictions (staff)', response: { 200: analyticsSettingsSchema, ...problemResponses } } }, (req) =>
     getAnalyticsSettings(db, requireCtx(req), clock),
   );
-  app.patch('/analytics/settings', { schema: { tags, summary: 'Set scheduled retraining: off, weekly or monthly (admin)', body: analyticsSettingsPatchSchema, response: { 200: analyticsSettingsSchema, ...problemResponses } } }, (req) =>
+  app.patch('/analytics/settings', { schema: { tags, summary: 'Change analytics settings: retraining (off, weekly, monthly), minimum half-days and weeks before a band, learners\' access (admin)', body: analyticsSettingsPatchSchema, response: { 200: analyticsSettingsSchema, ...problemResponses } } }, (req) =>
     updateSettings(db, requireCtx(req), clock, req.body),
   );
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
-import { REVIEW_ACTIONS, RISK_BANDS } from './analytics.table.ts';
+import { PREDICTION_BANDS, REVIEW_ACTIONS } from './analytics.table.ts';
 
 export const idParamsSchema = z.object({ id: z.uuid() });
 export const predictionParamsSchema = z.object({ predictionId: z.uuid() });
@@ -36,7 +36,7 @@ export const modelVersionSchema = z
     id: z.uuid(),
     version: z.number().int(),
     kind: z.string(),
-    status: z.enum(['training', 'ready', 'failed', 'retired']),
+    status: z.enum(['training', 'ready', 'failed', 'retired', 'rejected']),
     metrics: looseRecord.nullable(),
     dataWindow: looseRecord.nullable(),
     codeVersion: z.string().nullable(),
@@ -49,17 +49,26 @@ export const modelVersionSchema = z
   .meta({ id: 'ModelVersion' });
 export const modelVersionListSchema = z.object({ items: z.array(modelVersionSchema) });
 
-export const scoreResultSchema = z.object({ modelVersionId: z.uuid(), version: z.number().int(), learners: z.number().int(), predictions: z.number().int(), asOf: z.string() }).meta({ id: 'ScoreResult' });
+export const scoreResultSchema = z
+  .object({ modelVersionId: z.uuid(), version: z.number().int(), learners: z.number().int(), predictions: z.number().int(), insufficientData: z.number().int().describe('learner-weeks with not enough data yet (no band)'), asOf: z.string() })
+  .meta({ id: 'ScoreResult' });
 
-const reasonSchema = z.object({ feature: z.string(), textFr: z.string(), textEn: z.string(), contribution: z.number() });
+const reasonSchema = z.object({
+  feature: z.string(),
+  textFr: z.string(),
+  textEn: z.string(),
+  contribution: z.number(),
+  value: z.number().nullable().describe('the learner\'s value that week'),
+  cohortMedian: z.number().nullable().describe('the median of the cohort\'s learners the same week (past learners\' mean for a cohort under 3)'),
+});
 const predictionSchema = z.object({
   id: z.uuid(),
   modelVersionId: z.uuid(),
   personId: z.uuid(),
   cohortId: z.uuid(),
   weekStart: z.string(),
-  probability: z.number(),
-  band: z.enum(RISK_BANDS),
+  probability: z.number().nullable().describe('null when band is insufficient_data'),
+  band: z.enum(PREDICTION_BANDS),
   reasons: z.array(reasonSchema),
   createdAt: z.string(),
 });
@@ -69,7 +78,7 @@ export const reviewSchema = z
 
 export const riskQuerySchema = z.strictObject({
   cohortId: z.uuid().optional(),
-  band: z.enum(['high', 'medium', 'low', 'at_risk', 'all']).optional().describe('default at_risk (high and medium)'),
+  band: z.enum(['high', 'medium', 'low', 'insufficient_data', 'at_risk', 'all']).optional().describe('default at_risk (high and medium)'),
   modelVersionId: z.uuid().optional().describe('default: the latest ready model'),
 });
 export const riskListSchema = z
@@ -79,7 +88,7 @@ export const riskListSchema = z
       predictionSchema.extend({
         personName: z.string(),
         cohortName: z.string(),
-        trend: z.array(z.object({ weekStart: z.string(), probability: z.number(), band: z.enum(RISK_BANDS) })),
+        trend: z.array(z.object({ weekStart: z.string(), probability: z.number().nullable(), band: z.enum(PREDICTION_BANDS) })),
         latestReview: reviewSchema.nullable(),
       }),
     ),
@@ -101,7 +110,10 @@ export const answerBodySchema = z.strictObject({ answer: z.string().trim().min(1
 
 export const myRiskSchema = z
   .object({
+    enabled: z.boolean().describe('false: the organisation does not show learners their predictions (the list is empty)'),
     notice: z.object({ en: z.string(), fr: z.string() }),
+    contacts: z.array(z.object({ name: z.string(), email: z.string(), cohortName: z.string(), role: z.literal('trainer') })).describe('whom to talk to: the trainers of your cohorts'),
+    minHalfDays: z.number().int(),
     predictions: z.array(predictionSchema.extend({ modelVersion: z.number().int(), reviews: z.array(z.object({ action: z.enum(REVIEW_ACTIONS), createdAt: z.string() })) })),
     objections: z.array(objectionSchema),
   })
@@ -136,5 +148,18 @@ export const groupAttributeListSchema = z
   .meta({ id: 'GroupAttributeList' });
 export const groupAttributeDeletedSchema = z.object({ attribute: z.string(), deleted: z.number().int() });
 
-export const analyticsSettingsSchema = z.object({ retrain: z.enum(['off', 'weekly', 'monthly']), simulatedHistory: z.boolean() }).meta({ id: 'AnalyticsSettings' });
-export const analyticsSettingsPatchSchema = z.strictObject({ retrain: z.enum(['off', 'weekly', 'monthly']) });
+export const analyticsSettingsSchema = z
+  .object({
+    retrain: z.enum(['off', 'weekly', 'monthly']),
+    simulatedHistory: z.boolean(),
+    minHalfDays: z.number().int().describe('"not enough data yet" below this many recorded half-days'),
+    minWeeks: z.number().int().describe('… or before this many weeks of programme'),
+    learnerAccess: z.boolean().describe('learners see their own predictions'),
+  })
+  .meta({ id: 'AnalyticsSettings' });
+export const analyticsSettingsPatchSchema = z.strictObject({
+  retrain: z.enum(['off', 'weekly', 'monthly']).optional(),
+  minHalfDays: z.number().int().min(0).max(200).optional(),
+  minWeeks: z.number().int().min(0).max(52).optional(),
+  learnerAccess: z.boolean().optional(),
+});

@@ -16,7 +16,8 @@ import { computeFairness, type FairnessReport } from './fairness/fairness-metric
 import { buildFeatureSchema, findRecordedSources, mentionsProtectedAttribute } from './features/feature-schema.ts';
 import { getModelVersion, getOrganisationFacts, parseJson, updateAnalyticsSettings, type AnalyticsSettings } from './model-version.repository.ts';
 import { featureMeaning } from './reason-texts.ts';
-import { bandOf } from './score-learners.ts';
+import { listMonitoring } from './monitor-predictions.ts';
+import type { WeeklyBands } from './risk-bands.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { TRAIN_JOB } from './request-training.ts';
 
@@ -162,9 +163,36 @@ export async function getModelCard(db: Db, ctx: Ctx, id: string) {
     const f = await getFairnessReport(db, ctx, id, attribute);
     fairness.push({ attribute, groups: f.report?.groups.map((g) => ({ group: g.group, n: g.n, auc: g.auc, tpr: g.tpr, fpr: g.fpr })) ?? [], disparity: f.report?.disparity ?? null, warnings: f.warnings });
   }
-  const metrics = parseJson<Record<string, unknown> & { label?: string }>(model.metrics);
+  const metrics = parseJson<Record<string, unknown> & { label?: string; bands?: WeeklyBands; reliabilityByWeek?: unknown[]; comparison?: unknown }>(model.metrics);
   const schema = artifact.featureSchema;
-  const notRecorded = (['assessments', 'activity', 'satisfaction'] as const).filter((s) => !schema.sources.includes(s));
+  const notRecorded = (['attendance', 'assessments', 'activity', 'satisfaction'] as const).filter((s) => !schema.sources.includes(s));
+  const simulated = metrics?.label === 'demo data (simulation)';
+  const words = (list: readonly string[], lang: 'fr' | 'en') => list.map((s) => SOURCE_WORDS[s]?.[lang] ?? s).join(lang === 'fr' ? ', ' : ', ');
+  const limits: Array<{ fr: string; en: string }> = [
+    {
+      en: 'Trained on this organisation\'s past enrolments only; new programmes or changed practices (e.g. how absences are recorded) make it less reliable until it is retrained.',
+      fr: 'Entraîné uniquement sur les inscriptions passées de cet organisme ; une nouvelle formation ou un changement de pratique (par exemple la façon de noter les absences) le rend moins fiable jusqu’au prochain entraînement.',
+    },
+    notRecorded.length
+      ? {
+          en: `Used: ${words(schema.sources, 'en')}. Not used, because this organisation's past learners have none recorded: ${words(notRecorded, 'en')} — disengagement that shows only there is missed.`,
+          fr: `Utilisé : ${words(schema.sources, 'fr')}. Non utilisé, faute de données enregistrées pour les apprenants passés de cet organisme : ${words(notRecorded, 'fr')} — un décrochage qui ne se voit que là échappe au modèle.`,
+        }
+      : { en: `Used: ${words(schema.sources, 'en')}.`, fr: `Utilisé : ${words(schema.sources, 'fr')}.` },
+    {
+      en: 'Calibration and the bands are fitted on the same held-out cohorts as the validation figures: with few cohorts, these figures are optimistic and noisy. The figures measured after deployment, below, are the ones to trust.',
+      fr: 'Le calibrage et les niveaux sont ajustés sur les mêmes promotions mises de côté que les mesures de validation : avec peu de promotions, ces mesures sont optimistes et bruitées. Les mesures faites après le déploiement, plus bas, sont celles auxquelles se fier.',
+    },
+    {
+      en: 'Withdrawals for outside reasons (a job, a move, health) often give no sign beforehand and cannot be predicted.',
+      fr: 'Les abandons pour des raisons extérieures (un emploi, un déménagement, la santé) ne donnent souvent aucun signe avant et ne peuvent pas être prévus.',
+    },
+    ...(simulated
+      ? [{ en: 'These figures are measured on the demo\'s SIMULATED history: they say nothing about accuracy on real learners.', fr: 'Ces mesures portent sur l’historique SIMULÉ de la démonstration : elles ne disent rien de la justesse sur de vrais apprenants.' }]
+      : []),
+  ];
+  const monitoring = await withTenant(db, ctx.actor.organisationId, (trx) => listMonitoring(trx));
+  const facts = await withTenant(db, ctx.actor.organisationId, (trx) => getOrganisationFacts(trx, ctx.actor.organisationId, new Date()));
   return {
     modelVersionId: model.id,
     version: model.version,
@@ -172,7 +200,10 @@ export async function getModelCard(db: Db, ctx: Ctx, id: string) {
     kind: model.kind,
     trainedAt: iso(model.trained_at),
     codeVersion: model.code_version,
-    target: artifact.target,
+    target: {
+      en: 'withdrawal: the enrolment is withdrawn after the week of the estimate, before the end of the programme',
+      fr: 'abandon : l’inscription se termine par un abandon après la semaine de l’estimation, avant la fin de la formation',
+    },
     architecture: { ...artifact.topology },
     data: {
       window: artifact.dataWindow,
@@ -184,36 +215,51 @@ export async function getModelCard(db: Db, ctx: Ctx, id: string) {
     features: schema.features.map(featureMeaning),
     protectedAttributesUsed: schema.features.filter(mentionsProtectedAttribute),
     metrics,
-    bands: { high: `probability ≥ ${artifact.threshold.toFixed(3)} (the threshold maximising F1 on validation)`, medium: `probability ≥ ${(artifact.threshold / 2).toFixed(3)}`, low: 'below' },
+    bands: metrics?.bands
+      ? { method: 'base_rate_by_week' as const, threshold: artifact.threshold, pooledBaseRate: metrics.bands.pooledBaseRate, weeks: metrics.bands.weeks }
+      : { method: 'threshold' as const, threshold: artifact.threshold, pooledBaseRate: null, weeks: [] },
+    dataRule: { minHalfDays: facts.analytics.minHalfDays, minWeeks: facts.analytics.minWeeks },
+    reliabilityByWeek: metrics?.reliabilityByWeek ?? [],
+    comparison: metrics?.comparison ?? null,
+    monitoring,
     intendedUse: {
-      en: 'Advisory: to help training staff notice learners who may be drifting away early enough to talk with them. Every prediction is shown with its reasons and reviewed by a person; it must not be used for automated decisions about a learner (selection, sanctions, funding).',
-      fr: 'Indicatif : aider l’équipe pédagogique à repérer assez tôt les apprenants qui décrochent peut-être, pour en parler avec eux. Chaque prédiction est montrée avec ses raisons et examinée par une personne ; elle ne doit pas servir à des décisions automatisées concernant un apprenant (sélection, sanctions, financement).',
+      en: 'Advisory: to help training staff notice learners who may be drifting away early enough to talk with them. Every estimate is shown with its reasons and reviewed by a person; it must not be used for automated decisions about a learner (selection, sanctions, funding).',
+      fr: 'Indicatif : aider l’équipe pédagogique à repérer assez tôt les apprenants qui décrochent peut-être, pour en parler avec eux. Chaque estimation est montrée avec ses raisons et examinée par une personne ; elle ne doit pas servir à des décisions automatisées concernant un apprenant (sélection, sanctions, financement).',
     },
-    limits: [
-      'Trained on this organisation\'s past enrolments only; new programs or changed practices (e.g. how absences are recorded) make it less reliable until it is retrained.',
-      'Only attendance (and program facts) are used today: quizzes, satisfaction and online activity are not recorded by Emarge yet, so disengagement that does not show in attendance is missed.',
-      'Calibration and the decision threshold are fitted on the same held-out cohorts as the reported metrics: with few cohorts, the figures are optimistic and noisy.',
-      'Withdrawals for outside reasons (a job, a move, health) often give no sign beforehand and cannot be predicted.',
-      ...(metrics?.label === 'demo data (simulation)' ? ['These metrics are measured on the demo\'s SIMULATED history: they say nothing about accuracy on real learners.'] : []),
-    ],
-    humanOversight: 'Staff review each prediction (contacted, plan agreed, no action, prediction wrong); learners see their own predictions and reasons and may object (GET /me/risk, POST /me/risk/objections).',
+    limits,
+    humanOversight: {
+      en: 'Staff record what they did about each estimate (contacted, plan agreed, no action, estimate wrong). Where the organisation enables it, learners see their own estimates with the same reasons on their follow-up page, and may object; staff answer every objection.',
+      fr: 'L’équipe note ce qu’elle a fait de chaque estimation (contacté, plan convenu, pas d’action, estimation erronée). Là où l’organisme l’active, les apprenants voient leurs propres estimations, avec les mêmes raisons, sur leur page « Mon suivi », et peuvent les contester ; l’équipe répond à chaque contestation.',
+    },
     fairness: fairness.length ? fairness : null,
   };
 }
+
+/** The data sources in words. */
+const SOURCE_WORDS: Record<string, { fr: string; en: string }> = {
+  program: { fr: 'la formation (durée, position, inscriptions)', en: 'the programme (length, position, enrolments)' },
+  attendance: { fr: 'la présence', en: 'attendance' },
+  assessments: { fr: 'les évaluations et quiz', en: 'assessments and quizzes' },
+  activity: { fr: 'l’activité en ligne', en: 'online activity' },
+  satisfaction: { fr: 'les réponses de satisfaction', en: 'satisfaction answers' },
+  engagement: { fr: 'le dernier signe de présence', en: 'the last sign of presence' },
+};
 
 export async function getAnalyticsSettings(db: Db, ctx: Ctx, clock: Clock) {
   assertOrgWide(ctx.actor);
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const facts = await getOrganisationFacts(trx, ctx.actor.organisationId, clock.now());
-    return { retrain: facts.analytics.retrain, simulatedHistory: facts.analytics.simulatedHistory };
+    const a = facts.analytics;
+    return { retrain: a.retrain, simulatedHistory: a.simulatedHistory, minHalfDays: a.minHalfDays, minWeeks: a.minWeeks, learnerAccess: a.learnerAccess };
   });
 }
 
-export async function updateSettings(db: Db, ctx: Ctx, clock: Clock, patch: Pick<AnalyticsSettings, 'retrain'>) {
+export async function updateSettings(db: Db, ctx: Ctx, clock: Clock, patch: Pick<AnalyticsSettings, 'retrain' | 'minHalfDays' | 'minWeeks' | 'learnerAccess'>) {
   assertAdmin(ctx.actor);
+  const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as AnalyticsSettings;
   await withTenant(db, ctx.actor.organisationId, async (trx) => {
-    await updateAnalyticsSettings(trx, ctx.actor.organisationId, { retrain: patch.retrain });
-    await recordAuditEvent(trx, ctx, { type: 'analytics.settings_updated', subjectType: 'organisation', subjectId: ctx.actor.organisationId, payload: { retrain: patch.retrain ?? 'off' } });
+    await updateAnalyticsSettings(trx, ctx.actor.organisationId, changes);
+    await recordAuditEvent(trx, ctx, { type: 'analytics.settings_updated', subjectType: 'organisation', subjectId: ctx.actor.organisationId, payload: { retrain: patch.retrain ?? 'off', ...changes } });
   });
   return getAnalyticsSettings(db, ctx, clock);
 }

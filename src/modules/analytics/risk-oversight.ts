@@ -10,21 +10,25 @@ import type { Db } from '../../platform/db/database.ts';
 import { withTenant, type Tx } from '../../platform/db/tenant.ts';
 import { AppError, notFound } from '../../platform/errors/app-error.ts';
 import { canSeeCohort, isTrainerOfCohort, scopeFor } from '../catalogue/access.ts';
-import type { ReviewAction, RiskBand, RiskReason } from './analytics.table.ts';
-import { findLatestReadyModel, getModelVersion, parseJson } from './model-version.repository.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { PredictionBand, ReviewAction, RiskReason } from './analytics.table.ts';
+import { findLatestReadyModel, getModelVersion, getOrganisationFacts, parseJson } from './model-version.repository.ts';
 
 const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
 
-function presentPrediction(p: { id: string; model_version_id: string; person_id: string; cohort_id: string; week_start: string; probability: number; band: RiskBand; reasons: unknown; created_at: Date }) {
+const r4 = (v: number | null): number | null => (v === null ? null : Math.round(v * 1e4) / 1e4);
+
+/** One prediction as every reader gets it (staff list, the learner's page, the API): same reasons, same words. */
+function presentPrediction(p: { id: string; model_version_id: string; person_id: string; cohort_id: string; week_start: string; probability: number | null; band: PredictionBand; reasons: unknown; created_at: Date }) {
   return {
     id: p.id,
     modelVersionId: p.model_version_id,
     personId: p.person_id,
     cohortId: p.cohort_id,
     weekStart: p.week_start,
-    probability: Math.round(p.probability * 1e4) / 1e4,
+    probability: r4(p.probability),
     band: p.band,
-    reasons: parseJson<RiskReason[]>(p.reasons).map((r) => ({ feature: r.feature, textFr: r.text_fr, textEn: r.text_en, contribution: r.contribution })),
+    reasons: parseJson<RiskReason[]>(p.reasons).map((r) => ({ feature: r.feature, textFr: r.text_fr, textEn: r.text_en, contribution: r.contribution, value: r.value ?? null, cohortMedian: r.cohort_median ?? null })),
     createdAt: iso(p.created_at)!,
   };
 }
@@ -35,7 +39,7 @@ function presentReview(r: { id: string; prediction_id: string; person_id: string
 
 export interface RiskListQuery {
   cohortId?: string;
-  band?: 'high' | 'medium' | 'low' | 'at_risk' | 'all';
+  band?: 'high' | 'medium' | 'low' | 'insufficient_data' | 'at_risk' | 'all';
   modelVersionId?: string;
 }
 
@@ -72,15 +76,15 @@ export async function listRisk(db: Db, ctx: Ctx, query: RiskListQuery) {
       : [];
     const band = query.band ?? 'at_risk';
     const items = latest
-      .filter(({ latest: p }) => band === 'all' || (band === 'at_risk' ? p.band !== 'low' : p.band === band))
-      .sort((a, b) => b.latest.probability - a.latest.probability)
+      .filter(({ latest: p }) => band === 'all' || (band === 'at_risk' ? p.band === 'high' || p.band === 'medium' : p.band === band))
+      .sort((a, b) => (b.latest.probability ?? -1) - (a.latest.probability ?? -1))
       .map(({ latest: p, trend }) => {
         const review = reviews.find((r) => r.person_id === p.person_id && trend.some((t) => t.id === r.prediction_id));
         return {
           ...presentPrediction(p),
           personName: `${p.given_name} ${p.family_name}`,
           cohortName: p.cohort_name,
-          trend: trend.map((t) => ({ weekStart: t.week_start, probability: Math.round(t.probability * 1e4) / 1e4, band: t.band })),
+          trend: trend.map((t) => ({ weekStart: t.week_start, probability: r4(t.probability), band: t.band })),
           latestReview: review ? presentReview(review) : null,
         };
       });
@@ -114,35 +118,61 @@ function presentObjection(o: { id: string; person_id: string; prediction_id: str
   return { id: o.id, personId: o.person_id, predictionId: o.prediction_id, message: o.message, status: o.status, answer: o.answer, answeredBy: o.answered_by, answeredAt: iso(o.answered_at), createdAt: iso(o.created_at)! };
 }
 
-/** The signed-in person's own predictions (latest first) with reasons, the reviews of them and their objections. */
-export async function getMyRisk(db: Db, ctx: Ctx) {
+/**
+ * The signed-in person's own predictions of the model in service (latest week
+ * first; those of retired versions are kept for audit, not listed), with the
+ * same reasons staff read, the reviews of them, their objections, and whom to
+ * talk to (the trainers of their cohorts). Shown only where the organisation
+ * enables it (settings.analytics.learnerAccess); otherwise an empty list that says so.
+ */
+export async function getMyRisk(db: Db, ctx: Ctx, clock: Clock) {
   if (ctx.actor.kind !== 'person') throw AppError.because('forbidden', 'own_predictions_person_only');
   const personId = ctx.actor.personId;
-  return withTenant(db, ctx.actor.organisationId, async (trx) => {
-    const predictions = await trx
-      .selectFrom('risk_predictions as p')
-      .innerJoin('model_versions as m', (j) => j.onRef('m.organisation_id', '=', 'p.organisation_id').onRef('m.id', '=', 'p.model_version_id'))
-      .selectAll('p')
-      .select(['m.version', 'm.status as model_status'])
-      .where('p.person_id', '=', personId)
-      .orderBy('p.week_start', 'desc')
-      .orderBy('m.version', 'desc')
-      .limit(52)
-      .execute();
-    const ids = predictions.map((p) => p.id);
-    const reviews = ids.length ? await trx.selectFrom('risk_reviews').selectAll().where('prediction_id', 'in', ids).orderBy('created_at', 'desc').execute() : [];
+  const organisationId = ctx.actor.organisationId;
+  return withTenant(db, organisationId, async (trx) => {
+    const facts = await getOrganisationFacts(trx, organisationId, clock.now());
     const objections = await trx.selectFrom('risk_objections').selectAll().where('person_id', '=', personId).orderBy('created_at', 'desc').execute();
-    return {
+    const contacts = await trx
+      .selectFrom('enrolments as e')
+      .innerJoin('cohort_trainers as ct', (j) => j.onRef('ct.organisation_id', '=', 'e.organisation_id').onRef('ct.cohort_id', '=', 'e.cohort_id'))
+      .innerJoin('people as pe', (j) => j.onRef('pe.organisation_id', '=', 'ct.organisation_id').onRef('pe.id', '=', 'ct.person_id'))
+      .innerJoin('cohorts as c', (j) => j.onRef('c.organisation_id', '=', 'e.organisation_id').onRef('c.id', '=', 'e.cohort_id'))
+      .select(['pe.given_name', 'pe.family_name', 'pe.email', 'c.name as cohort_name'])
+      .where('e.person_id', '=', personId)
+      .where('e.status', '=', 'active')
+      .orderBy('c.name')
+      .orderBy('pe.family_name')
+      .execute();
+    const base = {
+      enabled: facts.analytics.learnerAccess,
       notice: {
         en: 'These risk estimates are advisory: they come from a model trained on past learners, are reviewed by a person, and no decision about you is taken by the model alone. You may object to any of them.',
         fr: 'Ces estimations de risque sont indicatives : elles viennent d’un modèle entraîné sur d’anciens apprenants, sont examinées par une personne, et aucune décision vous concernant n’est prise par le modèle seul. Vous pouvez contester chacune d’elles.',
       },
+      contacts: contacts.map((c) => ({ name: `${c.given_name} ${c.family_name}`, email: c.email, cohortName: c.cohort_name, role: 'trainer' as const })),
+      minHalfDays: facts.analytics.minHalfDays,
+      objections: objections.map(presentObjection),
+    };
+    const model = await findLatestReadyModel(trx);
+    if (!facts.analytics.learnerAccess || !model) return { ...base, predictions: [] };
+    const predictions = await trx
+      .selectFrom('risk_predictions as p')
+      .selectAll('p')
+      .where('p.person_id', '=', personId)
+      .where('p.model_version_id', '=', model.id)
+      .orderBy('p.week_start', 'desc')
+      .orderBy('p.cohort_id')
+      .limit(52)
+      .execute();
+    const ids = predictions.map((p) => p.id);
+    const reviews = ids.length ? await trx.selectFrom('risk_reviews').selectAll().where('prediction_id', 'in', ids).orderBy('created_at', 'desc').execute() : [];
+    return {
+      ...base,
       predictions: predictions.map((p) => ({
         ...presentPrediction(p),
-        modelVersion: p.version,
+        modelVersion: model.version,
         reviews: reviews.filter((r) => r.prediction_id === p.id).map((r) => ({ action: r.action, createdAt: iso(r.created_at)! })),
       })),
-      objections: objections.map(presentObjection),
     };
   });
 }
@@ -151,8 +181,9 @@ export async function objectToPrediction(db: Db, ctx: Ctx, input: { predictionId
   if (ctx.actor.kind !== 'person') throw AppError.because('forbidden', 'objection_person_only');
   const personId = ctx.actor.personId;
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
-    const p = await trx.selectFrom('risk_predictions').select(['id', 'person_id']).where('id', '=', input.predictionId).where('person_id', '=', personId).executeTakeFirst();
+    const p = await trx.selectFrom('risk_predictions').select(['id', 'person_id', 'band']).where('id', '=', input.predictionId).where('person_id', '=', personId).executeTakeFirst();
     if (!p) throw notFound('Prediction');
+    if (p.band === 'insufficient_data') throw AppError.because('conflict', 'prediction_without_estimate');
     const o = await trx.insertInto('risk_objections').values({ organisation_id: ctx.actor.organisationId, person_id: personId, prediction_id: p.id, message: input.message }).returningAll().executeTakeFirstOrThrow();
     await recordAuditEvent(trx, ctx, { type: 'analytics.objection_raised', subjectType: 'risk_objection', subjectId: o.id, payload: { predictionId: p.id } });
     return presentObjection(o);

@@ -13,6 +13,8 @@ import type { ModelRuntime } from './engine/model-runtime.ts';
 import { loadRiskModel } from './engine/risk-model.ts';
 import type { SequenceDataset } from './engine/sequence-dataset.ts';
 import { collectLabelled, trainRiskModel, type TrainInput } from './engine/train-risk-model.ts';
+import type { FeatureSchema } from './features/feature-schema.ts';
+import { computeWeeklyBands, reliabilityByWeek, type WeekReliability, type WeeklyBands } from './risk-bands.ts';
 
 export interface WeekMetrics {
   week: number;
@@ -31,6 +33,20 @@ export interface TrainingSettings {
   batchSize: number;
   target: string;
   dataWindow: Record<string, unknown>;
+  /**
+   * The model in service, to be compared with the candidate on the same held-out
+   * (recent) learners before it is replaced: its artifact, and those learners'
+   * inputs under its own feature schema (labels and mask are the candidate's validation ones).
+   */
+  compare?: { artifact: RiskModelArtifact; schema: FeatureSchema; x: Float32Array; include: Uint8Array };
+}
+
+/** Candidate and current model on the same held-out learner-weeks. */
+export interface ModelComparison {
+  n: number;
+  positives: number;
+  candidate: { auc: number | null; brier: number };
+  current: { auc: number | null; brier: number };
 }
 
 export interface EpochReport {
@@ -44,6 +60,12 @@ export interface TrainingOutcome {
   artifact: RiskModelArtifact;
   byWeek: WeekMetrics[];
   validationF1: number;
+  /** Bands per week of programme against the base rate (risk-bands.ts). */
+  weeklyBands: WeeklyBands;
+  /** Reliability diagram per week on the held-out learners. */
+  reliability: WeekReliability[];
+  /** Present when settings.compare was given. */
+  comparison?: ModelComparison;
   backend: string;
   /** Where it ran: 'worker' in the server (training-worker.ts), 'main' only when called directly (benchmarks). */
   thread: 'main' | 'worker';
@@ -98,9 +120,43 @@ export async function trainAndEvaluate(
       else if (flagged) fp++;
       else if (y === 1) fn++;
     });
-    return { artifact, byWeek, validationF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0, backend: runtime.backend, thread: isMainThread ? 'main' : 'worker' };
+    const weeklyBands = computeWeeklyBands(input.train, input.validation, p);
+    let comparison: ModelComparison | undefined;
+    if (settings.compare) comparison = compareOnValidation(runtime, input.validation, p, settings.compare);
+    return { artifact, byWeek, validationF1: tp ? (2 * tp) / (2 * tp + fp + fn) : 0, weeklyBands, reliability: reliabilityByWeek(input.validation, p), comparison, backend: runtime.backend, thread: isMainThread ? 'main' : 'worker' };
   } finally {
     risk.dispose();
+  }
+}
+
+function compareOnValidation(runtime: ModelRuntime, d: SequenceDataset, candidate: Float32Array, compare: NonNullable<TrainingSettings['compare']>): ModelComparison {
+  const current = loadRiskModel(runtime, compare.artifact);
+  try {
+    const q = current.predictRisk(compare.x, d.n, compare.schema);
+    const labels: number[] = [], a: number[] = [], b: number[] = [];
+    for (let i = 0; i < d.n; i++) {
+      if (compare.include[i] !== 1) continue; // learners the current model trained on are left out
+      for (let s = 0; s < d.steps; s++) {
+        const k = i * d.steps + s;
+        if (d.mask[k] !== 1) continue;
+        // The current model may cover fewer weeks: its last week stands for the later ones.
+        const sc = Math.min(s, compare.schema.steps - 1);
+        labels.push(d.y[k]!);
+        a.push(candidate[k]!);
+        b.push(q[i * compare.schema.steps + sc]!);
+      }
+    }
+    const positives = labels.filter((y) => y === 1).length;
+    const both = positives > 0 && positives < labels.length;
+    const r = (v: number) => Math.round(v * 1e4) / 1e4;
+    return {
+      n: labels.length,
+      positives,
+      candidate: { auc: both ? r(rocAuc(labels, a)) : null, brier: r(brierScore(labels, a)) },
+      current: { auc: both ? r(rocAuc(labels, b)) : null, brier: r(brierScore(labels, b)) },
+    };
+  } finally {
+    current.dispose();
   }
 }
 

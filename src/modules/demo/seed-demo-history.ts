@@ -34,6 +34,13 @@ import { addDaysToDate, isoWeekday, sessionBounds } from '../catalogue/session-t
  * - Present and late learners signed by QR code at the session's start (plus
  *   their lateness); absences are trainer marks, excused ones carry a reason.
  *
+ * Each learner has their own seeded random stream, and the learners of the
+ * cohorts in progress are simulated to the end of their programme: only what
+ * happened before `now` is written, and `advanceDemoHistory` writes the rest
+ * as time passes (attendance of the weeks gone by, withdrawals, completion at
+ * the cohort's end) — the same future on every machine, so that predictions
+ * made during a simulated month meet the outcomes they predicted.
+ *
  * The attendance records have no signature image, sheet or evidence chain:
  * they exist for analytics only (the demo's current cohorts, seeded by
  * seedDemo, are the ones to sign live).
@@ -129,7 +136,7 @@ async function insertInChunks<T>(rows: T[], size: number, insert: (chunk: T[]) =
 
 /** Seeds the simulated history in the caller's (tenant) transaction, with batch inserts. */
 export async function seedDemoHistory(trx: Tx, opts: DemoHistoryOptions): Promise<DemoHistoryResult> {
-  const random = createRandom(opts.seed ?? 20260302);
+  const seed = opts.seed ?? 20260302;
   const org = opts.organisationId;
   const program = await trx
     .insertInto('programs')
@@ -178,8 +185,9 @@ export async function seedDemoHistory(trx: Tx, opts: DemoHistoryOptions): Promis
     const heldCount = finished ? dates.length : dates.filter((d) => d < today).length;
 
     const learners = personIds.slice(c * COHORT_SIZE, (c + 1) * COHORT_SIZE);
-    const enrolments = learners.map((personId) => {
-      const sim = simulateLearner(random, sessionWeeks, heldCount);
+    const enrolments = learners.map((personId, j) => {
+      const full = simulateLearner(createRandom(learnerSeed(seed, c * COHORT_SIZE + j)), sessionWeeks, dates.length);
+      const sim = { records: full.records.filter((r) => r.session < heldCount), withdrawnAfter: full.withdrawnAfter !== null && full.withdrawnAfter < heldCount ? full.withdrawnAfter : finished ? full.withdrawnAfter : null };
       for (const r of sim.records) {
         const s = sessions[r.session]!;
         const startsAt = new Date(s.starts_at).getTime();
@@ -204,6 +212,65 @@ export async function seedDemoHistory(trx: Tx, opts: DemoHistoryOptions): Promis
   }
   await insertInChunks(records, 2000, (chunk) => trx.insertInto('attendance_records').values(chunk as never).execute());
   // Mark the organisation's history as simulated (metrics say "demo data") and retrain weekly.
-  await sql`UPDATE organisations SET settings = jsonb_set(settings, '{analytics}', ${JSON.stringify({ simulatedHistory: true, retrain: 'weekly' })}::jsonb) WHERE id = ${org}`.execute(trx);
+  // Learners see their own estimates (Mon suivi), with what helps and whom to talk to.
+  await sql`UPDATE organisations SET settings = jsonb_set(settings, '{analytics}', ${JSON.stringify({ simulatedHistory: true, retrain: 'weekly', learnerAccess: true })}::jsonb) WHERE id = ${org}`.execute(trx);
   return { programId: program.id, cohorts: START_WEEKS_AGO.length, learners: personIds.length, sessions: sessionsCount, attendanceRecords: recordsCount, withdrawn: withdrawnCount };
+}
+
+/** One random stream per simulated learner (their index in the history), so that a learner's future can be replayed. */
+const learnerSeed = (seed: number, index: number): number => (seed * 31 + index * 7919) >>> 0;
+
+/**
+ * Moves the simulated history forward to `today` (local date): for each
+ * history cohort in progress, writes the attendance of the sessions held since
+ * (the same simulation, replayed), the withdrawals that happened, and marks
+ * the remaining learners completed once the cohort has ended. Idempotent;
+ * nothing else of the organisation is touched. Returns what it wrote.
+ */
+export async function advanceDemoHistory(trx: Tx, opts: { organisationId: string; today: string; seed?: number }): Promise<{ records: number; withdrawn: number; completed: number }> {
+  const seed = opts.seed ?? 20260302;
+  const program = await trx.selectFrom('programs').select('id').where('code', '=', 'ACOMPTA').executeTakeFirst();
+  if (!program) return { records: 0, withdrawn: 0, completed: 0 };
+  const cohorts = await trx.selectFrom('cohorts').select(['id', 'starts_on', 'ends_on']).where('program_id', '=', program.id).orderBy('starts_on').orderBy('id').execute();
+  let records = 0, withdrawn = 0, completed = 0;
+  for (let c = 0; c < cohorts.length; c++) {
+    const cohort = cohorts[c]!;
+    const start = String(cohort.starts_on);
+    const active = await trx.selectFrom('enrolments as e').innerJoin('people as p', (j) => j.onRef('p.organisation_id', '=', 'e.organisation_id').onRef('p.id', '=', 'e.person_id')).select(['e.id', 'e.person_id', 'p.email']).where('e.cohort_id', '=', cohort.id).where('e.status', '=', 'active').execute();
+    if (!active.length) continue;
+    const sessions = await trx.selectFrom('sessions').select(['id', 'date', 'starts_at']).where('cohort_id', '=', cohort.id).orderBy('date').execute();
+    const dates = sessions.map((x) => String(x.date));
+    const sessionWeeks = dates.map((date) => Math.floor((Date.parse(`${date}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / (7 * 86_400_000)));
+    const held = dates.filter((d) => d < opts.today).length;
+    const trainer = await trx.selectFrom('cohort_trainers').select('person_id').where('cohort_id', '=', cohort.id).executeTakeFirst();
+    const existing = new Set((await trx.selectFrom('attendance_records').select(['session_id', 'person_id']).where('session_id', 'in', sessions.map((x) => x.id)).execute()).map((r) => `${r.session_id}/${r.person_id}`));
+    const rows: Array<Record<string, unknown>> = [];
+    for (const e of active) {
+      const index = Number(/\.(\d+)@/.exec(e.email)?.[1] ?? 0) - 1;
+      if (index < 0) continue;
+      const sim = simulateLearner(createRandom(learnerSeed(seed, index)), sessionWeeks, dates.length);
+      for (const r of sim.records) {
+        if (r.session >= held) break;
+        const s = sessions[r.session]!;
+        if (existing.has(`${s.id}/${e.person_id}`)) continue;
+        const signed = r.status === 'present' || r.status === 'late';
+        rows.push({
+          organisation_id: opts.organisationId, session_id: s.id, person_id: e.person_id, role: 'learner', status: r.status,
+          late_minutes: r.lateMinutes, signed_at: signed ? new Date(new Date(s.starts_at).getTime() + ((r.lateMinutes ?? 0) + 2) * 60_000) : null,
+          method: signed ? 'qr' : 'trainer_mark', marked_by: signed ? null : (trainer?.person_id ?? null), reason: r.status === 'excused' ? 'Justificatif accepté' : null,
+        });
+      }
+      if (sim.withdrawnAfter !== null && sim.withdrawnAfter < held) {
+        const lastDate = sim.withdrawnAfter > 0 ? dates[sim.withdrawnAfter - 1]! : addDaysToDate(start, -1);
+        await trx.updateTable('enrolments').set({ status: 'withdrawn', withdrawn_at: new Date(`${addDaysToDate(lastDate, 1)}T16:00:00Z`) }).where('id', '=', e.id).execute();
+        withdrawn++;
+      } else if (String(cohort.ends_on) < opts.today) {
+        await trx.updateTable('enrolments').set({ status: 'completed' }).where('id', '=', e.id).execute();
+        completed++;
+      }
+    }
+    await insertInChunks(rows, 2000, (chunk) => trx.insertInto('attendance_records').values(chunk as never).execute());
+    records += rows.length;
+  }
+  return { records, withdrawn, completed };
 }

@@ -57,7 +57,8 @@ export interface AuditEventPayloads {
   'analytics.group_attributes_recorded': { attribute: string; count: number; legalBasis: string };
   'analytics.group_attribute_deleted': { attribute: string; count: number };
   'analytics.training_cancelled': { jobId: number; modelVersionId: string | null; while: 'queued' | 'running' };
-  'analytics.settings_updated': { retrain: string };
+  'analytics.model_rejected': { modelVersionId: string; version: number; currentVersion: number; candidateAuc: number | null; currentAuc: number | null };
+  'analytics.settings_updated': { retrain: string; minHalfDays?: number; minWeeks?: number; learnerAccess?: boolean };
   'questionnaire.created': { kind: string; title: string; templateKey: string | null };
   'questionnaire.updated': { changes: Record<string, unknown> };
   'questionnaire.content_changed': { action: string; id: string };

@@ -211,6 +211,7 @@ export const PROBLEM_REASONS = {
   sheet_changed: 'The attendance sheet changed while you were signing; please sign again.',
   cohort_archived_import: 'The cohort "{{cohort}}" is archived; restore it before importing into it.',
   objection_answered: 'This objection has already been answered.',
+  prediction_without_estimate: 'This week says "not enough data yet": there is no estimate to object to.',
   model_not_trained: 'Model version {{version}} is {{status}}: it has no trained model yet.',
   model_not_ready: 'Model version {{version}} is {{status}}: only a ready model scores learners.',
   attribute_not_recorded: 'No value of the group attribute "{{attribute}}" is recorded: record it with a legal basis first (POST /api/v1/analytics/group-attributes).',

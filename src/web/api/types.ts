@@ -111,7 +111,7 @@ export type MyRisk = z.infer<typeof myRiskSchema>;
 export type AnalyticsSettings = z.infer<typeof analyticsSettingsSchema>;
 export type ModelCard = Awaited<ReturnType<typeof getModelCard>>;
 export type FairnessResult = Awaited<ReturnType<typeof getFairnessReport>>;
-export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low'];
+export const RISK_BANDS: readonly RiskBand[] = ['high', 'medium', 'low', 'insufficient_data'];
 export const REVIEW_ACTIONS: readonly ReviewAction[] = ['contacted', 'plan_agreed', 'no_action', 'prediction_wrong'];
 
 // Questionnaires (issue 4).

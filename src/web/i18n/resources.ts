@@ -6,6 +6,8 @@ import enProblems from './problems.en.json' with { type: 'json' };
 import frProblems from './problems.fr.json' with { type: 'json' };
 import enQuestionnaires from './questionnaires.en.json' with { type: 'json' };
 import frQuestionnaires from './questionnaires.fr.json' with { type: 'json' };
+import enRisk from './risk.en.json' with { type: 'json' };
+import frRisk from './risk.fr.json' with { type: 'json' };
 import enResponses from './responses.en.json' with { type: 'json' };
 import frResponses from './responses.fr.json' with { type: 'json' };
 import enSheets from './sheets.en.json' with { type: 'json' };
@@ -22,8 +24,8 @@ import frSigning from './signing.fr.json' with { type: 'json' };
 type Tree = { [key: string]: string | Tree };
 
 export const AREAS: Record<'fr' | 'en', Record<string, Tree>> = {
-  fr: { core: frCore, questionnaires: frQuestionnaires, responses: frResponses, sheets: frSheets, signing: frSigning, oversight: frOversight, problems: frProblems },
-  en: { core: enCore, questionnaires: enQuestionnaires, responses: enResponses, sheets: enSheets, signing: enSigning, oversight: enOversight, problems: enProblems },
+  fr: { core: frCore, questionnaires: frQuestionnaires, responses: frResponses, sheets: frSheets, signing: frSigning, oversight: frOversight, problems: frProblems, risk: frRisk },
+  en: { core: enCore, questionnaires: enQuestionnaires, responses: enResponses, sheets: enSheets, signing: enSigning, oversight: enOversight, problems: enProblems, risk: enRisk },
 };
 
 /** Merges `source` into `target`; returns the dotted keys both define as strings (or string vs group). */

@@ -1,19 +1,19 @@
-import { Alert, Anchor, Badge, Button, Code, Group, List, NumberInput, Paper, Progress, SegmentedControl, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Progress, SegmentedControl, Stack, Switch, Table, Text, Title } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api/client.ts';
-import type { AnalyticsSettings, ModelCard, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
+import type { AnalyticsSettings, ModelVersion, ModelVersionList, TrainingAccepted, TrainingJob } from '../api/types.ts';
 import { Page } from '../components/page.tsx';
-import { Facts, Section, useNumber } from '../components/facts.tsx';
+import { useNumber } from '../components/facts.tsx';
 import { ErrorAlert, LoadState } from '../components/states.tsx';
-import { formatDate, formatDateTime, intlLocale } from '../lib/dates.ts';
+import { formatDateTime, intlLocale } from '../lib/dates.ts';
 import { useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
-import { FairnessPanel, GroupAttributesPanel } from './fairness.tsx';
+import { GroupAttributesPanel } from './fairness.tsx';
 
 /** The metrics stored with a trained version (see run-training-job.ts). */
-interface TrainedMetrics {
+export interface TrainedMetrics {
   label?: string;
   split?: string;
   unit?: string;
@@ -25,7 +25,7 @@ interface TrainedMetrics {
 }
 
 type RetrainSetting = AnalyticsSettings['retrain'];
-const STATUS_COLORS: Record<ModelVersion['status'], string> = { training: 'blue.9', ready: 'teal.9', failed: 'red.9', retired: 'gray.7' };
+export const STATUS_COLORS: Record<ModelVersion['status'], string> = { training: 'blue.9', ready: 'teal.9', failed: 'red.9', retired: 'gray.7', rejected: 'gray.8' };
 
 function formatSeconds(seconds: number, language: string): string {
   const s = Math.max(0, Math.round(seconds));
@@ -115,12 +115,12 @@ function RetrainSettingControl() {
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
-  async function change(retrain: RetrainSetting) {
+  async function change(patch: Partial<Pick<AnalyticsSettings, 'retrain' | 'learnerAccess' | 'minHalfDays' | 'minWeeks'>>) {
     setSaving(true);
     setError(null);
     setSaved(false);
     try {
-      await api.patch<AnalyticsSettings>('/analytics/settings', { retrain });
+      await api.patch<AnalyticsSettings>('/analytics/settings', patch);
       setSaved(true);
       state.reload();
     } catch (err) {
@@ -140,12 +140,51 @@ function RetrainSettingControl() {
             <Stack gap="xs">
               <SegmentedControl
                 value={settings.retrain}
-                onChange={(v) => void change(v as RetrainSetting)}
+                onChange={(v) => void change({ retrain: v as RetrainSetting })}
                 disabled={!admin || saving}
                 aria-labelledby="retrain-label"
                 data={(['off', 'weekly', 'monthly'] as const).map((v) => ({ value: v, label: t(`models.retrainOptions.${v}`) }))}
                 maw={420}
               />
+              <Switch
+                checked={settings.learnerAccess}
+                onChange={(e) => void change({ learnerAccess: e.currentTarget.checked })}
+                disabled={!admin || saving}
+                label={t('models.learnerAccess')}
+                description={t('models.learnerAccessHelp')}
+                data-testid="learner-access"
+              />
+              <Title order={3} size="h5">
+                {t('models.dataRule')}
+              </Title>
+              <Group gap="md" align="flex-end" wrap="wrap">
+                <NumberInput
+                  label={t('models.minHalfDays')}
+                  defaultValue={settings.minHalfDays}
+                  min={0}
+                  max={200}
+                  allowDecimal={false}
+                  disabled={!admin || saving}
+                  onBlur={(e) => {
+                    const v = Number(e.currentTarget.value);
+                    if (Number.isInteger(v) && v !== settings.minHalfDays) void change({ minHalfDays: v });
+                  }}
+                  maw={260}
+                />
+                <NumberInput
+                  label={t('models.minWeeks')}
+                  defaultValue={settings.minWeeks}
+                  min={0}
+                  max={52}
+                  allowDecimal={false}
+                  disabled={!admin || saving}
+                  onBlur={(e) => {
+                    const v = Number(e.currentTarget.value);
+                    if (Number.isInteger(v) && v !== settings.minWeeks) void change({ minWeeks: v });
+                  }}
+                  maw={260}
+                />
+              </Group>
               {!admin && (
                 <Text size="sm" c="gray.8">
                   {t('models.retrainAdminOnly')}
@@ -237,7 +276,12 @@ export function ModelsPage() {
           }}
         />
       )}
-      {endedJob?.status === 'done' && (
+      {endedJob?.status === 'done' && endedJob.result?.deployed === false && (
+        <Alert color="gray.8" variant="outline" role="status" data-testid="training-done">
+          {t('models.kept', { version: Number(endedJob.result?.version ?? 0), kept: Number(endedJob.result?.keptVersion ?? 0) })}
+        </Alert>
+      )}
+      {endedJob?.status === 'done' && endedJob.result?.deployed !== false && (
         <Alert color="teal.9" variant="outline" role="status" data-testid="training-done">
           {t('models.done', { learners: Number(endedJob.result?.learnersScored ?? 0), predictions: Number(endedJob.result?.predictions ?? 0) })}{' '}
           <Anchor component={Link} to="/analytics/risk">
@@ -268,7 +312,7 @@ export function ModelsPage() {
                   return (
                     <Table.Tr key={m.id} data-testid="model-row" data-status={m.status}>
                       <Table.Td>
-                        {m.status === 'ready' || m.status === 'retired' ? (
+                        {m.status === 'ready' || m.status === 'retired' || m.status === 'rejected' ? (
                           <Anchor component={Link} to={`/analytics/models/${m.id}`}>
                             {t('models.versionN', { version: m.version })}
                           </Anchor>
@@ -276,11 +320,16 @@ export function ModelsPage() {
                           t('models.versionN', { version: m.version })
                         )}
                         <Text size="xs" c="gray.8">
-                          {m.kind}
+                          {t(`models.kind.${m.kind}`)}
                         </Text>
                       </Table.Td>
                       <Table.Td>
                         <Badge color={STATUS_COLORS[m.status]}>{t(`models.statuses.${m.status}`)}</Badge>
+                        {m.status === 'rejected' && (
+                          <Text size="xs" c="gray.8">
+                            {t('models.rejectedHelp')}
+                          </Text>
+                        )}
                         {m.error && (
                           <Text size="xs" c="red.9">
                             {m.error}
@@ -306,162 +355,6 @@ export function ModelsPage() {
       <Anchor component={Link} to="/analytics/objections">
         {t('nav.objections')}
       </Anchor>
-    </Page>
-  );
-}
-
-/** A model version's card: data, features, metrics by week and calibration, limits, intended use; the fairness report. */
-export function ModelCardPage() {
-  const { id = '' } = useParams();
-  const { t, i18n } = useTranslation();
-  const tz = useSignedIn().organisation.timezone;
-  const num = useNumber();
-  const en = i18n.language.startsWith('en');
-  const state = useApi((signal) => api.get<ModelCard>(`/analytics/models/${id}/card`, undefined, signal), [id]);
-  const version = state.data?.version;
-  return (
-    <Page title={version !== undefined ? t('card.title', { version }) : t('card.titleLoading')}>
-      <Anchor component={Link} to="/analytics/models" size="sm">
-        {t('card.back')}
-      </Anchor>
-      <LoadState state={state}>
-        {(card) => {
-          const metrics = (card.metrics ?? {}) as TrainedMetrics;
-          const w = card.data.window as Partial<Record<'from' | 'to' | 'learners' | 'cohorts' | 'trainLearners' | 'validationLearners' | 'withdrawn' | 'completed' | 'asOf' | 'source', string | number>>;
-          const arch = card.architecture as Record<string, unknown>;
-          return (
-            <Stack gap="md" data-testid="model-card">
-              {card.data.label === 'demo data (simulation)' && (
-                <Alert color="#a3390b" variant="outline" title={t('card.simulatedTitle')}>
-                  {t('card.simulated')}
-                </Alert>
-              )}
-              <Section title={t('card.summary')}>
-                <Facts
-                  rows={[
-                    [t('models.status'), <Badge color={STATUS_COLORS[card.status]}>{t(`models.statuses.${card.status}`)}</Badge>],
-                    [t('card.kind'), card.kind],
-                    [t('models.trainedAt'), card.trainedAt ? formatDateTime(card.trainedAt, tz, i18n.language) : '—'],
-                    [t('card.codeVersion'), <Code>{card.codeVersion ?? '—'}</Code>],
-                    [t('card.target'), <span lang="en">{card.target}</span>],
-                    [t('card.architecture'), <Code style={{ whiteSpace: 'pre-wrap' }}>{Object.entries(arch).filter(([, v]) => typeof v !== 'object').map(([k, v]) => `${k}: ${String(v)}`).join(' · ')}</Code>],
-                  ]}
-                />
-              </Section>
-              <Section title={t('card.intendedUse')}>
-                <Text size="sm">{en ? card.intendedUse.en : card.intendedUse.fr}</Text>
-                <Text size="sm" lang="en">
-                  {card.humanOversight}
-                </Text>
-              </Section>
-              <Section title={t('card.data')}>
-                <Facts
-                  rows={[
-                    [t('card.window'), w.from && w.to ? `${formatDate(String(w.from), i18n.language)} → ${formatDate(String(w.to), i18n.language)}` : '—'],
-                    [t('card.learners'), t('card.learnersValue', { learners: w.learners ?? '—', cohorts: w.cohorts ?? '—', withdrawn: w.withdrawn ?? '—', completed: w.completed ?? '—' })],
-                    [t('card.split'), t('card.splitValue', { train: w.trainLearners ?? '—', validation: w.validationLearners ?? '—' })],
-                    [t('card.asOf'), w.asOf ? formatDate(String(w.asOf), i18n.language) : '—'],
-                    [t('card.source'), card.data.label === 'demo data (simulation)' ? t('models.simulated') : t('models.orgData')],
-                    [t('card.sourcesUsed'), card.data.sourcesUsed.join(', ') || '—'],
-                    [t('card.sourcesNotRecorded'), card.data.sourcesNotRecorded.join(', ') || '—'],
-                    [t('card.weeks'), String(card.data.weeks)],
-                    [t('card.protected'), card.protectedAttributesUsed.length ? card.protectedAttributesUsed.join(', ') : t('card.none')],
-                  ]}
-                />
-                {metrics.split && (
-                  <Text size="sm" c="gray.8" lang="en">
-                    {metrics.split}
-                  </Text>
-                )}
-              </Section>
-              <Section title={t('card.features')}>
-                <Table.ScrollContainer minWidth={480}>
-                  <Table striped>
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th scope="col">{t('card.feature')}</Table.Th>
-                        <Table.Th scope="col">{t('card.meaning')}</Table.Th>
-                        <Table.Th scope="col">{t('card.featureSource')}</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {card.features.map((f) => (
-                        <Table.Tr key={f.name}>
-                          <Table.Td>
-                            <Code>{f.name}</Code>
-                          </Table.Td>
-                          <Table.Td>{en ? f.meaning_en : f.meaning_fr}</Table.Td>
-                          <Table.Td>{f.source}</Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                </Table.ScrollContainer>
-              </Section>
-              <Section title={t('card.metrics')}>
-                <Facts
-                  rows={[
-                    ['AUC', num(metrics.validation?.auc)],
-                    ['PR-AUC', num(metrics.validation?.prAuc)],
-                    [t('card.f1'), num(metrics.validation?.f1AtThreshold)],
-                    [t('card.validationN'), String(metrics.validation?.n ?? '—')],
-                    [t('card.threshold'), num(metrics.threshold)],
-                    [t('card.bands'), <span lang="en">{`${t('risk.band.high')}: ${card.bands.high} · ${t('risk.band.medium')}: ${card.bands.medium}`}</span>],
-                    [t('card.training'), metrics.training ? t('card.trainingValue', { epochs: metrics.training.epochsRun, best: metrics.training.bestEpoch, seconds: num(metrics.training.trainSeconds, 1), backend: metrics.training.backend }) : '—'],
-                  ]}
-                />
-                <Title order={3} size="h5">
-                  {t('card.calibration')}
-                </Title>
-                <Facts
-                  rows={[
-                    [t('card.calibrationMethod'), metrics.calibration?.method ?? '—'],
-                    [t('card.brier'), `${num(metrics.calibration?.brier)} (${t('card.before')} ${num(metrics.calibration?.brierUncalibrated)})`],
-                    ['ECE', `${num(metrics.calibration?.ece)} (${t('card.before')} ${num(metrics.calibration?.eceUncalibrated)})`],
-                  ]}
-                />
-                <Title order={3} size="h5">
-                  {t('card.byWeek')}
-                </Title>
-                <Table.ScrollContainer minWidth={480}>
-                  <Table striped data-testid="metrics-by-week">
-                    <Table.Thead>
-                      <Table.Tr>
-                        <Table.Th scope="col">{t('card.week')}</Table.Th>
-                        <Table.Th scope="col">{t('card.n')}</Table.Th>
-                        <Table.Th scope="col">{t('card.positives')}</Table.Th>
-                        <Table.Th scope="col">AUC</Table.Th>
-                        <Table.Th scope="col">PR-AUC</Table.Th>
-                        <Table.Th scope="col">Brier</Table.Th>
-                      </Table.Tr>
-                    </Table.Thead>
-                    <Table.Tbody>
-                      {(metrics.byWeek ?? []).map((row) => (
-                        <Table.Tr key={row.week}>
-                          <Table.Th scope="row">{row.week}</Table.Th>
-                          <Table.Td>{row.n}</Table.Td>
-                          <Table.Td>{row.positives}</Table.Td>
-                          <Table.Td>{num(row.auc)}</Table.Td>
-                          <Table.Td>{num(row.prAuc)}</Table.Td>
-                          <Table.Td>{num(row.brier)}</Table.Td>
-                        </Table.Tr>
-                      ))}
-                    </Table.Tbody>
-                  </Table>
-                </Table.ScrollContainer>
-              </Section>
-              <Section title={t('card.limits')}>
-                <List size="sm" spacing={4} lang="en">
-                  {card.limits.map((l) => (
-                    <List.Item key={l}>{l}</List.Item>
-                  ))}
-                </List>
-              </Section>
-              <FairnessPanel modelId={card.modelVersionId} />
-            </Stack>
-          );
-        }}
-      </LoadState>
     </Page>
   );
 }

@@ -12,25 +12,27 @@ import { isStaff, useSignedIn } from '../lib/session.tsx';
 import { useApi } from '../lib/use-api.ts';
 
 /** Band colours dark enough for white text (WCAG AA). */
-export const BAND_COLORS: Record<RiskBand, string> = { high: 'red.9', medium: '#a3390b', low: 'teal.9' };
+export const BAND_COLORS: Record<RiskBand, string> = { high: 'red.9', medium: '#a3390b', low: 'teal.9', insufficient_data: 'gray.8' };
 
 export function formatPercent(p: number, language: string): string {
   return new Intl.NumberFormat(intlLocale(language), { style: 'percent', maximumFractionDigits: 0 }).format(p);
 }
 
-/** "Élevé · 72 %": the band in words and the probability. */
-export function RiskBadge({ band, probability }: { band: RiskBand; probability: number }) {
+/** "Élevé · 72 %": the band in words and the probability; "Pas encore assez de données" alone. */
+export function RiskBadge({ band, probability, forLearner = false }: { band: RiskBand; probability: number | null; forLearner?: boolean }) {
   const { t, i18n } = useTranslation();
   return (
-    <Badge color={BAND_COLORS[band]} size="lg" data-testid="risk-band" data-band={band} style={{ textTransform: 'none' }}>
-      {t(`risk.band.${band}`)} · {formatPercent(probability, i18n.language)}
+    <Badge color={BAND_COLORS[band]} size="lg" data-testid="risk-band" data-band={band} style={{ textTransform: 'none', whiteSpace: 'normal', height: 'auto' }}>
+      {t(forLearner ? `myRisk.band.${band}` : `risk.band.${band}`)}
+      {probability !== null && !forLearner ? ` · ${formatPercent(probability, i18n.language)}` : ''}
     </Badge>
   );
 }
 
-export function ReasonList({ reasons }: { reasons: readonly RiskReason[] }) {
+export function ReasonList({ reasons, band, forLearner = false }: { reasons: readonly RiskReason[]; band: RiskBand; forLearner?: boolean }) {
   const { t, i18n } = useTranslation();
-  if (!reasons.length) return <Text size="sm" c="gray.8">{t('risk.noReasons')}</Text>;
+  if (band === 'insufficient_data') return null;
+  if (!reasons.length) return <Text size="sm" c="gray.8" data-testid="no-own-reason">{t(forLearner ? 'myRisk.noOwnReason' : 'risk.noOwnReason')}</Text>;
   const en = i18n.language.startsWith('en');
   return (
     <List size="sm" spacing={2} aria-label={t('risk.reasons')}>
@@ -44,8 +46,8 @@ export function ReasonList({ reasons }: { reasons: readonly RiskReason[] }) {
 /** A small line of the weekly probabilities (oldest first), with the values in its accessible name. */
 function Sparkline({ trend }: { trend: RiskItem['trend'] }) {
   const { t, i18n } = useTranslation();
-  if (trend.length === 0) return null;
-  const points = [...trend].sort((a, b) => a.weekStart.localeCompare(b.weekStart));
+  const points = [...trend].filter((p): p is typeof p & { probability: number } => p.probability !== null).sort((a, b) => a.weekStart.localeCompare(b.weekStart));
+  if (points.length === 0) return null;
   const w = 140, h = 36, pad = 3;
   const x = (i: number) => (points.length === 1 ? w / 2 : pad + (i * (w - 2 * pad)) / (points.length - 1));
   const y = (p: number) => h - pad - p * (h - 2 * pad);
@@ -153,10 +155,18 @@ function RiskCard({ item, onSaved }: { item: RiskItem; onSaved: () => void }) {
           </div>
           <RiskBadge band={item.band} probability={item.probability} />
         </Group>
-        <Text size="sm" fw={600}>
-          {t('risk.reasons')}
-        </Text>
-        <ReasonList reasons={item.reasons} />
+        {item.band === 'insufficient_data' ? (
+          <Text size="sm" data-testid="insufficient-data">
+            {t('risk.insufficientHelp')}
+          </Text>
+        ) : (
+          <>
+            <Text size="sm" fw={600}>
+              {t('risk.reasons')}
+            </Text>
+            <ReasonList reasons={item.reasons} band={item.band} />
+          </>
+        )}
         <Sparkline trend={item.trend} />
         <Text size="sm" data-testid="latest-review">
           {review
@@ -183,7 +193,7 @@ function RiskCard({ item, onSaved }: { item: RiskItem; onSaved: () => void }) {
   );
 }
 
-type BandFilter = 'at_risk' | 'high' | 'medium' | 'low' | 'all';
+type BandFilter = 'at_risk' | 'high' | 'medium' | 'low' | 'insufficient_data' | 'all';
 
 /** Staff (and trainers for their cohorts): learners at risk, reasons, trend, latest review; record an action. */
 export function RiskPage() {
@@ -217,7 +227,8 @@ export function RiskPage() {
             value={band}
             onChange={(v) => setBand(v as BandFilter)}
             aria-labelledby="band-filter-label"
-            data={(['at_risk', 'high', 'medium', 'low', 'all'] as const).map((b) => ({ value: b, label: t(`risk.filter.${b}`) }))}
+            data={(['at_risk', 'high', 'medium', 'low', 'insufficient_data', 'all'] as const).map((b) => ({ value: b, label: t(`risk.filter.${b}`) }))}
+            style={{ flexWrap: 'wrap' }}
           />
         </div>
       </Group>
@@ -235,7 +246,7 @@ export function RiskPage() {
           ) : (
             <Stack gap="sm">
               <Text size="sm" c="gray.8">
-                {t('risk.modelUsed', { version: data.model.version, at: data.model.trainedAt ? formatDateTime(data.model.trainedAt, me.organisation.timezone, i18n.language) : '—' })}{' '}
+                {t('risk.modelUsed', { version: data.model.version, at: data.model.trainedAt ? formatDateTime(data.model.trainedAt, me.organisation.timezone, i18n.language) : '—' })} {t('risk.bandsNote')}{' '}
                 {staff && (
                   <Anchor component={Link} to={`/analytics/models/${data.model.id}`} size="sm" underline="always">
                     {t('risk.openCard')}
@@ -378,7 +389,31 @@ function ObjectForm({ predictionId, onSaved }: { predictionId: string; onSaved: 
   );
 }
 
-/** A learner's own predictions with reasons and reviews, and the way to object (GDPR art. 22). */
+/** What helps and whom to talk to, for a learner (their trainers, then the training manager). */
+function WhomToTalkTo({ contacts }: { contacts: MyRisk['contacts'] }) {
+  const { t } = useTranslation();
+  return (
+    <Paper withBorder p="md" data-testid="what-helps">
+      <Stack gap="xs">
+        <Text fw={700} component="h2" size="md" m={0}>
+          {t('myRisk.whatHelps')}
+        </Text>
+        <Text size="sm">{t('myRisk.whatHelpsText')}</Text>
+        <Text fw={700} component="h2" size="md" m={0}>
+          {t('myRisk.whom')}
+        </Text>
+        <List size="sm" spacing={2}>
+          {contacts.map((c) => (
+            <List.Item key={`${c.cohortName}/${c.email}`}>{t('myRisk.whomTrainer', { name: c.name, cohort: c.cohortName, email: c.email })}</List.Item>
+          ))}
+          <List.Item>{t('myRisk.whomManager')}</List.Item>
+        </List>
+      </Stack>
+    </Paper>
+  );
+}
+
+/** A learner's own estimates (model in service only) with the same reasons staff read, what helps, whom to talk to, and the way to object (GDPR art. 22). */
 export function MyRiskPage() {
   const { t, i18n } = useTranslation();
   const tz = useSignedIn().organisation.timezone;
@@ -393,7 +428,11 @@ export function MyRiskPage() {
             <Alert color="blue" variant="light" title={t('risk.advisoryTitle')} data-testid="advisory-banner">
               <Text size="sm">{en ? data.notice.en : data.notice.fr}</Text>
             </Alert>
-            {data.predictions.length === 0 ? (
+            {!data.enabled ? (
+              <Text py="lg" c="gray.8" data-testid="learner-access-off">
+                {t('myRisk.disabled')}
+              </Text>
+            ) : data.predictions.length === 0 ? (
               <Text py="lg" ta="center" c="gray.8" data-testid="empty-state">
                 {t('myRisk.empty')}
               </Text>
@@ -401,21 +440,30 @@ export function MyRiskPage() {
               data.predictions.map((p) => {
                 const objections = data.objections.filter((o) => o.predictionId === p.id);
                 return (
-                  <Paper key={p.id} withBorder p="md" data-testid="my-prediction">
+                  <Paper key={p.id} withBorder p="md" data-testid="my-prediction" data-band={p.band}>
                     <Stack gap="xs">
                       <Group justify="space-between" wrap="wrap">
                         <Text fw={700} component="h2" size="md" m={0}>
                           {t('risk.weekOf', { date: formatDate(p.weekStart, i18n.language) })}
                         </Text>
-                        <RiskBadge band={p.band} probability={p.probability} />
+                        <RiskBadge band={p.band} probability={p.probability} forLearner />
                       </Group>
-                      <Text size="xs" c="gray.8">
-                        {t('myRisk.computedAt', { at: formatDateTime(p.createdAt, tz, i18n.language), version: p.modelVersion })}
-                      </Text>
-                      <Text size="sm" fw={600}>
-                        {t('risk.reasons')}
-                      </Text>
-                      <ReasonList reasons={p.reasons} />
+                      {p.band === 'insufficient_data' ? (
+                        <Text size="sm" data-testid="insufficient-data">
+                          {t('myRisk.insufficient', { min: data.minHalfDays })}
+                        </Text>
+                      ) : (
+                        <>
+                          {p.probability !== null && <Text size="sm">{t('myRisk.estimate', { percent: formatPercent(p.probability, i18n.language) })}</Text>}
+                          <Text size="xs" c="gray.8">
+                            {t('myRisk.computedAt', { at: formatDateTime(p.createdAt, tz, i18n.language), version: p.modelVersion })}
+                          </Text>
+                          <Text size="sm" fw={600}>
+                            {t('myRisk.whatCounted')}
+                          </Text>
+                          <ReasonList reasons={p.reasons} band={p.band} forLearner />
+                        </>
+                      )}
                       {p.reviews.length > 0 && (
                         <Stack gap={2}>
                           <Text size="sm" fw={600}>
@@ -444,7 +492,7 @@ export function MyRiskPage() {
                           </Text>
                         </Paper>
                       ))}
-                      {objecting === p.id ? (
+                      {p.band === 'insufficient_data' ? null : objecting === p.id ? (
                         <ObjectForm
                           predictionId={p.id}
                           onSaved={() => {
@@ -464,6 +512,7 @@ export function MyRiskPage() {
                 );
               })
             )}
+            <WhomToTalkTo contacts={data.contacts} />
           </Stack>
         )}
       </LoadState>
