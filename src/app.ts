@@ -27,6 +27,7 @@ import { AppError } from './platform/errors/app-error.ts';
 import { registerProblemHandlers, sendProblem } from './platform/errors/problem.ts';
 import { closeConnectionsOnClose } from './platform/http/close-connections.ts';
 import { registerIdempotency } from './platform/http/idempotency.ts';
+import { clientErrorHandler, frameworkErrors, registerRequestGuard } from './platform/http/request-guard.ts';
 import type { AppDeps, ZodApp } from './platform/http/types.ts';
 import { registerMailDispatcher } from './platform/mail/mail-dispatcher.ts';
 import { outboxRoutes } from './platform/mail/outbox.routes.ts';
@@ -45,12 +46,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider() as unknown as ZodApp;
 
   closeConnectionsOnClose(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
+  registerRequestGuard(app);
 
   await app.register(fastifySwagger, {
     openapi: {

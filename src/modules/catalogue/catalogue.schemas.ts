@@ -40,14 +40,21 @@ export const programListQuerySchema = pageQuerySchema.extend({
 
 export const programPageSchema = pageSchema(programSchema);
 
-/** A calendar date 'YYYY-MM-DD' that exists (2026-02-30 does not); one error only, the format's when it is wrong. */
+/** The years a date may fall in: outside them a date is a typo or a probe, and date arithmetic could overflow. */
+export const DATE_YEARS = { min: 1900, max: 2199 } as const;
+
+/**
+ * A calendar date 'YYYY-MM-DD' that exists (2026-02-30 does not) in a year of DATE_YEARS; one error only, the
+ * format's when it is wrong.
+ */
 export const isoDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: itemMessage('date_format'), abort: true })
   .refine((s) => {
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, itemMessage('date_not_calendar'));
+  }, { message: itemMessage('date_not_calendar'), abort: true })
+  .refine((s) => Number(s.slice(0, 4)) >= DATE_YEARS.min && Number(s.slice(0, 4)) <= DATE_YEARS.max, schemaIssue('date_out_of_range', { params: DATE_YEARS }));
 
 /** A wall-clock time 'HH:MM' (00:00 to 23:59). */
 export const timeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, itemMessage('time_format'));

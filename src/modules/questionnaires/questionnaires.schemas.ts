@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
+import { isoDateSchema } from '../catalogue/catalogue.schemas.ts';
 import { DISPLAY_OPERATORS, QUESTION_TYPES, QUESTIONNAIRE_KINDS } from './questionnaire.table.ts';
 
 /** Contract of the questionnaire endpoints (builder, templates, distribution, respondent flow). */
@@ -244,7 +245,7 @@ export const distributionListSchema = z.object({ items: z.array(distributionSche
 
 // Results ------------------------------------------------------------------------
 
-const dateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, itemMessage('date_format'));
+const dateParam = isoDateSchema;
 export const resultsQuerySchema = z.object({
   cohortId: z.uuid().optional(),
   moduleId: z.uuid().optional(),

@@ -65,6 +65,12 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  invalid_text: { status: 400, title: 'The request holds a NUL character or text that is not valid UTF-8' },
+  malformed_url: { status: 400, title: 'The URL is not valid (bad percent-encoding or not UTF-8)' },
+  malformed_multipart: { status: 400, title: 'The multipart body is malformed or cut short' },
+  nesting_too_deep: { status: 400, title: 'The request body is nested too deeply' },
+  headers_too_large: { status: 431, title: 'The request headers are too large' },
+  request_timeout: { status: 408, title: 'The request was not received in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

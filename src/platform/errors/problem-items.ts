@@ -148,6 +148,7 @@ export const PROBLEM_ITEM_MESSAGES = {
   half_day_repeated_in_file: 'another line ({{lines}}) is also on the {{halfDay}} of {{date}}; one session per half-day',
   half_day_cancelled: 'the cohort has a cancelled session on the {{halfDay}} of {{date}}',
   half_day_other_times: 'the cohort already has a session on the {{halfDay}} of {{date}} at other times',
+  date_out_of_range: 'must be in a year from {{min}} to {{max}}',
 } as const satisfies Record<string, string>;
 
 export type ProblemItemCode = keyof typeof PROBLEM_ITEM_MESSAGES;

@@ -64,7 +64,11 @@ const FASTIFY_CODE_MAP: Record<string, ErrorCode> = {
   FST_PARTS_LIMIT: 'payload_too_large',
   FST_FILES_LIMIT: 'payload_too_large',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'unsupported_media_type',
+  FST_MP_PREMATURE_CLOSE: 'malformed_multipart',
 };
+
+/** busboy's own errors (plain Errors, no code) for a multipart body without boundary, cut short or malformed. */
+const MULTIPART_ERROR = /^(Multipart: Boundary not found|Boundary required|Unexpected end of multipart data|\w+ terminated early due to unexpected end of multipart data|Malformed part header|The needle cannot have a length bigger than 256)/;
 
 /** The codes of field errors (see fieldCode). */
 export const FIELD_PROBLEM_CODES = ['field_too_small', 'field_too_big', 'field_invalid_type', 'field_invalid_format', 'field_invalid_value', 'field_unrecognized_keys'] as const;
@@ -131,6 +135,9 @@ export function toAppError(error: unknown): AppError {
     const code = FASTIFY_CODE_MAP[err.code]!;
     return new AppError(code, code === 'malformed_json' ? `The request body is not valid JSON: ${err.message}` : err.message);
   }
+  if (typeof err?.message === 'string' && MULTIPART_ERROR.test(err.message) && !err.code) {
+    return new AppError('malformed_multipart', `The multipart body cannot be read: ${err.message}.`);
+  }
   if (err?.statusCode === 429) return new AppError('rate_limited', err.message);
   if (typeof err?.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
     return new AppError(err.statusCode === 404 ? 'not_found' : err.statusCode === 405 ? 'method_not_allowed' : 'bad_request', err.message);
@@ -155,7 +162,14 @@ function mapPostgresError(err: { code?: string; constraint?: string; detail?: st
     case '22008':
     case '22P02':
     case '22003':
+    case '22001':
       return new AppError('validation_failed', `A value is out of range or malformed (${err.constraint ?? err.detail ?? err.code}).`);
+    case '22021':
+    case '22P05':
+      // A NUL or invalid byte that reached the database by a way the edge does not check (a multipart field…).
+      return new AppError('invalid_text', 'A text holds a NUL character or bytes that are not valid UTF-8.');
+    case '54000':
+      return new AppError('payload_too_large', 'A value is too large to be stored or indexed.');
     default:
       return null;
   }
