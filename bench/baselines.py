@@ -25,6 +25,8 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
 
 
 def load(folder, name, n, steps, features):
@@ -126,10 +128,63 @@ def run_tabular(meta, data, ours_test=None):
             cal = platt(sva, yva)
             pva, pte = cal(sva), cal(ste)
             r = evaluate(yte, pte, best_f1_threshold(yva, pva))
-            r.update({"week": w, "fit_seconds": fit_s, "n_features": int(xtr.shape[1]), "n_train": int(len(ytr)), "validation_auc": float(roc_auc_score(yva, pva))})
+            r.update({"week": w, "fit_seconds": fit_s, "n_features": int(xtr.shape[1]), "n_train": int(len(ytr)), "validation_auc": float(roc_auc_score(yva, pva)), "auc_ci95": bootstrap_interval(yte, pte, seed=seed + w)})
             if ours_test is not None:  # ours minus this baseline, same learners, with its bootstrap 95% interval
                 rows = data["test"][2][:, w] == 1
                 r["ours_minus_this"] = paired_bootstrap(yte, ours_test[rows, w], pte, seed=seed + w)
+            out[name].append(r)
+    return out
+
+
+def bootstrap_interval(y, p, rounds=1000, seed=0):
+    """95% interval of the AUC over bootstrap resamples of the test learners."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    aucs = []
+    for _ in range(rounds):
+        i = rng.integers(0, n, n)
+        if y[i].min() == y[i].max():
+            continue
+        aucs.append(roc_auc_score(y[i], p[i]))
+    return [float(np.percentile(aucs, 2.5)), float(np.percentile(aucs, 97.5))]
+
+
+def run_snapshot(meta, snap, data, ours_test=None):
+    """The second baseline set: plain models, one per week, on the 23 snapshot
+    features of that week (not our weekly pipeline): logistic regression,
+    gradient boosting and a two-layer MLP (64, 32; scikit-learn), each
+    Platt-calibrated and thresholded on validation like ours."""
+    out = {"features": meta["snapshot_features"], "logistic_regression": [], "gradient_boosting": [], "mlp": []}
+    seed = meta["seed"]
+    for w in meta["weeks"]:
+        rows = {k: data[k][2][:, w] == 1 for k in ("train", "validation", "test")}
+        xs = {k: snap[k][rows[k], w, :] for k in rows}
+        ys = {k: data[k][1][rows[k], w].astype(int) for k in rows}
+        scaler = StandardScaler().fit(xs["train"])
+        zs = {k: scaler.transform(v) for k, v in xs.items()}
+        models = {
+            "logistic_regression": (LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced"), True),
+            "gradient_boosting": (HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31, early_stopping=False, random_state=seed), False),
+            "mlp": (MLPClassifier(hidden_layer_sizes=(64, 32), alpha=1e-3, max_iter=300, early_stopping=False, random_state=seed), True),
+        }
+        for name, (model, scaled) in models.items():
+            src = zs if scaled else xs
+            t0 = time.perf_counter()
+            model.fit(src["train"], ys["train"])
+            fit_s = time.perf_counter() - t0
+            if name == "logistic_regression":
+                sva, ste = model.decision_function(src["validation"]), model.decision_function(src["test"])
+            else:
+                pv, pt = model.predict_proba(src["validation"])[:, 1], model.predict_proba(src["test"])[:, 1]
+                logit = lambda p: np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+                sva, ste = logit(pv), logit(pt)
+            cal = platt(sva, ys["validation"])
+            pva, pte = cal(sva), cal(ste)
+            r = evaluate(ys["test"], pte, best_f1_threshold(ys["validation"], pva))
+            r.update({"week": w, "fit_seconds": fit_s, "n_features": int(xs["train"].shape[1]), "n_train": int(len(ys["train"])),
+                      "validation_auc": float(roc_auc_score(ys["validation"], pva)), "auc_ci95": bootstrap_interval(ys["test"], pte, seed=seed + w)})
+            if ours_test is not None:
+                r["ours_minus_this"] = paired_bootstrap(ys["test"], ours_test[rows["test"], w], pte, seed=seed + w)
             out[name].append(r)
     return out
 
@@ -279,6 +334,13 @@ def main():
     ours_path = os.path.join(args.data, "test_ours.f32")
     ours_test = np.fromfile(ours_path, dtype="<f4").reshape(meta["n"]["test"], steps) if os.path.exists(ours_path) else None
     result = {} if args.torch_only else run_tabular(meta, data, ours_test)
+    snap_path = os.path.join(args.data, "train_snap.f32")
+    if not args.torch_only and os.path.exists(snap_path) and meta.get("snapshot_features"):
+        ns = len(meta["snapshot_features"])
+        snap = {k: np.fromfile(os.path.join(args.data, f"{k}_snap.f32"), dtype="<f4").reshape(meta["n"][k], steps, ns) for k in ("train", "validation", "test")}
+        result["snapshot"] = run_snapshot(meta, snap, data, ours_test)
+    if not args.torch_only and ours_test is not None:  # our AUC's own bootstrap interval, same resampling
+        result["ours_auc_ci95"] = [{"week": w, "auc_ci95": bootstrap_interval(data["test"][1][data["test"][2][:, w] == 1, w].astype(int), ours_test[data["test"][2][:, w] == 1, w], seed=meta["seed"] + w)} for w in meta["weeks"]]
     try:
         result["pytorch"] = run_torch(meta, data, args.torch_epochs)
     except ImportError as e:  # torch missing: say so, do not hide it

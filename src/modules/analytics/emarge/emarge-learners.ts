@@ -10,9 +10,11 @@
  * - Program length: the cohort's dates (its sessions when they are missing).
  * - Enrolment history: earlier enrolments in the same program (prior attempts)
  *   and other cohorts of the person overlapping this one (concurrent load).
- * - Quizzes, satisfaction and online activity are not recorded by Emarge yet:
- *   those sources are null (their `*_recorded` flags are 0 and they stay out
- *   of the feature schema), never read as zeros.
+ * - Quizzes and questionnaires (assessments) and satisfaction answers: see
+ *   emarge-questionnaires.ts; null for a cohort that does not use them.
+ * - Online activity is not recorded by Emarge: that source is null (its
+ *   `*_recorded` flag is 0 and it stays out of the feature schema), never
+ *   read as zeros.
  * - The outcome (label) is the enrolment's: withdrawn (status withdrawn,
  *   withdrawn_at) or completed; active enrolments have no outcome yet (scored,
  *   never trained on).
@@ -21,6 +23,7 @@
  */
 import type { Tx } from '../../../platform/db/tenant.ts';
 import type { AttendanceEvent, LearnerTimeline, WithdrawalOutcome } from '../features/learner-timeline.ts';
+import { loadQuestionnaireEvents } from './emarge-questionnaires.ts';
 
 export interface EmargeLearner {
   enrolmentId: string;
@@ -88,6 +91,8 @@ export async function loadEmargeLearners(trx: Tx, opts: LoadLearnersOptions): Pr
     byEnrolment.set(key, list);
   }
 
+  const questionnaires = await loadQuestionnaireEvents(trx, new Map([...cohorts].map(([id, c]) => [id, c.start])), opts.asOf);
+
   const byPerson = new Map<string, typeof enrolments>();
   for (const e of enrolments) {
     if (!cohorts.has(e.cohort_id)) continue;
@@ -122,9 +127,9 @@ export async function loadEmargeLearners(trx: Tx, opts: LoadLearnersOptions): Pr
       priorAttempts,
       concurrentLoad,
       attendance,
-      assessments: null,
+      assessments: questionnaires.recordsAssessments ? (questionnaires.assessments.get(`${e.cohort_id}/${e.person_id}`) ?? []) : null,
       activity: null,
-      satisfaction: null,
+      satisfaction: questionnaires.recordsSatisfaction ? (questionnaires.satisfaction.get(`${e.cohort_id}/${e.person_id}`) ?? []) : null,
     };
     return {
       enrolmentId: e.id,

@@ -27,6 +27,13 @@ export interface SerializedWeight {
 export interface Normalisation {
   mean: number[];
   std: number[];
+  /**
+   * Features constant over the training data (indices): the model learned
+   * nothing about them, so their normalised input is always 0 — a source
+   * recorded only after the training data (a questionnaire the organisation
+   * started using) cannot move a prediction through weights it never trained.
+   */
+  constant?: number[];
 }
 
 export interface ValidationMetrics {
@@ -110,6 +117,7 @@ export function parseRiskModelArtifact(value: unknown): RiskModelArtifact {
   if (!a.topology || !a.featureSchema || !a.normalisation || !a.calibration || !Array.isArray(a.weights)) return bad('topology, featureSchema, normalisation, calibration or weights missing');
   if (a.topology.inputSize !== a.featureSchema.features.length) return bad(`topology expects ${a.topology.inputSize} features, schema lists ${a.featureSchema.features.length}`);
   if (a.normalisation.mean.length !== a.topology.inputSize || a.normalisation.std.length !== a.topology.inputSize) return bad('normalisation size differs from the feature count');
+  if (a.normalisation.constant !== undefined && (!Array.isArray(a.normalisation.constant) || a.normalisation.constant.some((j) => !Number.isInteger(j) || j < 0 || j >= a.topology!.inputSize))) return bad('normalisation.constant must list feature indices');
   const byName = new Map(a.weights.map((w) => [w.name, w]));
   for (const spec of weightSpecs(a.topology)) {
     const w = byName.get(spec.name);

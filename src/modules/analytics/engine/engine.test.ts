@@ -83,6 +83,19 @@ describe('risk model engine', () => {
     assert.ok(restored.training.epochSeconds.length >= 1);
   });
 
+  it('ignores a feature that was constant in the training data (a source recorded only since)', async () => {
+    const COL = schema.features.indexOf('prior_attempts');
+    const flat = { ...train, x: train.x.slice() };
+    for (let k = 0; k < flat.n * STEPS; k++) flat.x[k * F + COL] = 0;
+    const a = await trainRiskModel(runtime, { schema, train: flat, validation }, { ...options, maxEpochs: 2 });
+    assert.ok(a.normalisation.constant!.includes(COL));
+    const changed = validation.x.slice();
+    for (let k = 0; k < validation.n * STEPS; k++) changed[k * F + COL] = 5 + k;
+    const model = loadRiskModel(runtime, parseRiskModelArtifact(JSON.parse(JSON.stringify(a))));
+    assert.deepEqual(model.predictRisk(changed, validation.n, schema), model.predictRisk(validation.x, validation.n, schema));
+    model.dispose();
+  });
+
   it('explains a prediction by its top factors, in words', () => {
     const model = loadRiskModel(runtime, artifact);
     const i = 0; // a learner who withdraws

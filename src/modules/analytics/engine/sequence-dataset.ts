@@ -63,7 +63,7 @@ export function countLearners(d: SequenceDataset): { labelled: number; positive:
   return { labelled, positive, negative };
 }
 
-/** Per-feature mean and standard deviation over the labelled steps (std 1 for constant features). */
+/** Per-feature mean and standard deviation over the labelled steps (std 1 for constant features, listed in `constant`). */
 export function fitNormalisation(d: SequenceDataset): Normalisation {
   const f = d.features;
   const sum = new Float64Array(f), sq = new Float64Array(f);
@@ -78,21 +78,25 @@ export function fitNormalisation(d: SequenceDataset): Normalisation {
       sq[j]! += v * v;
     }
   }
-  const mean: number[] = [], std: number[] = [];
+  const mean: number[] = [], std: number[] = [], constant: number[] = [];
   for (let j = 0; j < f; j++) {
     const m = count ? sum[j]! / count : 0;
     const variance = count ? Math.max(0, sq[j]! / count - m * m) : 0;
     mean.push(m);
     std.push(variance > 1e-12 ? Math.sqrt(variance) : 1);
+    if (!(variance > 1e-12)) constant.push(j);
   }
-  return { mean, std };
+  return { mean, std, constant };
 }
 
+/** (x − mean) / std per feature; 0 for the features constant in training (Normalisation.constant). */
 export function normalise(x: Float32Array, features: number, norm: Normalisation): Float32Array {
   const out = new Float32Array(x.length);
+  const scale = norm.std.map((s) => 1 / s);
+  for (const j of norm.constant ?? []) scale[j] = 0;
   for (let i = 0; i < x.length; i++) {
     const j = i % features;
-    out[i] = (x[i]! - norm.mean[j]!) / norm.std[j]!;
+    out[i] = (x[i]! - norm.mean[j]!) * scale[j]!;
   }
   return out;
 }

@@ -33,9 +33,13 @@ export function mentionsProtectedAttribute(name: string): boolean {
   return PROTECTED_ATTRIBUTES.some((p) => joined.includes(`_${p}_`));
 }
 
-export function buildFeatureSchema(sources: Iterable<FeatureSource>, steps: number): FeatureSchema {
+/**
+ * The schema of the recorded sources' features; `withAll` also takes the
+ * features that are not model inputs by default (FeatureDefinition.modelInput).
+ */
+export function buildFeatureSchema(sources: Iterable<FeatureSource>, steps: number, options: { withAll?: boolean } = {}): FeatureSchema {
   const wanted = new Set<FeatureSource>([...ALWAYS, ...sources]);
-  const features = FEATURE_DEFINITIONS.filter((f) => wanted.has(f.source)).map((f) => f.name);
+  const features = FEATURE_DEFINITIONS.filter((f) => wanted.has(f.source) && (options.withAll || f.modelInput !== false)).map((f) => f.name);
   for (const name of features) {
     if (mentionsProtectedAttribute(name)) throw new Error(`Feature "${name}" names a protected attribute; protected attributes are never model inputs`);
   }

@@ -23,7 +23,8 @@ export interface AttendanceEvent {
   minutesLate?: number;
 }
 
-export type AssessmentKind = 'quiz' | 'assignment' | 'exam';
+/** 'questionnaire': a form the learner is asked to answer by a date (satisfaction, feedback), never scored. */
+export type AssessmentKind = 'quiz' | 'assignment' | 'exam' | 'questionnaire';
 
 /** One assessment the learner was expected to take (submitted or not). */
 export interface AssessmentEvent {
@@ -36,6 +37,12 @@ export interface AssessmentEvent {
   score: number | null;
   /** Day the score became known to the organisation (>= submittedDay). */
   gradedDay: number | null;
+  /**
+   * Share of the final grade this assessment carries, 0..100 (OULAD's weight;
+   * in Emarge a quiz's points over all the cohort's quiz points); null when
+   * unknown (the weighted features then treat it as 0).
+   */
+  weight?: number | null;
 }
 
 /** Online activity on one day (clicks, page views, connections). */

@@ -73,6 +73,28 @@ describe('weekly feature pipeline', () => {
     assert.equal(valueAt(none, 2, 'weeks_without_activity'), 0);
   });
 
+  it('weighs scores by their share of the final grade, counting each from its graded day', () => {
+    const f = buildWeeklyFeatures(base({
+      assessments: [
+        { kind: 'quiz', dueDay: 3, submittedDay: 2, score: 80, gradedDay: 2, weight: 20 },
+        { kind: 'assignment', dueDay: 10, submittedDay: 9, score: 50, gradedDay: 23, weight: 30 },
+        { kind: 'questionnaire', dueDay: 12, submittedDay: null, score: null, gradedDay: null, weight: 0 },
+      ],
+      activity: [{ day: 1, count: 5 }, { day: 15, count: 3 }, { day: 20, count: 4 }],
+    }), 5);
+    assert.ok(Math.abs(valueAt(f, 1, 'weight_due') - 0.2) < 1e-6);
+    assert.ok(Math.abs(valueAt(f, 1, 'points_banked') - 0.16) < 1e-6);
+    assert.ok(Math.abs(valueAt(f, 1, 'weighted_score_share') - 0.8) < 1e-6);
+    // Week 2: the assignment is due (weight 50 % due) but its score is not known before day 23.
+    assert.ok(Math.abs(valueAt(f, 2, 'weight_due') - 0.5) < 1e-6);
+    assert.ok(Math.abs(valueAt(f, 2, 'weighted_score_share') - 0.16 / 0.5) < 1e-6);
+    assert.equal(valueAt(f, 2, 'assessments_missed'), 1, 'the questionnaire not answered by its date');
+    assert.ok(Math.abs(valueAt(f, 4, 'points_banked') - 0.31) < 1e-6);
+    // Clicks in the last two weeks before day 21: days 15 and 20 (7), not day 1.
+    assert.ok(Math.abs(valueAt(f, 3, 'activity_two_weeks') - Math.log1p(7)) < 1e-6);
+    assert.ok(Math.abs(valueAt(f, 3, 'activity_total') - Math.log1p(12)) < 1e-6);
+  });
+
   it('describes program position and enrolment', () => {
     const f = buildWeeklyFeatures(base({ enrolledDay: 7 }), 11);
     assert.equal(valueAt(f, 5, 'program_position'), 0.5);
@@ -83,8 +105,9 @@ describe('weekly feature pipeline', () => {
 
 describe('feature schema', () => {
   it('never contains a protected attribute', () => {
-    const schema = buildFeatureSchema(['attendance', 'assessments', 'activity', 'satisfaction'], 10);
+    const schema = buildFeatureSchema(['attendance', 'assessments', 'activity', 'satisfaction'], 10, { withAll: true });
     assert.equal(schema.features.length, FEATURE_COUNT);
+    assert.ok(!buildFeatureSchema(['assessments'], 10).features.includes('points_banked'), 'not a model input by default');
     for (const name of schema.features) {
       assert.equal(mentionsProtectedAttribute(name), false, name);
       for (const p of PROTECTED_ATTRIBUTES) assert.ok(!name.split('_').includes(p), `${name} mentions ${p}`);

@@ -20,6 +20,14 @@ export interface FeatureDefinition {
   description: string;
   /** The value in words, for explanations ("no assessment submitted in the last 3 weeks"). */
   describe(value: number): string;
+  /**
+   * false: computed by the pipeline (and its OULAD counterpart) but not a
+   * model input by default. The grade-weight features are: on the OULAD
+   * validation folds they lowered the network's AUC (one fold by 0.075: each
+   * module weighs its assessments its own way, so the weights identify the
+   * module rather than the learner; BENCHMARKS.md, bench:risk, issue 13).
+   */
+  modelInput?: false;
 }
 
 const plural = (n: number, one: string, many: string = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
@@ -61,12 +69,16 @@ export const FEATURE_DEFINITIONS: readonly FeatureDefinition[] = [
   { name: 'score_last', source: 'assessments', description: 'last known score (0..1)', describe: (v) => `last score ${round(v * 100)}/100` },
   { name: 'weeks_without_submission', source: 'assessments', description: 'weeks since the last submission (since the start when none)', describe: (v) => `no assessment submitted in the last ${weeks(v)}` },
   { name: 'never_submitted', source: 'assessments', description: '1 when nothing has been submitted yet', describe: (v) => (v >= 0.5 ? 'no assessment submitted yet' : 'has submitted assessments') },
+  { name: 'weight_due', source: 'assessments', modelInput: false, description: 'share of the final grade carried by the assessments due so far (0..1)', describe: (v) => `${pct(v)} of the final grade due so far` },
+  { name: 'points_banked', source: 'assessments', modelInput: false, description: 'points banked: Σ score × weight of the scores known so far, over 100 × 100 (0..1)', describe: (v) => `${round(v * 100)} points of the final grade banked` },
+  { name: 'weighted_score_share', source: 'assessments', modelInput: false, description: 'share of the weight due so far that was scored (Σ score × weight / Σ weight due, 0..1)', describe: (v) => `${pct(v)} of the grade due so far obtained` },
   { name: 'next_due_in_weeks', source: 'assessments', description: 'weeks until the next known due day (capped at 10)', describe: (v) => (v >= 10 ? 'no assessment due soon' : `next assessment due in ${weeks(v)}`) },
 
   { name: 'activity_recorded', source: 'activity', description: '1 when online activity is recorded for this program', describe: recorded('online activity') },
   { name: 'activity_week', source: 'activity', description: 'online activity this week (log1p of the count)', describe: (v) => `${round(Math.expm1(v))} online actions this week` },
   { name: 'active_days_week', source: 'activity', description: 'days with online activity this week', describe: (v) => `online on ${plural(round(v), 'day')} this week` },
   { name: 'activity_total', source: 'activity', description: 'online activity so far (log1p of the count)', describe: (v) => `${round(Math.expm1(v))} online actions so far` },
+  { name: 'activity_two_weeks', source: 'activity', description: 'online activity in the last two weeks (log1p of the count)', describe: (v) => `${round(Math.expm1(v))} online actions in the last two weeks` },
   { name: 'weeks_without_activity', source: 'activity', description: 'weeks since the last online activity (since the start when none)', describe: (v) => `no online activity in the last ${weeks(v)}` },
 
   { name: 'satisfaction_recorded', source: 'satisfaction', description: '1 when satisfaction answers are recorded', describe: recorded('satisfaction answers') },
@@ -154,11 +166,12 @@ export function buildWeeklyFeatures(timeline: LearnerTimeline, steps: number): F
     if (assessments) {
       set(k, 'assessments_recorded', 1);
       let due = 0, submitted = 0, missed = 0, lateSubs = 0, thisWeek = 0, earlySum = 0, earlyCount = 0, scoreSum = 0, scoreCount = 0;
-      let lastScoreDay = -Infinity, lastScore = 0, lastSubmitted = -Infinity, nextDue = Infinity;
+      let lastScoreDay = -Infinity, lastScore = 0, lastSubmitted = -Infinity, nextDue = Infinity, weightDue = 0, banked = 0;
       for (const a of assessments) {
         const isSubmitted = a.submittedDay !== null && a.submittedDay < cutoff;
         if (a.dueDay !== null && a.dueDay < cutoff) {
           due++;
+          weightDue += a.weight ?? 0;
           if (!isSubmitted) missed++;
         }
         if (a.dueDay !== null && a.dueDay >= cutoff) nextDue = Math.min(nextDue, a.dueDay);
@@ -175,6 +188,7 @@ export function buildWeeklyFeatures(timeline: LearnerTimeline, steps: number): F
           if (a.score !== null && a.gradedDay !== null && a.gradedDay < cutoff) {
             scoreSum += a.score / 100;
             scoreCount++;
+            banked += (a.score * (a.weight ?? 0)) / 100;
             if (a.gradedDay >= lastScoreDay) {
               lastScoreDay = a.gradedDay;
               lastScore = a.score / 100;
@@ -196,18 +210,22 @@ export function buildWeeklyFeatures(timeline: LearnerTimeline, steps: number): F
       const since = submitted ? (cutoff - lastSubmitted) / 7 : Math.max(0, cutoff - startOfKnowledge) / 7;
       set(k, 'weeks_without_submission', Math.min(CAP_WEEKS, since));
       set(k, 'never_submitted', submitted ? 0 : 1);
+      set(k, 'weight_due', Math.min(2, weightDue / 100));
+      set(k, 'points_banked', Math.min(2, banked / 100));
+      set(k, 'weighted_score_share', weightDue > 0 ? Math.min(1, banked / weightDue) : 0);
       set(k, 'next_due_in_weeks', Number.isFinite(nextDue) ? Math.min(10, (nextDue - cutoff) / 7) : 10);
     }
 
     if (activity) {
       set(k, 'activity_recorded', 1);
-      let total = 0, week = 0, last = -Infinity;
+      let total = 0, week = 0, twoWeeks = 0, last = -Infinity;
       const daysThisWeek = new Set<number>();
       for (const e of activity) {
         if (e.day >= cutoff) break;
         if (e.count <= 0) continue;
         total += e.count;
         last = e.day;
+        if (e.day >= cutoff - 14) twoWeeks += e.count;
         if (e.day >= weekStart) {
           week += e.count;
           daysThisWeek.add(e.day);
@@ -217,6 +235,7 @@ export function buildWeeklyFeatures(timeline: LearnerTimeline, steps: number): F
       set(k, 'activity_week', Math.log1p(week));
       set(k, 'active_days_week', Math.min(7, daysThisWeek.size));
       set(k, 'activity_total', Math.log1p(total));
+      set(k, 'activity_two_weeks', Math.log1p(twoWeeks));
       const since = Number.isFinite(last) ? (cutoff - last) / 7 : Math.max(0, cutoff - startOfKnowledge) / 7;
       set(k, 'weeks_without_activity', Math.min(CAP_WEEKS, since));
     }

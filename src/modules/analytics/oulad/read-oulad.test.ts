@@ -47,14 +47,14 @@ describe('OULAD adapter', () => {
     const [a, b, c] = d.learners;
     assert.equal(a!.timeline.priorAttempts, 1);
     assert.equal(a!.timeline.concurrentLoad, 2);
-    assert.deepEqual(a!.timeline.assessments![0], { kind: 'assignment', dueDay: 10, submittedDay: 9, score: 70, gradedDay: 9 + TMA_GRADING_DAYS });
-    assert.deepEqual(a!.timeline.assessments![1], { kind: 'exam', dueDay: null, submittedDay: null, score: null, gradedDay: null });
+    assert.deepEqual(a!.timeline.assessments![0], { kind: 'assignment', dueDay: 10, submittedDay: 9, score: 70, gradedDay: 9 + TMA_GRADING_DAYS, weight: 50 });
+    assert.deepEqual(a!.timeline.assessments![1], { kind: 'exam', dueDay: null, submittedDay: null, score: null, gradedDay: null, weight: 50 });
     assert.deepEqual(a!.timeline.activity, [{ day: -3, count: 6 }]);
     assert.deepEqual(b!.outcome, { withdrawnDay: 20 });
     assert.equal(b!.audit.imd_band, 'unknown');
     // Clicks are not recorded for BBB-2014B: null, not an empty list.
     assert.equal(c!.timeline.activity, null);
-    assert.deepEqual(c!.timeline.assessments![0], { kind: 'quiz', dueDay: 20, submittedDay: 25, score: null, gradedDay: 25 });
+    assert.deepEqual(c!.timeline.assessments![0], { kind: 'quiz', dueDay: 20, submittedDay: 25, score: null, gradedDay: 25, weight: 100 });
     assert.equal(JSON.stringify(a!.timeline).includes('Wales'), false);
     assert.deepEqual(findRecordedSources(d.learners.map((l) => l.timeline)).sort(), ['activity', 'assessments']);
   });

@@ -9,6 +9,8 @@
  * - CMA (computer-marked) assessments are quizzes, TMA assignments, Exam exams;
  *   a CMA score is known on submission, a TMA score is assumed known
  *   TMA_GRADING_DAYS later (OULAD does not say when marks were returned);
+ *   an assessment's weight (share of the final grade, 0..100) is its weight
+ *   column (Emarge: a quiz's points over the cohort's quiz points);
  * - clicks in studentVle are online activity, summed per day; the file is
  *   partial, so presentations without any click row have activity `null`
  *   ("not recorded"), never an empty list;
@@ -98,13 +100,13 @@ export function readOuladDataset(dir: string): OuladDataset {
   const clicks = readCsv(dir, 'studentVle.csv.gz', ['code_module', 'code_presentation', 'id_student', 'date', 'sum_click'], true);
 
   const lengthOf = new Map(courses.map((c) => [`${c.code_module}-${c.code_presentation}`, Number(c.module_presentation_length)]));
-  const assessmentsOf = new Map<string, { id: string; kind: AssessmentKind; due: number | null }[]>();
+  const assessmentsOf = new Map<string, { id: string; kind: AssessmentKind; due: number | null; weight: number | null }[]>();
   const assessmentGroup = new Map<string, string>();
   for (const a of assessments) {
     const group = `${a.code_module}-${a.code_presentation}`;
     const kind: AssessmentKind = a.assessment_type === 'CMA' ? 'quiz' : a.assessment_type === 'Exam' ? 'exam' : 'assignment';
     const list = assessmentsOf.get(group) ?? [];
-    list.push({ id: a.id_assessment!, kind, due: num(a.date) });
+    list.push({ id: a.id_assessment!, kind, due: num(a.date), weight: num(a.weight) });
     assessmentsOf.set(group, list);
     assessmentGroup.set(a.id_assessment!, group);
   }
@@ -145,7 +147,7 @@ export function readOuladDataset(dir: string): OuladDataset {
       const sub = submissionOf.get(`${a.id}:${s.id_student}`);
       const submittedDay = sub ? sub.submitted : null;
       const gradedDay = submittedDay === null ? null : a.kind === 'assignment' ? submittedDay + TMA_GRADING_DAYS : submittedDay;
-      return { kind: a.kind, dueDay: a.due, submittedDay, score: sub ? sub.score : null, gradedDay };
+      return { kind: a.kind, dueDay: a.due, submittedDay, score: sub ? sub.score : null, gradedDay, weight: a.weight };
     });
     const perDay = activityOf.get(key);
     const activity: ActivityEvent[] | null = withActivity.has(group) ? [...(perDay ?? new Map()).entries()].map(([day, count]) => ({ day, count })) : null;

@@ -21,6 +21,7 @@ import { trainRiskModel, type TrainOptions } from '../engine/train-risk-model.ts
 import { computeFairness, type FairnessReport } from '../fairness/fairness-metrics.ts';
 import { readOuladDataset, type AuditAttributes, type OuladLearner } from './read-oulad.ts';
 import { buildSequenceDataset, splitByProgramRun, stepStatus } from './oulad-sequences.ts';
+import { buildSnapshotMatrix, SNAPSHOT_FEATURES } from './snapshot-features.ts';
 
 export const AUDIT_ATTRIBUTES: (keyof AuditAttributes)[] = ['gender', 'age_band', 'disability', 'imd_band'];
 
@@ -215,11 +216,16 @@ export async function runOuladBench(runtime: ModelRuntime, options: OuladBenchOp
     writeTensors(options.exportDir, 'train', train, normalise(train.x, train.features, artifact.normalisation));
     writeTensors(options.exportDir, 'validation', validation, normalise(validation.x, validation.features, artifact.normalisation));
     writeTensors(options.exportDir, 'test', test, normalise(test.x, test.features, artifact.normalisation));
+    // The second baseline set: 23 plain snapshot features per learner and week (raw values; the baselines scale them).
+    for (const [name, learners] of [['train', split.train], ['validation', split.validation], ['test', testSet.learners]] as const) {
+      const snap = buildSnapshotMatrix(learners, steps);
+      writeFileSync(path.join(options.exportDir, `${name}_snap.f32`), Buffer.from(snap.buffer, snap.byteOffset, snap.byteLength));
+    }
     // Our calibrated test risks [n, steps], for the paired bootstrap of AUC differences in bench/baselines.py.
     writeFileSync(path.join(options.exportDir, 'test_ours.f32'), Buffer.from(testRisk.buffer, testRisk.byteOffset, testRisk.byteLength));
     writeFileSync(path.join(options.exportDir, 'meta.json'), JSON.stringify({
       n: { train: train.n, validation: validation.n, test: test.n },
-      steps, features: schema.features, weeks, seed,
+      steps, features: schema.features, snapshot_features: SNAPSHOT_FEATURES, weeks, seed,
       model: artifact.topology,
       training: { batchSize: artifact.training.batchSize, learningRate: artifact.training.learningRate, weightDecay: artifact.training.weightDecay ?? 0, classWeights: artifact.training.classWeights, threads: runtime.threads },
     }, null, 2));
