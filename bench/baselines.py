@@ -85,18 +85,35 @@ def evaluate(y, p, threshold):
     }
 
 
+def _resample_counts(n, rounds, seed):
+    """How many times each test learner is drawn in each bootstrap resample [rounds, n] (the same draws for every model)."""
+    rng = np.random.default_rng(seed)
+    counts = np.zeros((rounds, n), dtype=np.float64)
+    for r in range(rounds):
+        counts[r] = np.bincount(rng.integers(0, n, n), minlength=n)
+    return counts
+
+
+def weighted_aucs(y, p, counts):
+    """AUC of scores p on each resample given by `counts` [rounds, n] (ties count one half): the
+    Mann-Whitney statistic with each learner weighted by its draws, vectorised over resamples."""
+    order = np.argsort(p, kind="stable")
+    ps, ys, c = p[order], y[order], counts[:, order]
+    starts = np.r_[0, np.flatnonzero(ps[1:] != ps[:-1]) + 1]  # tie groups of equal scores
+    pos = np.add.reduceat(c * (ys == 1), starts, axis=1)
+    neg = np.add.reduceat(c * (ys == 0), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg  # negatives strictly below each group
+    num = (pos * (below + 0.5 * neg)).sum(axis=1)
+    den = pos.sum(axis=1) * neg.sum(axis=1)
+    ok = den > 0
+    return num[ok] / den[ok]
+
+
 def paired_bootstrap(y, ours, theirs, rounds=1000, seed=0):
     """AUC(ours) - AUC(theirs) on the same test learners, and its spread over
     bootstrap resamples of those learners (both models scored on each resample)."""
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    diffs = []
-    for _ in range(rounds):
-        i = rng.integers(0, n, n)
-        if y[i].min() == y[i].max():
-            continue
-        diffs.append(roc_auc_score(y[i], ours[i]) - roc_auc_score(y[i], theirs[i]))
-    diffs = np.array(diffs)
+    counts = _resample_counts(len(y), rounds, seed)
+    diffs = weighted_aucs(y, ours, counts) - weighted_aucs(y, theirs, counts)
     return {
         "difference": float(roc_auc_score(y, ours) - roc_auc_score(y, theirs)),
         "ci95": [float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))],
@@ -138,14 +155,7 @@ def run_tabular(meta, data, ours_test=None):
 
 def bootstrap_interval(y, p, rounds=1000, seed=0):
     """95% interval of the AUC over bootstrap resamples of the test learners."""
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    aucs = []
-    for _ in range(rounds):
-        i = rng.integers(0, n, n)
-        if y[i].min() == y[i].max():
-            continue
-        aucs.append(roc_auc_score(y[i], p[i]))
+    aucs = weighted_aucs(y, p, _resample_counts(len(y), rounds, seed))
     return [float(np.percentile(aucs, 2.5)), float(np.percentile(aucs, 97.5))]
 
 
