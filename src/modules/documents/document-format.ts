@@ -21,7 +21,7 @@ export const LABELS = {
   fr: {
     sheetTitle: "Feuille d'émargement",
     weeklyTitle: "Feuille d'émargement hebdomadaire",
-    certificateTitle: "Certificat de réalisation — attestation d'assiduité",
+    certificateTitle: 'Certificat de réalisation',
     draft: 'PROVISOIRE / DRAFT',
     organisation: 'Organisme',
     program: 'Formation',
@@ -76,22 +76,44 @@ export const LABELS = {
     none: '—',
     issuedAt: 'Émis le',
     period: 'Période',
-    plannedHours: 'Heures prévues',
-    heldHours: 'Heures déjà dispensées',
-    attendedHours: 'Heures suivies',
-    excusedHours: 'Absences justifiées (non comptées comme suivies)',
-    absentHours: 'Absences non justifiées',
-    rate: "Taux d'assiduité (heures suivies / heures dispensées)",
-    certifies: 'certifie que',
-    certifiesTail: 'a suivi la formation ci-dessous, selon les feuilles d’émargement signées :',
+    plannedHours: 'Heures prévues (toutes les séances)',
+    heldHours: 'Heures dispensées (demi-journées terminées)¹',
+    upcomingHours: 'Heures en cours ou à venir (non comptées)¹',
+    attendedHours: 'Heures réalisées par l’apprenant¹',
+    excusedHours: 'Absences justifiées¹',
+    absentHours: 'Absences non justifiées¹',
+    rate: 'Taux de présence (heures réalisées / heures dispensées)¹',
+    rateExcludingExcused: 'Taux d’assiduité hors absences justifiées (réalisées / (dispensées − justifiées))¹',
+    certifies: ', dispensateur de l’action concourant au développement des compétences, atteste que :',
+    followed: 'a suivi l’action :',
+    nature: 'Nature de l’action concourant au développement des compétences (article L6313-1 du Code du travail) :',
+    natures: ['action de formation', 'bilan de compétences', 'action de validation des acquis de l’expérience', 'action de formation par apprentissage'],
+    tookPlace: 'qui s’est déroulée du {from} au {to},',
+    duration: 'pour une durée réalisée de {hours}¹ au {date}.',
+    retention:
+      'Sans préjudice des délais imposés par les règles fiscales, comptables ou commerciales, l’organisme conserve l’ensemble des pièces justificatives qui ont permis d’établir le présent certificat (feuilles d’émargement signées et scellées) pendant une durée de 3 ans à compter de la fin de l’année du dernier paiement.',
+    footnote:
+      '¹ Calcul arrêté le {asOf}. Seules les demi-journées terminées à cette date sont comptées : une séance en cours ou à venir est prévue, ni suivie ni manquée. D’une séance terminée : présent, toute la séance ; en retard, à partir de l’arrivée ; parti en avance, de l’arrivée jusqu’au départ ; absence justifiée, comptée à part (ni réalisée, ni non justifiée) ; le reste (absent, non signé, minutes de retard, temps après un départ anticipé) est une absence non justifiée. Les séances annulées ne sont pas comptées. Heures réalisées + absences justifiées + absences non justifiées = heures dispensées.',
     hoursUnit: 'h',
-    sessions: 'Séances',
-    rules: 'Présent, en retard : durée complète ; parti en avance : jusqu’à l’heure de départ ; les absences justifiées sont comptées à part.',
+    sessions: 'Séances (terminées / prévues)',
+    amendments: 'Modifications après verrouillage',
+    amendmentLine: 'Version {version} — {at} — par {who}',
+    amendmentChange: '{name} : {before} → {after}',
+    amendmentReason: 'Motif',
+    system: 'le système',
+    apiKey: 'clé d’API',
+    upcoming: 'à venir',
+    inProgress: 'en cours',
+    reviewPending: 'signé ensuite par l’apprenant ({at}), en attente de confirmation du formateur',
+    reviewConfirmed: 'signé ensuite par l’apprenant ({at}), confirmé par {who} ({when})',
+    reviewRejected: 'signé ensuite par l’apprenant ({at}), refusé par {who} ({when}) : la marque du formateur est maintenue',
+    markedBy: 'marqué par',
+    sheetAmended: 'modifiée après verrouillage, voir « Modifications après verrouillage »',
   },
   en: {
     sheetTitle: 'Attendance sheet',
     weeklyTitle: 'Weekly attendance sheet',
-    certificateTitle: 'Certificate of attendance',
+    certificateTitle: 'Certificate of completion (certificat de réalisation)',
     draft: 'PROVISOIRE / DRAFT',
     organisation: 'Training organisation',
     program: 'Program',
@@ -146,21 +168,48 @@ export const LABELS = {
     none: '—',
     issuedAt: 'Issued on',
     period: 'Period',
-    plannedHours: 'Planned hours',
-    heldHours: 'Hours held so far',
-    attendedHours: 'Hours attended',
-    excusedHours: 'Excused absences (not counted as attended)',
-    absentHours: 'Unexcused absences',
-    rate: 'Attendance rate (hours attended / hours held)',
-    certifies: 'certifies that',
-    certifiesTail: 'attended the training below, according to the signed attendance sheets:',
+    plannedHours: 'Planned hours (all sessions)',
+    heldHours: 'Hours delivered (half-days over)¹',
+    upcomingHours: 'Hours in progress or to come (not counted)¹',
+    attendedHours: 'Hours completed by the learner¹',
+    excusedHours: 'Excused absences¹',
+    absentHours: 'Unexcused absences¹',
+    rate: 'Attendance rate (hours completed / hours delivered)¹',
+    rateExcludingExcused: 'Attendance excluding excused absences (completed / (delivered − excused))¹',
+    certifies: ', provider of the skills development action, certifies that:',
+    followed: 'took part in the action:',
+    nature: 'Nature of the skills development action (article L6313-1 of the French Labour Code):',
+    natures: ['training action', 'skills assessment', 'validation of prior learning', 'apprenticeship training'],
+    tookPlace: 'which took place from {from} to {to},',
+    duration: 'for a completed duration of {hours}¹ as of {date}.',
+    retention:
+      'Without prejudice to the periods required by tax, accounting or commercial rules, the organisation keeps all the supporting documents from which this certificate was drawn up (signed and sealed attendance sheets) for 3 years from the end of the year of the last payment.',
+    footnote:
+      '¹ Computed as of {asOf}. Only the half-days over by then are counted: a session in progress or to come is planned, neither attended nor missed. Of a session that is over: present, the whole session; late, from the arrival; left early, from the arrival until leaving; excused absence, counted apart (neither completed nor unexcused); the rest (absent, not signed, minutes late, time after leaving early) is an unexcused absence. Cancelled sessions are not counted. Hours completed + excused absences + unexcused absences = hours delivered.',
     hoursUnit: 'h',
-    sessions: 'Sessions',
-    rules: 'Present, late: full duration; left early: until the time of leaving; excused absences are counted separately.',
+    sessions: 'Sessions (over / planned)',
+    amendments: 'Changes after locking',
+    amendmentLine: 'Version {version} — {at} — by {who}',
+    amendmentChange: '{name}: {before} → {after}',
+    amendmentReason: 'Reason',
+    system: 'the system',
+    apiKey: 'API key',
+    upcoming: 'to come',
+    inProgress: 'in progress',
+    reviewPending: 'signed afterwards by the learner ({at}), awaiting the trainer’s confirmation',
+    reviewConfirmed: 'signed afterwards by the learner ({at}), confirmed by {who} ({when})',
+    reviewRejected: 'signed afterwards by the learner ({at}), refused by {who} ({when}): the trainer’s mark stands',
+    markedBy: 'marked by',
+    sheetAmended: 'amended after locking, see “Changes after locking”',
   },
 } as const;
 
 export type Labels = (typeof LABELS)[DocLocale];
+
+/** A label with {name} placeholders filled. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`));
+}
 
 export function docLocale(locale: string | null | undefined): DocLocale {
   return locale === 'en' ? 'en' : 'fr';
@@ -176,9 +225,9 @@ export function methodLabel(locale: DocLocale, method: SigningMethod | null): st
 
 /** "lundi 2 mars 2026" / "Monday 2 March 2026" for a calendar date 'YYYY-MM-DD'. */
 export function formatLongDate(locale: DocLocale, date: string): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+  return firstOfMonth(locale, new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
     new Date(`${date}T12:00:00Z`),
-  );
+  ));
 }
 
 /** "lun. 02/03" / "Mon 02/03". */
@@ -228,10 +277,42 @@ export function formatDateTimeWithZone(instant: Date, timezone: string): string 
   return `${l.date} ${l.hm} ${timezone}`;
 }
 
+/**
+ * Hours in one format everywhere: whole hours "7 h", else hours and minutes
+ * "2 h 33" (French) / "2 h 33 min" (English), rounded to the minute.
+ */
 export function formatHours(locale: DocLocale, hours: number): string {
-  const rounded = Math.round(hours * 100) / 100;
-  const text = locale === 'fr' ? String(rounded).replace('.', ',') : String(rounded);
-  return `${text} h`;
+  const minutes = Math.round(hours * 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const hText = locale === 'fr' ? h.toLocaleString('fr-FR') : h.toLocaleString('en-GB');
+  // No-break spaces: the number and its unit never part at a line end.
+  const nb = '\u00a0';
+  if (m === 0) return `${hText}${nb}h`;
+  return locale === 'fr' ? `${hText}${nb}h${nb}${String(m).padStart(2, '0')}` : `${hText}${nb}h${nb}${String(m).padStart(2, '0')}${nb}min`;
+}
+
+const monthDay = (locale: DocLocale) => new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** "7 décembre 2026" / "7 December 2026" for a calendar date 'YYYY-MM-DD'. */
+export function formatDay(locale: DocLocale, date: string): string {
+  return firstOfMonth(locale, monthDay(locale).format(new Date(`${date}T12:00:00Z`)));
+}
+
+/** French writes the first of the month "1er". */
+function firstOfMonth(locale: DocLocale, text: string): string {
+  return locale === 'fr' ? text.replace(/(^|\s)1(\s)/, '$11er$2') : text;
+}
+
+/** "8 décembre 2026 à 14:03 (Europe/Paris)" / "8 December 2026 at 14:03 (Europe/Paris)": an instant in the reader's words, with its zone. */
+export function formatDayTime(locale: DocLocale, instant: Date, timezone: string): string {
+  const l = local(instant, timezone);
+  return `${formatDay(locale, l.date)} ${locale === 'en' ? 'at' : 'à'} ${l.hm} (${timezone})`;
+}
+
+/** "semaine du 7 décembre 2026" / "week of 7 December 2026", for the week's Monday. */
+export function formatWeek(locale: DocLocale, monday: string): string {
+  return `${locale === 'en' ? 'week of' : 'semaine du'} ${formatDay(locale, monday)}`;
 }
 
 export function formatPercent(locale: DocLocale, rate: number | null): string {

@@ -43,8 +43,23 @@ export function assertSealValid(bytes: Uint8Array, label = 'PDF'): void {
   assert.match(out, /Total document signed/, out);
 }
 
-export function pdfText(bytes: Uint8Array): string {
-  return tool('pdftotext', ['-layout', writeTemp(bytes), '-']).stdout;
+/** pdftotext -layout of the whole document, or of pages first..last. */
+export function pdfText(bytes: Uint8Array, pages?: { first: number; last: number }): string {
+  return tool('pdftotext', ['-layout', ...(pages ? ['-f', String(pages.first), '-l', String(pages.last)] : []), writeTemp(bytes), '-']).stdout;
+}
+
+/** The text of one column of a page (x and width in points), lines joined by spaces: a wrapped cell reads whole. */
+export function pdfColumnText(bytes: Uint8Array, page: number, x: number, width: number): string {
+  const args = ['-f', String(page), '-l', String(page), '-r', '72', '-x', String(Math.floor(x)), '-y', '0', '-W', String(Math.ceil(width)), '-H', '2000', writeTemp(bytes), '-'];
+  return tool('pdftotext', args).stdout.replace(/\s+/g, ' ');
+}
+
+/** Renders every page at `dpi` into PNG files under `dir` (for looking at them), returns their paths. */
+export function renderPages(bytes: Uint8Array, outDir: string, name: string, dpi = 60): string[] {
+  const path = writeTemp(bytes);
+  const run = tool('pdftoppm', ['-png', '-r', String(dpi), path, join(outDir, name)]);
+  assert.equal(run.status, 0, run.stdout);
+  return readdirSync(outDir).filter((f) => f.startsWith(name) && f.endsWith('.png')).map((f) => join(outDir, f));
 }
 
 /** Renders page 1 at 50 dpi and returns the PNG bytes. */

@@ -100,6 +100,9 @@ export interface SheetRecordRow {
   png_sha256: string | null;
   strokes_sha256: string | null;
   signature_created_at: Date | null;
+  review: 'pending' | 'confirmed' | 'rejected' | null;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
 }
 
 export async function findSheetRecords(trx: Tx, sessionIds: string[]): Promise<SheetRecordRow[]> {
@@ -126,12 +129,29 @@ export async function findSheetRecords(trx: Tx, sessionIds: string[]): Promise<S
       'sg.png_sha256',
       'sg.strokes_sha256',
       'sg.created_at as signature_created_at',
+      'r.review',
+      'r.reviewed_by',
+      'r.reviewed_at',
     ])
     .where('r.session_id', 'in', sessionIds)
     .orderBy('pe.family_name')
     .orderBy('pe.given_name')
     .orderBy('r.person_id')
     .execute() as Promise<SheetRecordRow[]>;
+}
+
+/** The amendments of these sessions' sheets after locking, oldest first, with who made them (a person or an API key). */
+export async function findSheetAmendments(trx: Tx, sessionIds: string[]) {
+  if (sessionIds.length === 0) return [];
+  return trx
+    .selectFrom('attendance_amendments as a')
+    .leftJoin('people as p', (j) => j.onRef('p.organisation_id', '=', 'a.organisation_id').onRef('p.id', '=', 'a.amended_by'))
+    .leftJoin('api_keys as k', (j) => j.onRef('k.organisation_id', '=', 'a.organisation_id').onRef('k.id', '=', 'a.amended_by_api_key'))
+    .select(['a.session_id', 'a.version', 'a.amended_by', 'a.amended_by_api_key', 'a.reason', 'a.changes', 'a.created_at', 'p.given_name', 'p.family_name', 'k.name as key_name'])
+    .where('a.session_id', 'in', sessionIds)
+    .orderBy('a.session_id')
+    .orderBy('a.version')
+    .execute();
 }
 
 export async function findPeopleNames(trx: Tx, personIds: string[]) {
@@ -227,7 +247,7 @@ export async function findLearnerProgramSessions(trx: Tx, personId: string, prog
     .innerJoin('cohorts as c', (j) => j.onRef('c.organisation_id', '=', 'e.organisation_id').onRef('c.id', '=', 'e.cohort_id'))
     .innerJoin('sessions as s', (j) => j.onRef('s.organisation_id', '=', 'e.organisation_id').onRef('s.cohort_id', '=', 'e.cohort_id'))
     .leftJoin('attendance_records as r', (j) => j.onRef('r.organisation_id', '=', 's.organisation_id').onRef('r.session_id', '=', 's.id').onRef('r.person_id', '=', 'e.person_id'))
-    .select(['s.id', 's.date', 's.starts_at', 's.ends_at', 'r.status', 'r.left_at', 'c.name as cohort_name'])
+    .select(['s.id', 's.date', 's.starts_at', 's.ends_at', 'r.status', 'r.late_minutes', 'r.left_at', 'c.name as cohort_name'])
     .where('e.person_id', '=', personId)
     .where('c.program_id', '=', programId)
     .where('s.status', '=', 'planned')

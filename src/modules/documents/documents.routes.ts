@@ -6,6 +6,7 @@ import { problemSchema } from '../../platform/errors/problem.ts';
 import { problemResponses } from '../../platform/http/responses.ts';
 import type { AppDeps, ZodApp } from '../../platform/http/types.ts';
 import { certificateParamsSchema, codeParamsSchema, exportParamsSchema, exportRequestSchema, idParamsSchema, jobAcceptedSchema, jobParamsSchema, jobSchema, sealSchema, sealUploadSchema, verifyCodeResultSchema, verifyPdfResultSchema, weeklySheetQuerySchema } from './documents.schemas.ts';
+import { contentDisposition } from './file-names.ts';
 import { getCertificatePdf } from './get-certificate-pdf.ts';
 import { getExportZip, getJobStatus } from './get-export.ts';
 import { requestExport } from './request-export.ts';
@@ -21,7 +22,7 @@ const pdfResponse = z.any().describe('The sealed PDF (application/pdf); X-Verifi
 function sendPdf(reply: FastifyReply, doc: { pdf: Buffer; fileName: string; verificationCode: string; sha256: string }) {
   return reply
     .type('application/pdf')
-    .header('content-disposition', `attachment; filename="${doc.fileName}"`)
+    .header('content-disposition', contentDisposition(doc.fileName))
     .header('x-verification-code', doc.verificationCode)
     .header('x-content-sha256', doc.sha256)
     .header('cache-control', 'private, no-store')
@@ -102,7 +103,7 @@ export async function documentsRoutes(app: ZodApp, { db, config, clock }: AppDep
       const file = await getExportZip(db, requireCtx(req), req.params.jobId);
       return reply
         .type('application/zip')
-        .header('content-disposition', `attachment; filename="${file.fileName}"`)
+        .header('content-disposition', contentDisposition(file.fileName))
         .header('x-content-sha256', file.sha256)
         .header('cache-control', 'private, no-store')
         .send(file.zip);

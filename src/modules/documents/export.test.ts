@@ -18,6 +18,8 @@ describe('batch export of sealed documents as a ZIP (background job)', () => {
     t = await createTestContext();
     f = await makeAttendanceFixture(t.db, { learners: 3 });
     const org = f.organisation.id;
+    await t.db.updateTable('people').set({ given_name: 'Léa', family_name: 'Lefèvre 王' }).where('id', '=', f.learner.id).execute();
+    await t.db.updateTable('cohorts').set({ name: 'Cohorte Été' }).where('id', '=', f.cohort.id).execute();
     const pm = await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-02', '13:30', '17:00');
     const tue = await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-03', '09:00', '12:30');
     for (const s of [f.session, pm, tue]) {
@@ -63,6 +65,20 @@ describe('batch export of sealed documents as a ZIP (background job)', () => {
       assert.match(name, /\.pdf$/);
       assertSealValid(bytes, name);
     }
+    // Names keep their letters: UTF-8 in the ZIP with the language-encoding flag (bit 11) set on each non-ASCII one.
+    const raw = zip.rawPayload;
+    let seen = 0;
+    for (let at = raw.indexOf('PK\x03\x04', 0, 'latin1'); at >= 0; at = raw.indexOf('PK\x03\x04', at + 4, 'latin1')) {
+      const flags = raw.readUInt16LE(at + 6);
+      const name = raw.subarray(at + 30, at + 30 + raw.readUInt16LE(at + 26)).toString('utf8');
+      if (!(name in entries)) continue;
+      seen++;
+      if (/[^\x20-\x7e]/.test(name)) assert.ok(flags & 0x800, `${name}: UTF-8 flag not set`);
+    }
+    assert.equal(seen, Object.keys(entries).length);
+    const disposition = String(zip.headers['content-disposition']);
+    assert.match(disposition, /^attachment; filename="(feuilles|certificats)-cohorte-ete-\d+\.zip"; filename\*=UTF-8''/);
+    assert.match(decodeURIComponent(disposition.split("UTF-8''")[1]!), /^(feuilles|certificats)-cohorte-été-\d+\.zip$/);
     return { jobId, entries };
   }
 
@@ -75,6 +91,7 @@ describe('batch export of sealed documents as a ZIP (background job)', () => {
   test('certificates: one per learner', async () => {
     const { entries } = await exportAndDownload('certificates');
     assert.ok(Object.keys(entries).every((n) => n.startsWith('certificat-')));
+    assert.ok(Object.keys(entries).some((n) => n.startsWith('certificat-lefèvre-王-léa-')), Object.keys(entries).join(', '));
   });
 
   test('staff only; bad kind 400; unknown cohort and job 404', async () => {

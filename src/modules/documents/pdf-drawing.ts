@@ -1,5 +1,6 @@
 import { degrees, type PDFFont, type PDFImage, type PDFPage, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
+import { fontForChar, textRuns, wrapText } from '../../platform/pdf/fonts.ts';
 
 /** Small drawing helpers shared by the sheet and certificate renderers (pdf-lib, points, origin bottom-left). */
 
@@ -54,7 +55,7 @@ export function approxWidth(text: string, font: PDFFont, size: number): number {
   for (const ch of text) {
     let w = cache.get(ch);
     if (w === undefined) {
-      w = font.widthOfTextAtSize(ch, 1000) / 1000;
+      w = fontForChar(font, ch).widthOfTextAtSize(ch, 1000) / 1000;
       cache.set(ch, w);
     }
     width += w;
@@ -84,10 +85,44 @@ export interface TextOptions {
   maxWidth?: number;
 }
 
-/** One line of text, cut to maxWidth when given. */
+/** One line of text, cut to maxWidth when given; letters DejaVu lacks are drawn with the fallback fonts. */
 export function drawLine(page: PDFPage, text: string, x: number, y: number, o: TextOptions): void {
   const value = o.maxWidth !== undefined ? fitText(text, o.font, o.size, o.maxWidth) : text;
-  page.drawText(value, { x, y, font: o.font, size: o.size, color: o.color ?? BLACK });
+  const color = o.color ?? BLACK;
+  const runs = textRuns(value, o.font);
+  if (runs.length === 1) {
+    page.drawText(value, { x, y, font: o.font, size: o.size, color });
+    return;
+  }
+  let at = x;
+  for (const run of runs) {
+    page.drawText(run.text, { x: at, y, font: run.font, size: o.size, color });
+    at += run.font.widthOfTextAtSize(run.text, o.size);
+  }
+}
+
+/** Line height used by the wrapped text helpers. */
+export const leading = (size: number) => size * 1.22;
+
+/** The lines text wraps into within width (never cut). */
+export function wrapLines(text: string, font: PDFFont, size: number, width: number): string[] {
+  return wrapText(text, font, size, width);
+}
+
+/** Height of text wrapped within width. */
+export function wrappedHeight(text: string, font: PDFFont, size: number, width: number): number {
+  return wrapLines(text, font, size, width).length * leading(size);
+}
+
+/**
+ * Text wrapped within width, first baseline one size below `top`, each next
+ * line `leading(size)` lower; returns the height used. Nothing is cut.
+ */
+export function drawWrapped(page: PDFPage, text: string, x: number, top: number, width: number, o: Omit<TextOptions, 'maxWidth'>): number {
+  const lines = wrapLines(text, o.font, o.size, width);
+  const step = leading(o.size);
+  lines.forEach((line, i) => drawLine(page, line, x, top - o.size - i * step, o));
+  return lines.length * step;
 }
 
 /** The big diagonal "PROVISOIRE / DRAFT" mark of a sheet that is not locked yet. */

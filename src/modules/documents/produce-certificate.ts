@@ -1,6 +1,7 @@
 import type { Tx } from '../../platform/db/tenant.ts';
 import { newVerificationCode } from '../attendance/verification-code.ts';
 import { computeAttendanceHours } from './attendance-hours.ts';
+import { fileSlug } from './file-names.ts';
 import { docLocale, LABELS } from './document-format.ts';
 import { findLearnerProgramSessions, getLearnerEnrolmentInProgram } from './documents.repository.ts';
 import { issueDocument } from './issue-document.ts';
@@ -28,7 +29,7 @@ export async function buildCertificate(trx: Tx, input: { organisation: DocumentO
   if (!enrolment) return null;
   const sessions = await findLearnerProgramSessions(trx, input.personId, input.programId);
   const hours = computeAttendanceHours(
-    sessions.map((s) => ({ startsAt: s.starts_at, endsAt: s.ends_at, status: s.status, leftAt: s.left_at })),
+    sessions.map((s) => ({ startsAt: s.starts_at, endsAt: s.ends_at, status: s.status, lateMinutes: s.late_minutes, leftAt: s.left_at })),
     input.issuedAt,
   );
   const locale = docLocale(input.organisation.locale);
@@ -70,18 +71,22 @@ async function sealAndRegister(
       from: hours.firstDate?.toISOString() ?? null,
       to: hours.lastDate?.toISOString() ?? null,
       sessions: hours.sessions,
+      heldSessions: hours.heldSessions,
       plannedHours: hours.plannedHours,
       heldHours: hours.heldHours,
+      upcomingHours: hours.upcomingHours,
       attendedHours: hours.attendedHours,
       excusedHours: hours.excusedHours,
       absentHours: hours.absentHours,
       rate: hours.rate,
+      rateExcludingExcused: hours.rateExcludingExcused,
+      asOf: input.issuedAt.toISOString(),
     },
     reason: `${LABELS[locale].certificateTitle} — ${code}`,
     pdf: unsealed,
     issuedAt: input.issuedAt,
     issuedBy: input.issuedBy,
   });
-  const slug = `${enrolment.family_name}-${enrolment.given_name}`.normalize('NFD').replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+/g, '-').toLowerCase();
+  const slug = fileSlug(`${enrolment.family_name} ${enrolment.given_name}`, 'apprenant');
   return { pdf: issued.pdf, sha256: issued.sha256, verificationCode: code, hours, fileName: `certificat-${slug}-${code}.pdf` };
 }

@@ -1,10 +1,10 @@
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
-import { wrapText } from '../../platform/pdf/fonts.ts';
+import { textWidth } from '../../platform/pdf/fonts.ts';
 import { localParts } from '../catalogue/session-time.ts';
 import type { AttendanceHours } from './attendance-hours.ts';
-import { type DocLocale, formatDateTimeWithZone, formatHours, formatLongDate, formatPercent, LABELS } from './document-format.ts';
+import { type DocLocale, fill, formatDay, formatDayTime, formatHours, formatPercent, LABELS } from './document-format.ts';
 import { A4, MARGIN, PageFlow } from './page-flow.ts';
-import { drawLine, drawQrCode, GREY, hline } from './pdf-drawing.ts';
+import { drawLine, drawQrCode, drawWrapped, GREY, hline, leading, wrappedHeight } from './pdf-drawing.ts';
 
 export interface CertificateInput {
   organisation: { name: string; timezone: string };
@@ -18,7 +18,14 @@ export interface CertificateInput {
   issuedAt: Date;
 }
 
-/** A learner's certificate of attendance for a program (A4 portrait), unsealed. */
+/**
+ * A learner's certificate of completion for a program (A4 portrait), unsealed,
+ * after the Ministry's model "certificat de réalisation": the organisation,
+ * the learner, the action and its nature (art. L6313-1 du Code du travail),
+ * its dates and the hours completed; then the hours planned, delivered,
+ * completed, excused and unexcused, counted on the half-days over at issue
+ * and explained in a footnote. Every field wraps; nothing is cut.
+ */
 export async function renderCertificate(input: CertificateInput): Promise<Uint8Array> {
   const { locale, organisation, hours } = input;
   const L = LABELS[locale];
@@ -29,53 +36,73 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
     subject: `${L.verification} ${input.verificationCode}`,
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
+    text: input,
   });
   const flow = new PageFlow(pdf, fonts, A4);
   const qrSize = 86;
-  drawQrCode(flow.page, input.verifyUrl, flow.width - MARGIN - qrSize, flow.y - qrSize, qrSize);
-  drawLine(flow.page, input.verificationCode, flow.width - MARGIN - qrSize + (qrSize - fonts.bold.widthOfTextAtSize(input.verificationCode, 9)) / 2, flow.y - qrSize - 10, { font: fonts.bold, size: 9 });
-  flow.line(organisation.name, { face: 'bold', size: 13 });
-  flow.y -= 40;
-  for (const l of wrapText(L.certificateTitle, fonts.bold, 17, flow.contentWidth - qrSize - 10)) flow.line(l, { face: 'bold', size: 17 });
-  flow.y -= 24;
-  const paragraph = (text: string, size = 11, face: 'regular' | 'bold' = 'regular') => {
-    for (const l of wrapText(text, fonts[face], size, flow.contentWidth)) flow.line(l, { size, face, gap: 5 });
-  };
-  paragraph(`${organisation.name} ${L.certifies}`);
-  flow.y -= 4;
-  paragraph(input.learnerName, 15, 'bold');
-  flow.y -= 4;
-  paragraph(L.certifiesTail);
-  flow.y -= 10;
+  const top = flow.y;
+  drawQrCode(flow.page, input.verifyUrl, flow.width - MARGIN - qrSize, top - qrSize, qrSize);
+  drawLine(flow.page, input.verificationCode, flow.width - MARGIN - qrSize + (qrSize - textWidth(input.verificationCode, fonts.bold, 9)) / 2, top - qrSize - 10, { font: fonts.bold, size: 9 });
+  const besideQr = flow.contentWidth - qrSize - 12;
+  flow.line(organisation.name, { face: 'bold', size: 13, width: besideQr });
+  flow.y -= 26;
+  flow.line(L.certificateTitle, { face: 'bold', size: 18, width: besideQr });
+  flow.y = Math.min(flow.y, top - qrSize - 22);
+  const paragraph = (text: string, size = 10.5, face: 'regular' | 'bold' | 'italic' = 'regular', o: { x?: number; color?: typeof GREY } = {}) => flow.line(text, { size, face, gap: 4, ...o });
+
   const p = input.program;
-  const day = (d: Date | null) => (d ? formatLongDate(locale, localParts(d, tz).date) : L.none);
-  const rows: Array<[string, string]> = [
-    [L.program, p.code ? `${p.title} (${p.code})` : p.title],
-    [L.cohort, p.cohort_name],
-    [L.funder, `${p.funder ?? L.none}${p.funding_reference ? ` — ${L.fundingReference} ${p.funding_reference}` : ''}`],
-    [L.period, `${day(hours.firstDate)} – ${day(hours.lastDate)}`],
-    [L.sessions, String(hours.sessions)],
-    [L.plannedHours, formatHours(locale, hours.plannedHours)],
-    [L.heldHours, formatHours(locale, hours.heldHours)],
-    [L.attendedHours, formatHours(locale, hours.attendedHours)],
-    [L.excusedHours, formatHours(locale, hours.excusedHours)],
-    [L.absentHours, formatHours(locale, hours.absentHours)],
-    [L.rate, formatPercent(locale, hours.rate)],
-  ];
-  for (const [label, value] of rows) {
-    flow.ensure(18);
-    flow.y -= 17;
-    drawLine(flow.page, label, MARGIN, flow.y, { font: fonts.regular, size: 10, color: GREY, maxWidth: 300 });
-    drawLine(flow.page, value, MARGIN + 310, flow.y, { font: label === L.attendedHours || label === L.rate ? fonts.bold : fonts.regular, size: 10, maxWidth: flow.contentWidth - 310 });
-    hline(flow.page, MARGIN, flow.width - MARGIN, flow.y - 5);
-  }
-  flow.y -= 14;
-  for (const l of wrapText(L.rules, fonts.italic, 8, flow.contentWidth)) flow.line(l, { face: 'italic', size: 8, color: GREY });
-  flow.y -= 30;
-  flow.line(`${L.issuedAt} ${formatDateTimeWithZone(input.issuedAt, tz)}`, { size: 10 });
+  const dateOf = (d: Date | null) => (d ? formatDay(locale, localParts(d, tz).date) : L.none);
+  const issuedDay = formatDay(locale, localParts(input.issuedAt, tz).date);
+  paragraph(`${organisation.name}${L.certifies}`);
+  flow.y -= 6;
+  paragraph(input.learnerName, 15, 'bold');
+  flow.y -= 6;
+  paragraph(L.followed);
+  paragraph(p.code ? `${p.title} (${p.code})` : p.title, 11.5, 'bold');
+  const colon = locale === 'fr' ? '\u00a0:' : ':';
+  paragraph(`${L.cohort}${colon} ${p.cohort_name}`, 9.5);
+  paragraph(`${L.funder}${colon} ${p.funder ?? L.none}${p.funding_reference ? ` — ${L.fundingReference} ${p.funding_reference}` : ''}`, 9.5);
+  flow.y -= 6;
+  paragraph(L.nature, 9.5);
+  L.natures.forEach((nature, i) => paragraph(`${i === 0 ? '☒' : '☐'} ${nature}`, 9.5, 'regular', { x: MARGIN + 12 }));
+  flow.y -= 6;
+  paragraph(fill(L.tookPlace, { from: dateOf(hours.firstDate), to: dateOf(hours.lastDate) }));
+  paragraph(fill(L.duration, { hours: formatHours(locale, hours.attendedHours), date: issuedDay }), 10.5, 'bold');
   flow.y -= 10;
-  flow.line(`${L.sealedBy} ${organisation.name}`, { face: 'bold', size: 10 });
-  flow.line(`${L.sealFingerprint} (SHA-256) : ${input.sealFingerprint}`, { size: 7, color: GREY });
+
+  const rows: Array<[string, string, boolean]> = [
+    [L.sessions, `${hours.heldSessions} / ${hours.sessions}`, false],
+    [L.plannedHours, formatHours(locale, hours.plannedHours), false],
+    [L.heldHours, formatHours(locale, hours.heldHours), false],
+    [L.upcomingHours, formatHours(locale, hours.upcomingHours), false],
+    [L.attendedHours, formatHours(locale, hours.attendedHours), true],
+    [L.excusedHours, formatHours(locale, hours.excusedHours), false],
+    [L.absentHours, formatHours(locale, hours.absentHours), false],
+    [L.rate, formatPercent(locale, hours.rate), true],
+    [L.rateExcludingExcused, formatPercent(locale, hours.rateExcludingExcused), false],
+  ];
+  const labelWidth = 330;
+  const valueX = MARGIN + labelWidth + 10;
+  const valueWidth = flow.width - MARGIN - valueX;
+  for (const [label, value, strong] of rows) {
+    const size = 9.5;
+    const h = Math.max(wrappedHeight(label, fonts.regular, size, labelWidth), wrappedHeight(value, fonts.bold, size, valueWidth)) + 5;
+    flow.ensure(h);
+    drawWrapped(flow.page, label, MARGIN, flow.y - 2, labelWidth, { font: fonts.regular, size, color: GREY });
+    drawWrapped(flow.page, value, valueX, flow.y - 2, valueWidth, { font: strong ? fonts.bold : fonts.regular, size });
+    flow.y -= h;
+    hline(flow.page, MARGIN, flow.width - MARGIN, flow.y + 1);
+  }
+  flow.y -= 8;
+  paragraph(fill(L.footnote, { asOf: formatDayTime(locale, input.issuedAt, tz) }), 7.5, 'italic', { color: GREY });
+  flow.y -= 6;
+  paragraph(L.retention, 7.5, 'regular', { color: GREY });
+  flow.y -= 14;
+  paragraph(`${L.issuedAt} ${formatDayTime(locale, input.issuedAt, tz)}`, 10);
+  flow.y -= 6;
+  paragraph(`${L.sealedBy} ${organisation.name}`, 10, 'bold');
+  flow.ensure(leading(7) * 2);
+  paragraph(`${L.sealFingerprint} (SHA-256)${colon} ${input.sealFingerprint}`, 7, 'regular', { color: GREY });
   flow.finish({
     footerLeft: `${organisation.name} — ${L.certificateTitle} — ${input.learnerName}`,
     footerRight: `${L.verification} ${input.verificationCode} — ${L.verifyAt} ${input.verifyUrl}`,

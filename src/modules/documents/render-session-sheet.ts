@@ -1,21 +1,14 @@
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
 import { pdfAnchorText } from '../attendance/evidence-anchors.ts';
-import {
-  type DocLocale,
-  formatClockWithZone,
-  formatDateTimeWithZone,
-  formatLongDate,
-  formatTime,
-  formatTimeRange,
-  LABELS,
-  methodLabel,
-  statusLabel,
-} from './document-format.ts';
+import { type DocLocale, formatClockWithZone, formatDayTime, formatLongDate, formatTimeRange, LABELS, methodLabel } from './document-format.ts';
 import { drawSignature, embedSignaturePng, type SignatureImage } from './signature-image.ts';
 import { A4, MARGIN, PageFlow } from './page-flow.ts';
-import { drawLine, drawQrCode, GREY, hline, LIGHT, RED } from './pdf-drawing.ts';
+import { drawLine, drawQrCode, drawWrapped, GREY, hline, leading, LIGHT, RED, wrapLines } from './pdf-drawing.ts';
 import { type AppendixItem, renderEvidenceAppendix } from './render-evidence-appendix.ts';
 import type { EvidenceAnchor, SessionSheetData, SheetLine } from './sheet-data.ts';
+import { amendmentLines, isNotOverAt, statusNotes, statusText } from './sheet-text.ts';
+
+export { statusText } from './sheet-text.ts';
 
 export interface SessionSheetInput {
   organisation: { name: string; timezone: string };
@@ -24,15 +17,6 @@ export interface SessionSheetInput {
   anchor: EvidenceAnchor | null;
   verifyUrl: string;
   issuedAt: Date;
-}
-
-/** The status cell text: "En retard (12 min)", "Parti en avance (parti à 11:10)". */
-export function statusText(locale: DocLocale, line: SheetLine, timezone: string): string {
-  const L = LABELS[locale];
-  const base = statusLabel(locale, line.status);
-  if (line.status === 'late' && line.lateMinutes !== null) return `${base} (${line.lateMinutes} ${L.minutes})`;
-  if (line.status === 'left_early' && line.leftAt) return `${base} (${L.leftAt} ${formatTime(line.leftAt, timezone)})`;
-  return base;
 }
 
 /** Header lines shared by the session sheet and the export (program, funder, module, cohort). */
@@ -57,13 +41,15 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
   const tz = organisation.timezone;
   const L = LABELS[locale];
   const { pdf, fonts } = await createPdfDocument({
-    title: `${L.sheetTitle} — ${session.program_title} — ${session.date} ${session.half_day === 'am' ? L.am : L.pm}`,
+    title: `${L.sheetTitle} — ${session.program_title} — ${formatLongDate(locale, session.date)} ${session.half_day === 'am' ? L.am : L.pm}`,
     author: organisation.name,
     subject: `${L.verification} ${sheet.verificationCode}`,
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
     evidenceAnchor: input.anchor ? pdfAnchorText(input.anchor) : undefined,
+    text: [organisation, session, data.learners.map((l) => [l.name, l.reason, l.markedByName, l.reviewedByName]), data.trainers.map((l) => l.name), data.amendments, sheet.lockedByName],
   });
+  const upcoming = isNotOverAt(session, input.issuedAt);
   const images = new Map<string, SignatureImage>();
   for (const line of [...data.learners, ...data.trainers]) {
     if (line.png && line.signatureId && !images.has(line.signatureId)) images.set(line.signatureId, await embedSignaturePng(pdf, line.png));
@@ -77,8 +63,8 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
   drawLine(flow.page, sheet.verificationCode, qrX + (qrSize - fonts.bold.widthOfTextAtSize(sheet.verificationCode, 9)) / 2, topY - qrSize - 10, { font: fonts.bold, size: 9 });
 
   const textWidth = flow.contentWidth - qrSize - 12;
-  flow.line(organisation.name, { face: 'bold', size: 12 });
-  flow.line(L.sheetTitle, { face: 'bold', size: 16, gap: 6 });
+  flow.line(organisation.name, { face: 'bold', size: 12, width: textWidth });
+  flow.line(L.sheetTitle, { face: 'bold', size: 16, gap: 6, width: textWidth });
   flow.y -= 4;
   const infoLines: Array<[string, string]> = [
     ...programLines(locale, session),
@@ -89,12 +75,14 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
   if (session.remote_url) infoLines.push([L.remote, session.remote_url]);
   infoLines.push([
     L.version,
-    `${sheet.version} — ${sheet.status === 'locked' && sheet.lockedAt ? `${L.locked} ${formatDateTimeWithZone(sheet.lockedAt, tz)}${sheet.lockedByName ? ` (${sheet.lockedByName})` : ''}` : L.open}`,
+    `${sheet.version} — ${sheet.status === 'locked' && sheet.lockedAt ? `${L.locked} ${formatDayTime(locale, sheet.lockedAt, tz)}${sheet.lockedByName ? ` (${sheet.lockedByName})` : ''}` : L.open}${data.amendments.length ? ` — ${L.sheetAmended}` : ''}`,
   ]);
   for (const [label, value] of infoLines) {
-    flow.y -= 12;
-    drawLine(flow.page, locale === 'fr' ? `${label} :` : `${label}:`, MARGIN, flow.y, { font: fonts.regular, size: 8.5, color: GREY });
-    drawLine(flow.page, value, MARGIN + 92, flow.y, { font: fonts.regular, size: 8.5, maxWidth: textWidth - 92 });
+    // Beside the QR code the value column is narrower; below it, the full width.
+    const valueWidth = (flow.y > topY - qrSize - 16 ? textWidth : flow.contentWidth) - 92;
+    const height = drawWrapped(flow.page, value, MARGIN + 92, flow.y - 2, valueWidth, { font: fonts.regular, size: 8.5 });
+    drawLine(flow.page, locale === 'fr' ? `${label}\u00a0:` : `${label}:`, MARGIN, flow.y - 2 - 8.5, { font: fonts.regular, size: 8.5, color: GREY });
+    flow.y -= height + 1.5;
   }
   flow.y = Math.min(flow.y, topY - qrSize - 16);
   if (session.status === 'cancelled') flow.line(L.cancelled, { face: 'bold', size: 10, color: RED });
@@ -102,46 +90,61 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
   if (data.identicalSignatures.length) flow.line(`${L.identicalSignatures} ${data.identicalSignatures.join(', ')}.`, { face: 'bold', size: 9, color: RED });
   flow.y -= 8;
 
-  // Table: name | status | signature | signed at | method
+  // Table: name | status (with reason, review) | signature | signed at | method. Rows grow to fit their text.
   const cols = [
-    { label: L.learner, w: 150 },
-    { label: L.status, w: 92 },
-    { label: L.signature, w: 110 },
-    { label: L.signedAt, w: 90 },
+    { label: L.learner, w: 128 },
+    { label: L.status, w: 150 },
+    { label: L.signature, w: 100 },
+    { label: L.signedAt, w: 64 },
     { label: L.method, w: flow.contentWidth - 442 },
   ];
-  const rowHeight = 34;
+  const minRow = 34;
+  const pad = 4;
   const drawHeader = (title: string) => {
-    flow.ensure(18 + rowHeight);
-    flow.y -= 12;
+    flow.ensure(18 + minRow);
     let x = MARGIN;
+    let height = 0;
     for (const [i, c] of cols.entries()) {
-      drawLine(flow.page, i === 0 ? title : c.label, x + 2, flow.y, { font: fonts.bold, size: 8, maxWidth: c.w - 4 });
+      height = Math.max(height, drawWrapped(flow.page, i === 0 ? title : c.label, x + 2, flow.y - 2, c.w - 4, { font: fonts.bold, size: 8 }));
       x += c.w;
     }
-    flow.y -= 4;
+    flow.y -= height + 5;
     hline(flow.page, MARGIN, flow.width - MARGIN, flow.y, 0.8, GREY);
   };
   const drawRow = (line: SheetLine, title: string) => {
-    if (flow.y - rowHeight < flow.bottom) {
+    const status = statusText(locale, line, tz, upcoming);
+    const notes = statusNotes(locale, line, tz);
+    const marked = line.markedByName && (line.method === 'trainer_mark' || line.method === null || line.reason) ? `${L.markedBy} ${line.markedByName}` : null;
+    const method = line.method === null ? (marked ?? (upcoming ? '' : L.none)) : `${methodLabel(locale, line.method)}${marked ? ` (${marked})` : ''}`;
+    const signedAt = line.signedAt ? formatClockWithZone(line.signedAt, tz) : upcoming ? '' : L.none;
+    const statusColor = line.status === 'absent' || (line.status === 'pending' && !upcoming) ? RED : undefined;
+    const noteLines = notes.flatMap((n) => wrapLines(n, fonts.italic, 7, cols[1]!.w - 4));
+    const statusHeight = wrapLines(status, fonts.regular, 8, cols[1]!.w - 4).length * leading(8) + noteLines.length * leading(7);
+    const height = Math.max(
+      minRow,
+      pad * 2 + wrapLines(line.name, fonts.regular, 8.5, cols[0]!.w - 4).length * leading(8.5),
+      pad * 2 + statusHeight,
+      pad * 2 + wrapLines(signedAt, fonts.regular, 7.5, cols[3]!.w - 4).length * leading(7.5),
+      pad * 2 + wrapLines(method, fonts.regular, 7.5, cols[4]!.w - 4).length * leading(7.5),
+    );
+    if (flow.y - height < flow.bottom) {
       flow.newPage();
       drawHeader(title);
     }
-    const top = flow.y;
-    const mid = top - rowHeight / 2 - 3;
+    const top = flow.y - pad;
     let x = MARGIN;
-    drawLine(flow.page, line.name, x + 2, mid, { font: fonts.regular, size: 8.5, maxWidth: cols[0]!.w - 4 });
+    drawWrapped(flow.page, line.name, x + 2, top, cols[0]!.w - 4, { font: fonts.regular, size: 8.5 });
     x += cols[0]!.w;
-    drawLine(flow.page, statusText(locale, line, tz), x + 2, mid, { font: fonts.regular, size: 8, maxWidth: cols[1]!.w - 4, color: line.status === 'absent' || line.status === 'pending' ? RED : undefined });
+    const used = drawWrapped(flow.page, status, x + 2, top, cols[1]!.w - 4, { font: fonts.regular, size: 8, ...(statusColor ? { color: statusColor } : {}) });
+    noteLines.forEach((n, i) => drawLine(flow.page, n, x + 2, top - used - 7 - i * leading(7), { font: fonts.italic, size: 7, color: GREY }));
     x += cols[1]!.w;
     const image = line.signatureId ? images.get(line.signatureId) : undefined;
-    if (image) drawSignature(flow.page, image, x + 2, top - rowHeight + 2, cols[2]!.w - 4, rowHeight - 4);
+    if (image) drawSignature(flow.page, image, x + 2, flow.y - minRow + 2, cols[2]!.w - 4, minRow - 4);
     x += cols[2]!.w;
-    drawLine(flow.page, line.signedAt ? formatClockWithZone(line.signedAt, tz) : L.none, x + 2, mid, { font: fonts.regular, size: 7.5, maxWidth: cols[3]!.w - 4 });
+    drawWrapped(flow.page, signedAt, x + 2, top, cols[3]!.w - 4, { font: fonts.regular, size: 7.5 });
     x += cols[3]!.w;
-    const method = `${methodLabel(locale, line.method)}${line.markedByName && line.method === 'trainer_mark' ? ` (${line.markedByName})` : ''}`;
-    drawLine(flow.page, method, x + 2, mid, { font: fonts.regular, size: 7.5, maxWidth: cols[4]!.w - 4 });
-    flow.y -= rowHeight;
+    drawWrapped(flow.page, method, x + 2, top, cols[4]!.w - 4, { font: fonts.regular, size: 7.5 });
+    flow.y -= height;
     hline(flow.page, MARGIN, flow.width - MARGIN, flow.y, 0.4, LIGHT);
   };
 
@@ -151,11 +154,23 @@ export async function renderSessionSheet(input: SessionSheetInput): Promise<Uint
   drawHeader(L.trainers);
   for (const line of data.trainers) drawRow(line, L.trainers);
 
+  if (data.amendments.length) {
+    flow.y -= 12;
+    flow.line(L.amendments, { face: 'bold', size: 10 });
+    for (const a of data.amendments) {
+      const [head, ...rest] = amendmentLines(locale, a, tz);
+      flow.ensure(40);
+      flow.y -= 3;
+      flow.line(head!, { face: 'bold', size: 8 });
+      for (const l of rest) flow.line(l, { size: 8, x: MARGIN + 10 });
+    }
+  }
+
   const items: AppendixItem[] = [...data.learners, ...data.trainers].filter((l) => l.signedAt || l.signatureId || l.evidence.length).map((line) => ({ title: `${line.name} — ${line.role === 'trainer' ? L.trainer : L.learner}`, line }));
   renderEvidenceAppendix(flow, locale, tz, items, input.anchor);
 
   flow.finish({
-    footerLeft: `${organisation.name} — ${L.sheetTitle} ${session.date} ${session.half_day === 'am' ? L.am : L.pm} — ${L.version} ${sheet.version}${sheet.status === 'locked' ? '' : ` (${L.draft})`}`,
+    footerLeft: `${organisation.name} — ${L.sheetTitle} ${formatLongDate(locale, session.date)} ${session.half_day === 'am' ? L.am : L.pm} — ${L.version} ${sheet.version}${sheet.status === 'locked' ? '' : ` (${L.draft})`}`,
     footerRight: `${L.verification} ${sheet.verificationCode} — ${L.verifyAt} ${input.verifyUrl}`,
     ...(sheet.status === 'locked' ? {} : { draftText: L.draft }),
     pageLabel: L.page,

@@ -5,6 +5,7 @@ import type { Db } from '../../platform/db/database.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { JobContext, JobHandler } from '../../platform/jobs/job-queue.ts';
 import { findCohortLearners, findCohortSessions, getCohortContext, getOrganisationInfo } from './documents.repository.ts';
+import { fileSlug } from './file-names.ts';
 import { produceCertificate } from './produce-certificate.ts';
 import { produceSessionSheet } from './produce-session-sheet.ts';
 import { EXPORT_JOB, type ExportJobPayload } from './request-export.ts';
@@ -59,7 +60,7 @@ export async function runExport(db: Db, payload: ExportJobPayload, ctx: Pick<Job
   }
   const zip = Buffer.from(zipSync(files));
   const sha256 = createHash('sha256').update(zip).digest('hex');
-  const slug = setup.cohort.name.normalize('NFD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'cohort';
+  const slug = fileSlug(setup.cohort.name, 'groupe');
   const fileName = `${kind === 'sheets' ? 'feuilles' : 'certificats'}-${slug}-${ctx.jobId}.zip`;
   await withTenant(db, organisationId, (trx) =>
     trx

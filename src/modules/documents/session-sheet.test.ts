@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createTestContext, type TestContext } from '../../../test/context.ts';
 import { makeAttendanceFixture, makeSession } from '../attendance/attendance-test-fixtures.ts';
-import { assertSealValid, pdfText, renderFirstPage, signRecord } from './documents-test-support.ts';
+import { assertSealValid, pdfColumnText, pdfText, renderFirstPage, signRecord } from './documents-test-support.ts';
 
 type Fixture = Awaited<ReturnType<typeof makeAttendanceFixture>>;
 const printed = (p: { given_name: string; family_name: string }) => `${p.family_name.toLocaleUpperCase('fr-FR')} ${p.given_name}`;
@@ -22,6 +22,7 @@ describe('session attendance sheet PDF', () => {
     await signRecord(t.db, org, f.session.id, a!.id, { status: 'present', at: new Date('2026-03-02T07:58:30Z'), method: 'qr', seed: 1 });
     await signRecord(t.db, org, f.session.id, b!.id, { status: 'late', lateMinutes: 12, at: new Date('2026-03-02T08:12:00Z'), method: 'link', seed: 2, ip: '198.51.100.23' });
     await signRecord(t.db, org, f.session.id, f.trainer.id, { status: 'present', role: 'trainer', at: new Date('2026-03-02T07:55:00Z'), method: 'sign_in', seed: 3 });
+    t.clock.set('2026-03-02T12:00:00Z'); // the session is over: an unsigned record is "not signed"
   });
   after(() => t.close());
 
@@ -36,6 +37,8 @@ describe('session attendance sheet PDF', () => {
     renderFirstPage(firstPdf);
     const text = pdfText(firstPdf);
     for (const learner of f.learners) assert.ok(text.includes(printed(learner)), `missing ${printed(learner)}`);
+    const flat = text.replace(/\s+/g, ' ');
+    for (const needle of ['08:58:30 Europe/Paris', '09:12:00 Europe/Paris']) assert.ok(flat.includes(needle), `lacks ${needle}`);
     for (const needle of [
       'Programme Sécurité',
       'OPCO Atlas',
@@ -44,8 +47,6 @@ describe('session attendance sheet PDF', () => {
       'lundi 2 mars 2026',
       'Matin',
       '09:00 – 12:30 (Europe/Paris, UTC+01:00)',
-      '08:58:30 Europe/Paris',
-      '09:12:00 Europe/Paris',
       'En retard (12 min)',
       'Non signé',
       'PROVISOIRE / DRAFT',
@@ -60,9 +61,9 @@ describe('session attendance sheet PDF', () => {
     // The appendix shows each signature's hashes, as stored.
     const sig = await t.db.selectFrom('signatures').select(['png_sha256', 'strokes_sha256']).where('person_id', '=', f.learners[1]!.id).executeTakeFirstOrThrow();
     const evidence = await t.db.selectFrom('evidence_entries').select('content_hash').where('organisation_id', '=', f.organisation.id).execute();
-    const flat = text.replace(/\s+/g, '');
-    assert.ok(flat.includes(sig.png_sha256) && flat.includes(sig.strokes_sha256));
-    for (const e of evidence) assert.ok(flat.includes(e.content_hash), `appendix lacks evidence hash ${e.content_hash}`);
+    const compact = text.replace(/\s+/g, '');
+    assert.ok(compact.includes(sig.png_sha256) && flat.includes(sig.strokes_sha256));
+    for (const e of evidence) assert.ok(compact.includes(e.content_hash), `appendix lacks evidence hash ${e.content_hash}`);
     // Registered for verification.
     const issued = await t.db.selectFrom('issued_documents').selectAll().where('verification_code', '=', code).execute();
     assert.equal(issued.length, 1);
@@ -132,7 +133,7 @@ describe('session attendance sheet PDF', () => {
     assertSealValid(res.rawPayload, 'locked sheet');
     const text = pdfText(res.rawPayload);
     assert.ok(!text.includes('PROVISOIRE'), 'a locked sheet must not carry the draft mark');
-    assert.ok(text.includes('verrouillée le 2026-03-02 12:40 Europe/Paris'), text);
+    assert.ok(text.includes('verrouillée le 2 mars 2026 à 12:40 (Europe/Paris)'), text);
     await t.db.updateTable('attendance_sheets').set({ version: 2 }).where('session_id', '=', f.session.id).execute();
     const v = (await t.request({ method: 'POST', url: '/api/v1/verify', headers: { 'content-type': 'application/pdf' }, payload: res.rawPayload })).json();
     assert.equal(v.valid, true);
@@ -159,5 +160,72 @@ describe('session attendance sheet PDF', () => {
       assert.ok(text.includes(needle), `lacks "${needle}":\n${text}`);
     }
     await t.db.updateTable('organisations').set({ locale: 'fr' }).where('id', '=', f.organisation.id).execute();
+  });
+});
+
+describe('a sheet states the facts: reasons, marks, later signatures, amendments, nothing cut', () => {
+  let t: TestContext;
+  let f: Fixture;
+
+  before(async () => {
+    t = await createTestContext();
+    f = await makeAttendanceFixture(t.db, { learners: 5 });
+    const org = f.organisation.id;
+    const [a, b, c, d] = f.learners;
+    await t.db.updateTable('people').set({ given_name: 'Marie-Ange Éléonore 王小明', family_name: 'de La Rochefoucauld-Montbazon-Liancourt' }).where('id', '=', a!.id).execute();
+    await signRecord(t.db, org, f.session.id, a!.id, { status: 'left_early', at: new Date('2026-03-02T08:00:00Z'), leftAt: new Date('2026-03-02T09:10:00Z'), seed: 1 });
+    await signRecord(t.db, org, f.session.id, b!.id, { status: 'late', lateMinutes: 0, at: new Date('2026-03-02T08:00:30Z'), seed: 2 });
+    await signRecord(t.db, org, f.session.id, c!.id, { status: 'absent', sign: true, at: new Date('2026-03-02T08:40:12Z'), seed: 3 });
+    await signRecord(t.db, org, f.session.id, d!.id, { status: 'absent' });
+    const reason = 'Rendez-vous médical urgent à l’hôpital Édouard-Herriot, prévenu la veille par courriel au formateur référent';
+    await t.db.updateTable('attendance_records').set({ reason, marked_by: f.trainer.id }).where('person_id', '=', a!.id).execute();
+    // Marked absent by the trainer, then signed from a link: waiting for the trainer (the signing side's review state).
+    await t.db.updateTable('attendance_records').set({ reason: 'Absent à l’appel de 9 h', marked_by: f.trainer.id, method: 'link', review: 'pending' }).where('person_id', '=', c!.id).execute();
+    await t.db.updateTable('attendance_sheets').set({ status: 'locked', locked_at: new Date('2026-03-02T11:40:00Z'), locked_by: f.trainer.id }).where('session_id', '=', f.session.id).execute();
+    t.clock.set('2026-03-04T09:30:00Z');
+    const amended = await t.request({ method: 'POST', url: `/api/v1/sessions/${f.session.id}/amendments`, as: f.as.manager, payload: { personId: d!.id, status: 'excused', reason: 'Certificat médical reçu le 4 mars, arrêt de travail de deux jours' } });
+    assert.equal(amended.statusCode, 201, amended.body);
+  });
+  after(() => t.close());
+
+  test('every reason, mark, review and amendment is on the sheet, wrapped, never cut; no "0 min"; dates in words', async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    assertSealValid(res.rawPayload, 'amended sheet');
+    const [a, b, c, d] = f.learners;
+    const sheet = pdfText(res.rawPayload, { first: 1, last: 1 });
+    // Each column read on its own (pdftotext -layout interleaves wrapped cells of neighbouring columns).
+    const flat = [sheet, pdfColumnText(res.rawPayload, 1, 36, 128), pdfColumnText(res.rawPayload, 1, 164, 150), pdfColumnText(res.rawPayload, 1, 478, 82)].join(' ').replace(/\s+/g, ' ');
+    for (const needle of [
+      'Parti en avance (parti à 10:10)',
+      'Motif : Rendez-vous médical urgent à l’hôpital Édouard-Herriot, prévenu la veille par courriel au formateur référent',
+      `marqué par ${f.trainer.given_name} ${f.trainer.family_name}`,
+      'signé ensuite par l’apprenant (09:40:12 Europe/Paris), en attente de confirmation du formateur',
+      'Motif : Absent à l’appel de 9 h',
+      'verrouillée le 2 mars 2026 à 12:40 (Europe/Paris)',
+      'modifiée après verrouillage',
+      'Modifications après verrouillage',
+      `Version 2 — 4 mars 2026 à 10:30 (Europe/Paris) — par ${f.manager.given_name} ${f.manager.family_name}`,
+      `${printed(d!)} : Absent → Absence justifiée`,
+      'Motif : Certificat médical reçu le 4 mars, arrêt de travail de deux jours',
+    ]) {
+      assert.ok(flat.includes(needle), `page 1 lacks "${needle}":\n${sheet}`);
+    }
+    // The long name wraps in its cell, at spaces and hyphens.
+    // (pdftotext joins a line that ends with a hyphen to the next one.)
+    assert.match(pdfColumnText(res.rawPayload, 1, 36, 128), /DE LA ROCHEFOUCAULD-? ?MONTBAZON-LIANCOURT Marie-Ange Éléonore 王小明/);
+    assert.ok(new RegExp(`${printed(b!)}\\s+En retard\\s`).test(sheet), sheet);
+    assert.doesNotMatch(sheet, /0 min|…/);
+    assert.doesNotMatch(sheet, /\d{4}-\d{2}-\d{2}/, 'an ISO date on the sheet');
+    assert.ok(printed(c!) && printed(a!));
+  });
+
+  test('a session still to come: its unsigned learners are blank, not "not signed"', async () => {
+    const future = await makeSession(t.db, f.organisation.id, f.cohort.id, [f.trainer.id], '2026-03-10', '09:00', '12:30');
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${future.id}/sheet.pdf`, as: f.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    const text = pdfText(res.rawPayload);
+    for (const learner of f.learners.slice(1)) assert.ok(text.includes(printed(learner)), `lacks ${printed(learner)}`);
+    assert.ok(!text.includes('Non signé'), text);
   });
 });

@@ -4,6 +4,7 @@ import type { AttendanceStatus, SigningMethod } from '../attendance/attendance.t
 import {
   findEvidenceForSessions,
   findPeopleNames,
+  findSheetAmendments,
   findSheetRecords,
   findSheets,
   getLatestEvidenceBatch,
@@ -39,6 +40,29 @@ export interface SheetLine {
   pngSha256: string | null;
   strokesSha256: string | null;
   evidence: EvidenceView[];
+  /** A learner's signature after the trainer's absent/excused mark: waiting for, confirmed or refused by the trainer. */
+  review: 'pending' | 'confirmed' | 'rejected' | null;
+  reviewedByName: string | null;
+  reviewedAt: Date | null;
+}
+
+/** A record's state before or after an amendment, as the amendment row keeps it. */
+export interface AmendedState {
+  status: AttendanceStatus | null;
+  lateMinutes: number | null;
+  leftAt: Date | null;
+  reason: string | null;
+}
+
+/** One version of a locked sheet: who (a person, an API key or the system), when, why, what changed. */
+export interface AmendmentView {
+  version: number;
+  at: Date;
+  by: { kind: 'person' | 'api_key' | 'system'; name: string | null };
+  reason: string;
+  personName: string | null;
+  before: AmendedState;
+  after: AmendedState;
 }
 
 export interface SessionSheetData {
@@ -49,6 +73,18 @@ export interface SessionSheetData {
   holiday: string | null;
   /** Names of learners whose signature image is byte-identical to another's on the same sheet. */
   identicalSignatures: string[];
+  /** The sheet's versions after locking, oldest first. */
+  amendments: AmendmentView[];
+}
+
+function amendedState(value: unknown): AmendedState {
+  const v = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  return {
+    status: typeof v.status === 'string' ? (v.status as AttendanceStatus) : null,
+    lateMinutes: typeof v.lateMinutes === 'number' ? v.lateMinutes : null,
+    leftAt: typeof v.leftAt === 'string' ? new Date(v.leftAt) : null,
+    reason: typeof v.reason === 'string' ? v.reason : null,
+  };
 }
 
 export interface EvidenceAnchor {
@@ -93,11 +129,21 @@ function evidenceView(row: Awaited<ReturnType<typeof findEvidenceForSessions>>[n
 /** Loads the sheets of several sessions at once (a session sheet, a weekly sheet, an export). */
 export async function loadSessionSheets(trx: Tx, sessions: SessionContextRow[]): Promise<Map<string, SessionSheetData>> {
   const ids = sessions.map((s) => s.id);
-  const [sheets, records, evidence] = await Promise.all([findSheets(trx, ids), findSheetRecords(trx, ids), findEvidenceForSessions(trx, ids)]);
+  const [sheets, records, evidence, amendments] = await Promise.all([findSheets(trx, ids), findSheetRecords(trx, ids), findEvidenceForSessions(trx, ids), findSheetAmendments(trx, ids)]);
+  const changesOf = (c: unknown) => (typeof c === 'string' ? JSON.parse(c) : (c ?? {})) as Record<string, unknown>;
   const personIds = new Set<string>();
-  for (const r of records) if (r.marked_by) personIds.add(r.marked_by);
+  for (const r of records) {
+    if (r.marked_by) personIds.add(r.marked_by);
+    if (r.reviewed_by) personIds.add(r.reviewed_by);
+  }
+  for (const a of amendments) {
+    const subject = changesOf(a.changes).personId;
+    if (typeof subject === 'string') personIds.add(subject);
+  }
   for (const s of sheets) if (s.locked_by) personIds.add(s.locked_by);
-  const names = new Map((await findPeopleNames(trx, [...personIds])).map((p) => [p.id, `${p.given_name} ${p.family_name}`]));
+  const people = await findPeopleNames(trx, [...personIds]);
+  const names = new Map(people.map((p) => [p.id, `${p.given_name} ${p.family_name}`]));
+  const sheetNames = new Map(people.map((p) => [p.id, `${p.family_name.toLocaleUpperCase('fr-FR')} ${p.given_name}`]));
 
   const evidenceByKey = new Map<string, EvidenceView[]>();
   for (const row of evidence) {
@@ -130,6 +176,9 @@ export async function loadSessionSheets(trx: Tx, sessions: SessionContextRow[]):
         pngSha256: r.png_sha256,
         strokesSha256: r.strokes_sha256,
         evidence: evidenceByKey.get(`${session.id}/${r.person_id}`) ?? [],
+        review: r.review ?? null,
+        reviewedByName: r.reviewed_by ? (names.get(r.reviewed_by) ?? null) : null,
+        reviewedAt: r.reviewed_at ?? null,
       }));
     const learners = lines.filter((l) => l.role === 'learner');
     const byHash = new Map<string, string[]>();
@@ -149,6 +198,24 @@ export async function loadSessionSheets(trx: Tx, sessions: SessionContextRow[]):
       trainers: lines.filter((l) => l.role === 'trainer'),
       holiday: frenchHolidayName(session.date),
       identicalSignatures: [...byHash.values()].filter((n) => n.length > 1).flat(),
+      amendments: amendments
+        .filter((a) => a.session_id === session.id)
+        .map((a) => {
+          const c = changesOf(a.changes);
+          return {
+            version: a.version,
+            at: new Date(a.created_at),
+            by: a.amended_by
+              ? { kind: 'person' as const, name: a.given_name ? `${a.given_name} ${a.family_name}` : null }
+              : a.amended_by_api_key
+                ? { kind: 'api_key' as const, name: a.key_name ?? null }
+                : { kind: 'system' as const, name: null },
+            reason: a.reason,
+            personName: typeof c.personId === 'string' ? (sheetNames.get(c.personId) ?? null) : null,
+            before: amendedState(c.before),
+            after: amendedState(c.after),
+          };
+        }),
     });
   }
   return out;
