@@ -31,10 +31,11 @@ import { analyticsJobHandlers } from '../src/modules/analytics/analytics-jobs.ts
 import { isCounted } from '../src/modules/analytics/emarge/emarge-dataset.ts';
 import { loadEmargeLearners } from '../src/modules/analytics/emarge/emarge-learners.ts';
 import { parseRiskModelArtifact, type RiskModelArtifact } from '../src/modules/analytics/engine/artifact.ts';
+import { createRandom } from '../src/modules/analytics/engine/random.ts';
 import { getModelRuntime } from '../src/modules/analytics/engine/model-runtime.ts';
 import { loadRiskModel } from '../src/modules/analytics/engine/risk-model.ts';
 import { trainRiskModel } from '../src/modules/analytics/engine/train-risk-model.ts';
-import { buildFeatureMatrix, buildFeatureSchema, findRecordedSources } from '../src/modules/analytics/features/feature-schema.ts';
+import { buildFeatureMatrix, buildFeatureSchema, findRecordedSources, type FeatureSchema } from '../src/modules/analytics/features/feature-schema.ts';
 import type { LearnerTimeline } from '../src/modules/analytics/features/learner-timeline.ts';
 import { ANALYTICS_DEFAULTS, parseJson } from '../src/modules/analytics/model-version.repository.ts';
 import { filterOuladPresentations } from '../src/modules/analytics/oulad/filter-oulad.ts';
@@ -55,13 +56,21 @@ interface Learner {
 }
 
 /** The figures of one data set, from the product's answers for every counted week of every held-out learner. */
-async function measure(artifact: RiskModelArtifact, bands: WeeklyBands | null, learners: Learner[]) {
+async function measure(artifact: RiskModelArtifact, bands: WeeklyBands | null, learners: Learner[], imposed?: FeatureSchema) {
   const steps = artifact.featureSchema.steps;
   const stepsOf = learners.map((l) => Array.from({ length: steps }, (_, s) => s).filter((s) => l.counted(s)));
   const rule = { minHalfDays: ANALYTICS_DEFAULTS.minHalfDays, minWeeks: ANALYTICS_DEFAULTS.minWeeks };
-  const sticky = await predictLearnerWeeks(artifact, bands, learners, stepsOf, rule);
-  const plain = await predictLearnerWeeks(artifact, bands, learners, stepsOf, rule, { sticky: false });
-  const schema = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), steps);
+  // One pass of the model and its integrated gradients; the plain ordering (by attribution only) from the same candidates.
+  const plainTop = new Map<string, string>();
+  const sticky = await predictLearnerWeeks(artifact, bands, learners, stepsOf, rule, {
+    schema: imposed,
+    onCandidates: (i, s, c) => {
+      const best = [...c].sort((a, b) => b.attribution - a.attribution)[0];
+      if (best) plainTop.set(`${i}/${s}`, best.feature);
+    },
+  });
+  const plain = sticky.map((r) => ({ ...r, reasons: plainTop.has(`${r.learner}/${r.step}`) ? [{ ...r.reasons[0]!, feature: plainTop.get(`${r.learner}/${r.step}`)! }] : [] }));
+  const schema = imposed ?? buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), steps);
   const x = buildFeatureMatrix(learners.map((l) => l.timeline), schema);
   const f = schema.features.length;
   const valueOf = (i: number, s: number, feature: string) => x[(i * steps + s) * f + schema.features.indexOf(feature)]!;
@@ -129,7 +138,7 @@ async function demo(epochs: number) {
   }
 }
 
-async function oulad(dir: string, modules: string[] | null, epochs: number) {
+async function oulad(dir: string, modules: string[] | null, epochs: number, sampleSize: number | null) {
   const work = mkdtempSync(join(tmpdir(), 'emarge-risk-product-'));
   try {
     const pick = (presentations: string[]) => (modules ? presentations.flatMap((p) => modules.map((m) => `${m}-${p}`)) : presentations);
@@ -147,18 +156,20 @@ async function oulad(dir: string, modules: string[] | null, epochs: number) {
     const pValidation = model.predictRisk(validation.x, validation.n, schema);
     model.dispose();
     const bands = computeWeeklyBands(train, validation, pValidation);
-    const held = testSet.learners.map((l, i) => ({ personId: `s${i}`, cohortId: l.group, timeline: l.timeline, withdrawn: l.outcome.withdrawnDay !== null, counted: (s: number) => s < steps && stepStatus(l, s) === 'counted' }));
-    return { train: trainSet.presentations, test: testSet.presentations, ...(await measure(artifact, bands, held)) };
+    // A seeded sample of the test presentation's learners (integrated gradients for every week of every learner is slow on a CPU).
+    const sample = sampleSize && testSet.learners.length > sampleSize ? createRandom(7).shuffle([...testSet.learners]).slice(0, sampleSize) : testSet.learners;
+    const held = sample.map((l, i) => ({ personId: `s${i}`, cohortId: l.group, timeline: l.timeline, withdrawn: l.outcome.withdrawnDay !== null, counted: (s: number) => s < steps && stepStatus(l, s) === 'counted' }));
+    return { train: trainSet.presentations, test: testSet.presentations, testLearners: testSet.learners.length, sampled: held.length, ...(await measure(artifact, bands, held, schema)) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-const { values } = parseArgs({ options: { json: { type: 'string' }, oulad: { type: 'string' }, modules: { type: 'string' }, epochs: { type: 'string' }, 'skip-demo': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { json: { type: 'string' }, oulad: { type: 'string' }, modules: { type: 'string' }, epochs: { type: 'string' }, 'skip-demo': { type: 'boolean' }, sample: { type: 'string' } } });
 const epochs = Number(values.epochs ?? 30);
 const result: Record<string, unknown> = {};
 if (!values['skip-demo']) result.demo = await demo(epochs);
-if (values.oulad) result.oulad = await oulad(values.oulad, values.modules ? values.modules.split(',') : null, epochs);
+if (values.oulad) result.oulad = await oulad(values.oulad, values.modules ? values.modules.split(',') : null, epochs, values.sample ? Number(values.sample) : 1500);
 const text = JSON.stringify(result, null, 2);
 if (values.json) writeFileSync(values.json, text);
 console.log(text);

@@ -3,6 +3,9 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { APIResponse, Browser, BrowserContext, Page } from 'playwright-core';
 import { analyticsJobHandlers } from '../src/modules/analytics/analytics-jobs.ts';
+import { monitorPredictions } from '../src/modules/analytics/monitor-predictions.ts';
+import { advanceDemoHistory } from '../src/modules/demo/seed-demo-history.ts';
+import { withTenant } from '../src/platform/db/tenant.ts';
 import { FixedClock } from '../src/platform/clock.ts';
 import { JobRunner } from '../src/platform/jobs/job-queue.ts';
 import { describeViolations, launchBrowser, type RunningServer, screenshot, seriousA11yViolations, startServer } from './support.ts';
@@ -308,5 +311,25 @@ test('a learner of a cohort in progress sees their estimate with reasons and obj
   await learner.reload();
   await learner.getByTestId('my-objection').filter({ hasText: 'nous en tenons compte' }).waitFor();
   await phone.close();
+  await page.close();
+});
+
+test('after a simulated month, the model card shows the model watched on the organisation\'s own outcomes', async () => {
+  const org = await server.db.selectFrom('organisations').select('id').where('slug', '=', 'demo').executeTakeFirstOrThrow();
+  // Five weeks on: the simulated history writes the weeks gone by; the oldest cohort in progress ends (completed or withdrawn).
+  const later = new Date('2026-04-06T08:00:00Z');
+  const written = await withTenant(server.db, org.id, (trx) => advanceDemoHistory(trx, { organisationId: org.id, today: '2026-04-06' }));
+  assert.ok(written.completed > 0, JSON.stringify(written));
+  const monitored = await monitorPredictions(server.db, org.id, later);
+  assert.ok(monitored.versions[0]!.predictions > 0, JSON.stringify(monitored));
+  const page = await desktop.newPage();
+  await page.goto('/analytics/models');
+  await page.getByRole('link', { name: 'Version 1' }).click();
+  const row = page.getByTestId('monitoring-row').first();
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? '', /lun\. 6 avril 2026.*Version 1 · Prêt/);
+  await assertAccessible(page, 'the model card with monitoring');
+  await page.getByTestId('monitoring-section').scrollIntoViewIfNeeded();
+  await screenshot(page, 'model-card-monitoring.png');
   await page.close();
 });

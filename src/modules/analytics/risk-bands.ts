@@ -8,7 +8,7 @@
  * cut-off who withdrew afterwards (training and validation labels, smoothed
  * towards the pooled rate when few learners reach that week):
  * - high: probability ≥ max(2·b(s), the (1 − b(s)) quantile of the validation
- *   predictions that week) — at most about as many learners flagged high as are
+ *   predictions of that week and its two neighbours) — at most about as many learners flagged high as are
  *   expected to withdraw, and only at twice the usual risk for that week;
  * - medium: probability ≥ 1.5·b(s);
  * - low otherwise.
@@ -86,7 +86,9 @@ export function computeWeeklyBands(train: SequenceDataset, validation: SequenceD
     const w = perWeek[s]!;
     if (!w.n) continue;
     const baseRate = (w.pos + SMOOTHING * pooled) / (w.n + SMOOTHING);
-    const sample = w.p.length >= MIN_QUANTILE_N ? w.p : pooledP;
+    // The week and its neighbours (the quantile of one week of a few cohorts jumps from week to week).
+    const near = [s - 1, s, s + 1].flatMap((k) => perWeek[k]?.p ?? []);
+    const sample = near.length >= MIN_QUANTILE_N ? near : pooledP;
     const high = Math.min(0.95, Math.max(2 * baseRate, quantile(sample, 1 - baseRate)));
     weeks.push({ week: s, n: w.n, baseRate: r4(baseRate), high: r4(high), medium: r4(Math.min(high, 1.5 * baseRate)) });
   }

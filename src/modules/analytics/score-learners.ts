@@ -9,7 +9,7 @@ import type { PredictionBand, RiskBand, RiskReason } from './analytics.table.ts'
 import { daysBetween, loadEmargeLearners } from './emarge/emarge-learners.ts';
 import { parseRiskModelArtifact, type RiskModelArtifact } from './engine/artifact.ts';
 import { assertSchemaMatches } from './engine/risk-model.ts';
-import { buildFeatureMatrix, buildFeatureSchema, findRecordedSources } from './features/feature-schema.ts';
+import { buildFeatureMatrix, buildFeatureSchema, findRecordedSources, type FeatureSchema } from './features/feature-schema.ts';
 import type { LearnerTimeline } from './features/learner-timeline.ts';
 import { getModelVersion, getOrganisationFacts, parseJson } from './model-version.repository.ts';
 import { describeFact } from './reason-texts.ts';
@@ -114,11 +114,18 @@ export async function predictLearnerWeeks(
   learners: readonly LearnerToScore[],
   stepsOf: readonly (readonly number[])[],
   rule: DataRule,
-  options: { previousTop?: Map<string, { feature: string; value: number }>; sticky?: boolean } = {},
+  options: {
+    previousTop?: Map<string, { feature: string; value: number }>;
+    sticky?: boolean;
+    schema?: FeatureSchema;
+    /** Called with each scored week's reason candidates (benchmarks: the ordering without the stability rule). */
+    onCandidates?: (learner: number, step: number, candidates: readonly ReasonCandidate[]) => void;
+  } = {},
 ): Promise<PredictedWeek[]> {
   if (!learners.length) return [];
   const expected = artifact.featureSchema;
-  const current = buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), expected.steps);
+  // The schema of the data; a benchmark may impose the training data's (a source recorded there only reads as not recorded).
+  const current = options.schema ?? buildFeatureSchema(findRecordedSources(learners.map((l) => l.timeline)), expected.steps);
   assertSchemaMatches(expected, current);
   const x = buildFeatureMatrix(learners.map((l) => l.timeline), current);
   const f = current.features.length;
@@ -176,6 +183,7 @@ export async function predictLearnerWeeks(
           reason: { feature: factor.feature, ...words, contribution: Math.round(factor.attribution * 1e4) / 1e4, value: Math.round(factor.value * 1e4) / 1e4, cohort_median: Math.round(reference * 1e4) / 1e4 },
         });
       }
+      options.onCandidates?.(p.learner, s.step, candidates);
       const reasons = chooseReasons(candidates, previous, options.sticky ?? true);
       let band: RiskBand = bands ? bandAtWeek(w.probability, s.step, bands) : bandOf(w.probability, artifact.threshold);
       if (band === 'high' && !reasons.length) band = 'medium'; // never "high" without a fact of their own

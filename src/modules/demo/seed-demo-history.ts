@@ -217,8 +217,11 @@ export async function seedDemoHistory(trx: Tx, opts: DemoHistoryOptions): Promis
   return { programId: program.id, cohorts: START_WEEKS_AGO.length, learners: personIds.length, sessions: sessionsCount, attendanceRecords: recordsCount, withdrawn: withdrawnCount };
 }
 
-/** One random stream per simulated learner (their index in the history), so that a learner's future can be replayed. */
-const learnerSeed = (seed: number, index: number): number => (seed * 31 + index * 7919) >>> 0;
+/**
+ * One random stream per simulated learner (their index in the history), so that a learner's future can be replayed;
+ * the index is mixed by the golden-ratio multiplier (as in splitmix) so that neighbouring learners' streams share nothing.
+ */
+const learnerSeed = (seed: number, index: number): number => (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
 
 /**
  * Moves the simulated history forward to `today` (local date): for each
