@@ -408,6 +408,56 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     await restore();
   });
 
+  test('a certificate and a weekly sheet issued after batch 2 record it too; verify checks them (and refuses what is not an anchor, exit 2)', async () => {
+    const cert = await t.request({ method: 'GET', url: url(`/people/${f.learner.id}/certificates/${f.program.id}.pdf`), as: f.as.manager });
+    assert.equal(cert.statusCode, 200, cert.body);
+    const certFile = join(dir, 'certificate.pdf');
+    writeFileSync(certFile, cert.rawPayload);
+    const weekly = await t.request({ method: 'GET', url: url(`/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10`), as: f.as.manager });
+    assert.equal(weekly.statusCode, 200, weekly.body);
+    writeFileSync(join(dir, 'weekly.pdf'), weekly.rawPayload);
+    const files = [certFile, join(dir, 'weekly.pdf')];
+    for (const file of files) assert.equal((await readPdfAnchor(readFileSync(file), 'x'))!.batchNumber, 2, file);
+    assert.equal((await cli('--org', f.organisation.slug, ...files)).code, 0);
+    await tamper((trx) => sql`DELETE FROM evidence_batches WHERE organisation_id = ${f.organisation.id} AND batch_number = 2`.execute(trx));
+    const res = await cli('--org', f.organisation.slug, certFile);
+    assert.equal(res.code, 1, res.out);
+    assert.match(res.out, /batch 2 \[missing_batch\]/);
+    assertNamed(await verify([(await readPdfAnchor(readFileSync(certFile), 'certificate.pdf'))!]), { kind: 'anchor_missing_batch', batchNumber: 2, source: 'PDF certificate.pdf' }, 'batch 2 deleted (certificate)');
+    await restore();
+
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"organisationId":"x"}\n');
+    const err: string[] = [];
+    const error = console.error;
+    console.error = (...a: unknown[]) => void err.push(a.join(' '));
+    try {
+      assert.equal((await cli('--anchors', bad)).code, 2);
+      writeFileSync(bad, 'not a pdf');
+      assert.equal((await cli(bad)).code, 2);
+    } finally {
+      console.error = error;
+    }
+    assert.match(err.join('\n'), /bad\.jsonl line 1 is not an evidence anchor/);
+    assert.match(err.join('\n'), /Cannot read .*bad\.jsonl as a PDF/);
+  });
+
+  test('an authority that does not answer: the seal commits, the batch is time-stamped at the next run', async () => {
+    const { sealEvidence } = await import('./seal-evidence.ts');
+    await withTenant(t.db, f.organisation.id, (trx) => markExcused(trx, systemCtx(f.organisation.id), { sessionId: f.session.id, personId: f.learners[2]!.id, justificationId: '00000000-0000-4000-8000-0000000000ee', now: t.clock.now() }));
+    const down = await sealEvidence(t.db, t.clock, f.organisation.id, { file: null, tsaUrl: 'http://127.0.0.1:9/tsa' });
+    assert.equal(down.batches, 1);
+    assert.equal(down.anchored, 0);
+    assert.match(down.anchorErrors[0]!, /^batch 3 \(tsa\)/);
+    const before = tsa.requests;
+    const up = await sealEvidence(t.db, t.clock, f.organisation.id, { file: null, tsaUrl: tsa.url });
+    assert.deepEqual([up.batches, up.anchored, tsa.requests - before], [0, 1, 1]);
+    const batch3 = await t.db.selectFrom('evidence_batches').select('batch_hash').where('organisation_id', '=', f.organisation.id).where('batch_number', '=', 3).executeTakeFirstOrThrow();
+    const token = await t.db.selectFrom('evidence_anchors').select('token').where('batch_number', '=', 3).where('kind', '=', 'tsa').executeTakeFirstOrThrow();
+    assert.match(tsa.verify(Buffer.from(token.token!), batch3.batch_hash), /Verification: OK/);
+    await restore();
+  });
+
   test('the sheet lock: unlocked by hand, or its lock time changed, is named', async () => {
     await tamper((trx) => sql`UPDATE attendance_sheets SET status = 'open', locked_at = NULL, locked_by = NULL WHERE session_id = ${f.session.id}`.execute(trx));
     assertNamed(await verify(), { kind: 'fact_mismatch', table: 'attendance_sheets', rowId: f.session.id, fact: 'status' }, 'unlocked');

@@ -130,8 +130,7 @@ function recordStatements(entry: EvidenceEntry): { sessionId: string; personId: 
       const personId = str(obj(p.signer)?.id);
       if (!personId) return [];
       const facts: Statement['facts'] = { status: str(p.status), lateMinutes: num(p.lateMinutes) };
-      // A signing that set the record (not one kept aside, e.g. awaiting a trainer's confirmation) links it.
-      if (p.recordSigned !== false) Object.assign(facts, { signatureId: str(p.signatureId), method: str(p.method), signedAt: time(entry.recordedAt) });
+      Object.assign(facts, { signatureId: str(p.signatureId), method: str(p.method), signedAt: time(entry.recordedAt) });
       return [{ sessionId, personId, facts }];
     }
     case 'attendance.marked': {

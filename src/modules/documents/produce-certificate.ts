@@ -7,6 +7,7 @@ import { findLearnerProgramSessions, getLearnerEnrolmentInProgram } from './docu
 import { issueDocument } from './issue-document.ts';
 import { type DocumentOrganisation, verifyUrl } from './produce-session-sheet.ts';
 import { renderCertificate } from './render-certificate.ts';
+import { loadEvidenceAnchor } from './sheet-data.ts';
 import type { SealKey } from './seal-key.ts';
 
 /**
@@ -45,6 +46,7 @@ export async function buildCertificate(trx: Tx, input: { organisation: DocumentO
     verificationCode: code,
     verifyUrl: verifyUrl(input.publicUrl, code),
     issuedAt: input.issuedAt,
+    anchor: await loadEvidenceAnchor(trx),
   });
   return { enrolment, hours, locale, code, learnerName, unsealed };
 }

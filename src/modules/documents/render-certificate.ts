@@ -1,5 +1,7 @@
 import { createPdfDocument } from '../../platform/pdf/create-pdf-document.ts';
 import { textWidth } from '../../platform/pdf/fonts.ts';
+import { pdfAnchorText } from '../attendance/evidence-anchors.ts';
+import type { EvidenceAnchor } from './sheet-data.ts';
 import { localParts } from '../catalogue/session-time.ts';
 import type { AttendanceHours } from './attendance-hours.ts';
 import { type DocLocale, fill, formatDay, formatDayTime, formatHours, formatPercent, LABELS } from './document-format.ts';
@@ -16,6 +18,8 @@ export interface CertificateInput {
   verificationCode: string;
   verifyUrl: string;
   issuedAt: Date;
+  /** The evidence log's latest batch when issued: kept in the document's metadata for `emarge verify PDF`. */
+  anchor?: EvidenceAnchor | null;
 }
 
 /**
@@ -37,6 +41,7 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
     creationDate: input.issuedAt,
     language: locale === 'en' ? 'en-GB' : 'fr-FR',
     text: input,
+    evidenceAnchor: input.anchor ? pdfAnchorText(input.anchor) : undefined,
   });
   const flow = new PageFlow(pdf, fonts, A4);
   const qrSize = 86;
