@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { sql } from 'kysely';
@@ -30,7 +31,8 @@ Exit codes: 0 intact, 1 a mismatch was found, 2 usage error.
 
 Options:
   --org SLUG       only this organisation (its slug or id)
-  --anchors FILE   an anchor file (JSON lines, one per sealed batch)
+  --anchors FILE   an anchor file (JSON lines, one per sealed batch); default:
+                   EVIDENCE_ANCHOR_FILE when it is set and the file exists
   --json           print the verdicts as JSON
   -h, --help       show this help`;
 
@@ -70,13 +72,14 @@ async function readAnchors(file: string | undefined, pdfs: string[]): Promise<Ba
 }
 
 /** The command on an open database (tests call it with theirs); `run` opens the configured one. */
-export async function verifyCommand(db: Db, args: string[]): Promise<number> {
+export async function verifyCommand(db: Db, args: string[], opts: { defaultAnchorFile?: string | null } = {}): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { org: { type: 'string' }, anchors: { type: 'string' }, json: { type: 'boolean' } }, { positionals: Number.MAX_SAFE_INTEGER });
   if (values.help) {
     console.log(USAGE);
     return EXIT_OK;
   }
-  const anchors = await readAnchors(values.anchors, positionals);
+  const anchorFile = values.anchors ?? (opts.defaultAnchorFile && existsSync(opts.defaultAnchorFile) ? opts.defaultAnchorFile : undefined);
+  const anchors = await readAnchors(anchorFile, positionals);
   const orgs = await withSystem(db, async (trx) => {
     const migrated = await sql<{ t: string | null }>`SELECT to_regclass('evidence_entries')::text AS t`.execute(trx);
     if (!migrated.rows[0]?.t) throw new UsageError('This database has no evidence log (not migrated, or DATA_DIR / DATABASE_URL points elsewhere). Nothing was changed.', { showUsage: false });
@@ -123,7 +126,7 @@ export function run(args: string[]): Promise<number> {
     const config = loadConfig(process.env);
     const db = createDatabase(config.database);
     try {
-      return await verifyCommand(db, args);
+      return await verifyCommand(db, args, { defaultAnchorFile: config.evidenceAnchoring.file });
     } finally {
       await db.destroy();
     }

@@ -301,6 +301,7 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     assert.equal(alone.ok, true, 'without an anchor, a rolled-back log looks like one never sealed: what the anchors are for');
     assertNamed(await verify(parseAnchorFile(readFileSync(anchorFile, 'utf8'), 'anchors.jsonl')), { kind: 'anchor_missing_batch', batchNumber: 1 }, 'rollback (file)');
     assertNamed(await verify([(await readPdfAnchor(readFileSync(pdfBatch1), 'sheet-batch-1.pdf'))!]), { kind: 'anchor_missing_batch', batchNumber: 1, source: 'PDF sheet-batch-1.pdf' }, 'rollback (PDF of batch 1)');
+    assert.equal((await cli('--org', f.organisation.slug)).code, 0, 'no anchor given: nothing to compare');
     const res = await cli('--org', f.organisation.slug, '--anchors', anchorFile, pdfLatest);
     assert.equal(res.code, 1, res.out);
     assert.match(res.out, /^TAMPERED \S+: batch 1 \([0-9a-f]{64}\), anchored in anchor file anchors\.jsonl line 1, is no longer in the database: the seal was rolled back/m);
@@ -310,9 +311,10 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
       const name = (await sql<{ n: string }>`SELECT current_database() AS n`.execute(t.db)).rows[0]!.n;
       const databaseUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
       databaseUrl.pathname = `/${name}`;
-      const run = spawnSync(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/emarge.js'), 'verify', '--org', f.organisation.slug, '--anchors', anchorFile, pdfLatest], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl.toString(), LOG_LEVEL: 'error' }, encoding: 'utf8' });
+      // The server's EVIDENCE_ANCHOR_FILE is the default anchor file.
+      const run = spawnSync(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/emarge.js'), 'verify', '--org', f.organisation.slug, pdfLatest], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl.toString(), EVIDENCE_ANCHOR_FILE: anchorFile, LOG_LEVEL: 'error' }, encoding: 'utf8' });
       assert.equal(run.status, 1, `${run.stdout}\n${run.stderr}`);
-      assert.match(run.stdout, /anchor_missing_batch/);
+      assert.match(run.stdout, /anchored in anchor file anchors\.jsonl line 1/);
     }
     await restore();
   });

@@ -62,24 +62,34 @@ export function verifyAnchors(batches: EvidenceBatch[], anchors: BatchAnchor[]):
 
 const SIGNATURE_PAGE = 1000;
 
-/** Every signature of the organisation with its hashes recomputed from the stored PNG bytes and strokes, read by pages. */
+/**
+ * Every signature of the organisation with its hashes recomputed from the stored PNG bytes (by the database)
+ * and strokes (here), read through one cursor, a page at a time: one plan for the whole read, whatever the
+ * table's statistics (keyset pages planned without them re-scanned the rest of the table each time).
+ */
 async function* readSignatureFacts(trx: Tx, organisationId: string): AsyncGenerator<SignatureFacts> {
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const { rows } = await sql<{ id: string; session_id: string; person_id: string; png_sha256: string; strokes_sha256: string; png_actual: string; strokes: SignatureStrokes }>`
-      SELECT id, session_id, person_id, png_sha256, strokes_sha256, encode(sha256(png), 'hex') AS png_actual, strokes
-        FROM signatures WHERE organisation_id = ${organisationId} AND id > ${after}::uuid ORDER BY id LIMIT ${SIGNATURE_PAGE}`.execute(trx);
-    for (const r of rows) {
-      let strokesSha256: string;
-      try {
-        strokesSha256 = createHash('sha256').update(canonicalizeStrokes(r.strokes), 'utf8').digest('hex');
-      } catch {
-        strokesSha256 = 'unreadable strokes';
+  if (!/^[0-9a-f-]{36}$/i.test(organisationId)) throw new RangeError('organisation id must be a uuid');
+  await sql.raw(`DECLARE emarge_verify_signatures NO SCROLL CURSOR FOR
+    SELECT id, session_id, person_id, png_sha256, strokes_sha256, encode(sha256(png), 'hex') AS png_actual, strokes
+      FROM signatures WHERE organisation_id = '${organisationId}'::uuid`).execute(trx);
+  try {
+    for (;;) {
+      const { rows } = await sql.raw<{ id: string; session_id: string; person_id: string; png_sha256: string; strokes_sha256: string; png_actual: string; strokes: SignatureStrokes }>(
+        `FETCH ${SIGNATURE_PAGE} FROM emarge_verify_signatures`,
+      ).execute(trx);
+      for (const r of rows) {
+        let strokesSha256: string;
+        try {
+          strokesSha256 = createHash('sha256').update(canonicalizeStrokes(r.strokes), 'utf8').digest('hex');
+        } catch {
+          strokesSha256 = 'unreadable strokes';
+        }
+        yield { id: r.id, sessionId: r.session_id, personId: r.person_id, pngSha256: r.png_actual, strokesSha256, storedPngSha256: r.png_sha256, storedStrokesSha256: r.strokes_sha256 };
       }
-      yield { id: r.id, sessionId: r.session_id, personId: r.person_id, pngSha256: r.png_actual, strokesSha256, storedPngSha256: r.png_sha256, storedStrokesSha256: r.strokes_sha256 };
+      if (rows.length < SIGNATURE_PAGE) return;
     }
-    if (rows.length < SIGNATURE_PAGE) return;
-    after = rows[rows.length - 1]!.id;
+  } finally {
+    await sql.raw('CLOSE emarge_verify_signatures').execute(trx);
   }
 }
 
