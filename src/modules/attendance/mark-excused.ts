@@ -34,7 +34,7 @@ export async function markExcused(trx: Tx, ctx: Ctx, input: { sessionId: string;
     await appendEvidence(trx, ctx.actor.organisationId, {
       type: 'attendance.excused',
       recordedAt: now,
-      payload: { sessionId, personId, justificationId, from: record.status, to: 'excused', by: await describeActor(trx, ctx.actor), ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, sheetStatus: 'open', version },
+      payload: { sessionId, personId, justificationId, from: record.status, to: 'excused', status: 'excused', lateMinutes: null, reason, by: await describeActor(trx, ctx.actor), ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, sheetStatus: 'open', version },
     });
   }
   await recordAuditEvent(trx, ctx, { type: 'attendance.excused', subjectType: 'session', subjectId: sessionId, payload: { sessionId, personId, justificationId, version } });

@@ -165,9 +165,10 @@ function recordStatements(entry: EvidenceEntry): { sessionId: string; personId: 
       if (!personId || !status) return [];
       const facts: Statement['facts'] = { status };
       if ('lateMinutes' in p) facts.lateMinutes = num(p.lateMinutes);
+      if ('reason' in p) facts.reason = str(p.reason);
       if (entry.type === 'attendance.excused' && str(p.justificationId)) {
-        // A justification accepted on an open sheet (mark-excused.ts).
-        Object.assign(facts, { lateMinutes: null, reason: `absence justified (justification ${str(p.justificationId)})`, markedBy: personOf(p.by) });
+        // A justification accepted on an open sheet (mark-excused.ts; entries before issue 12 carry neither minutes nor reason).
+        Object.assign(facts, { lateMinutes: null, reason: 'reason' in p ? str(p.reason) : `absence justified (justification ${str(p.justificationId)})`, markedBy: personOf(p.by) });
       }
       return [{ sessionId, personId, facts }];
     }
