@@ -324,7 +324,15 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     await tamper((trx) => sql`UPDATE signatures SET png = ${png}, png_sha256 = encode(sha256(${png}::bytea), 'hex') WHERE id = ${ids.sig0!}`.execute(trx));
     const v = await verify();
     assertNamed(v, { kind: 'fact_mismatch', table: 'signatures', rowId: ids.sig0, fact: 'png' }, 'png replaced');
-    assert.equal((find(v.problems, { fact: 'png' }) as VerificationProblem).entryId, (await entryOf({ type: 'attendance.signed', key: 'signatureId', value: ids.sig0! })).id);
+    const signing = (await entryOf({ type: 'attendance.signed', key: 'signatureId', value: ids.sig0! })).id;
+    assert.equal((find(v.problems, { fact: 'png' }) as VerificationProblem).entryId, signing);
+    // The API names the same row, fact and entry.
+    const api = (await t.request({ method: 'GET', url: url('/evidence/verify'), as: f.as.admin })).json();
+    assert.equal(api.ok, false);
+    assert.deepEqual({ ...api.firstProblem, message: undefined }, { kind: 'fact_mismatch', table: 'signatures', rowId: ids.sig0, fact: 'png', entryId: signing, seq: api.firstProblem.seq, batchNumber: 1, message: undefined });
+    const printed = await cli('--org', f.organisation.slug);
+    assert.equal(printed.code, 1);
+    assert.match(printed.out, new RegExp(`first fact that no longer matches: signatures ${ids.sig0}, fact png; entry ${signing}`));
     await restore();
   });
 
