@@ -12,6 +12,7 @@ import { actorPersonId, assertMayReadSheets, assertSheetScope } from './document
 import { docLocale, LABELS } from './document-format.ts';
 import { findCohortLearners, findCohortSessions, getCohortContext, getOrganisationInfo } from './documents.repository.ts';
 import { isoWeekOf, mondayOfIsoWeek } from './iso-week.ts';
+import { fileSlug } from './file-names.ts';
 import { issueDocument } from './issue-document.ts';
 import { verifyUrl } from './produce-session-sheet.ts';
 import { renderWeeklySheet } from './render-weekly-sheet.ts';
@@ -105,6 +106,6 @@ export async function getWeeklySheetPdf(db: Db, ctx: Ctx, cohortId: string, quer
       issuedBy: actorPersonId(ctx.actor),
     });
     await recordAuditEvent(trx, ctx, { type: 'document.issued', subjectType: 'cohort', subjectId: cohortId, payload: { kind: 'weekly_sheet', verificationCode: code, sha256: issued.sha256, sheetVersion: null } });
-    return { pdf: issued.pdf, sha256: issued.sha256, verificationCode: code, fileName: `feuille-hebdo-${week}-${code}.pdf` };
+    return { pdf: issued.pdf, sha256: issued.sha256, verificationCode: code, fileName: `feuille-hebdo-${fileSlug(cohort.name, 'groupe')}-${week}-${code}.pdf` };
   });
 }

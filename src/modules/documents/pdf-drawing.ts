@@ -91,7 +91,7 @@ export function drawLine(page: PDFPage, text: string, x: number, y: number, o: T
   const color = o.color ?? BLACK;
   const runs = textRuns(value, o.font);
   if (runs.length === 1) {
-    page.drawText(value, { x, y, font: o.font, size: o.size, color });
+    page.drawText(value, { x, y, font: runs[0]!.font, size: o.size, color });
     return;
   }
   let at = x;

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createTestContext, type TestContext } from '../../../test/context.ts';
 import { makeAttendanceFixture, makeSession } from '../attendance/attendance-test-fixtures.ts';
 import { addDaysToDate } from '../catalogue/session-time.ts';
-import { assertSealValid, pageCount, pdfText, renderFirstPage, signRecord } from './documents-test-support.ts';
+import { assertSealValid, pageCount, pdfColumnText, pdfText, renderFirstPage, signRecord } from './documents-test-support.ts';
 import { isoWeekOf, mondayOfIsoWeek } from './iso-week.ts';
 
 type Fixture = Awaited<ReturnType<typeof makeAttendanceFixture>>;
@@ -42,6 +42,7 @@ describe('weekly sheet of a 30-learner cohort', () => {
         else await signRecord(t.db, org, s.id, learner.id, { status: 'present', at: new Date(start.getTime() + i * 1000), method: i % 2 ? 'qr' : 'kiosk', seed: seed++ });
       }
     }
+    t.clock.set('2026-03-06T18:00:00Z'); // the week is over
   });
   after(() => t.close());
 
@@ -60,7 +61,7 @@ describe('weekly sheet of a 30-learner cohort', () => {
       const name = `${learner.family_name.toLocaleUpperCase('fr-FR')} ${learner.given_name}`;
       assert.ok(text.includes(name), `lacks ${name}`);
     }
-    for (const needle of ['Feuille d\'émargement hebdomadaire', 'Semaine 2026-W10', 'lundi 2 mars 2026', 'vendredi 6 mars 2026', 'Programme Sécurité', 'AIF-77-2026', 'Europe/Paris (UTC+01:00)', '09:00–12:30', '13:30–17:00', 'ven. 06/03', code, 'Annexe — journal de preuves']) {
+    for (const needle of ['Feuille d\'émargement hebdomadaire', 'semaine du 2 mars 2026', 'lundi 2 mars 2026', 'vendredi 6 mars 2026', 'Programme Sécurité', 'AIF-77-2026', 'Europe/Paris (UTC+01:00)', '09:00–12:30', '13:30–17:00', 'ven. 06/03', code, 'Annexe — journal de preuves']) {
       assert.ok(text.includes(needle), `lacks "${needle}":\n${text.slice(0, 3000)}`);
     }
     const v = (await t.request({ method: 'GET', url: `/api/v1/verify/${code}` })).json();
@@ -82,5 +83,72 @@ describe('weekly sheet of a 30-learner cohort', () => {
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10&from=2026-03-02`, as: f.as.manager })).statusCode, 400);
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10`, as: f.as.learner })).statusCode, 403);
     assert.equal((await t.request({ method: 'GET', url: `/api/v1/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10`, as: f.otherTrainerHeaders })).statusCode, 404);
+  });
+});
+
+describe('weekly sheet of a week under way: long names, a justified absence, reasons, an amendment, half-days to come', () => {
+  let t: TestContext;
+  let f: Fixture;
+  const sessions: Array<Awaited<ReturnType<typeof makeSession>>> = [];
+
+  before(async () => {
+    t = await createTestContext();
+    f = await makeAttendanceFixture(t.db, { learners: 3 });
+    const org = f.organisation.id;
+    await t.db.updateTable('people').set({ given_name: 'Marie-Ange Éléonore 王小明', family_name: 'de La Rochefoucauld-Montbazon-Liancourt' }).where('id', '=', f.learner.id).execute();
+    await t.db.updateTable('programs').set({ title: 'Préparation à l’habilitation électrique BR, B2V et BC pour les techniciens de maintenance — recyclage', funder: 'ATLAS-OPCO des services financiers et du conseil', funding_reference: 'ATLAS-2026-CPF-000123456789-AVENANT-2' }).where('id', '=', f.program.id).execute();
+    sessions.push(f.session);
+    sessions.push(await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-02', '13:30', '17:00'));
+    sessions.push(await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-03', '09:00', '12:30'));
+    sessions.push(await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-03', '13:30', '17:00')); // in progress at issue
+    sessions.push(await makeSession(t.db, org, f.cohort.id, [f.trainer.id], '2026-03-04', '09:00', '12:30')); // to come
+    const [a, b, c] = f.learners;
+    for (const [k, s] of sessions.slice(0, 3).entries()) {
+      const start = new Date(s.starts_at).getTime();
+      await signRecord(t.db, org, s.id, a!.id, { status: 'present', at: new Date(start + 60_000), seed: k });
+      await signRecord(t.db, org, s.id, b!.id, k === 1 ? { status: 'late', lateMinutes: 0, at: new Date(start + 30_000), seed: 10 + k } : { status: 'present', at: new Date(start + 30_000), seed: 10 + k });
+    }
+    await signRecord(t.db, org, sessions[0]!.id, c!.id, { status: 'absent' });
+    await signRecord(t.db, org, sessions[1]!.id, c!.id, { status: 'absent' });
+    await signRecord(t.db, org, sessions[2]!.id, c!.id, { status: 'excused' });
+    await t.db.updateTable('attendance_records').set({ reason: 'Convocation au tribunal, justificatif transmis au secrétariat', marked_by: f.trainer.id }).where('session_id', '=', sessions[2]!.id).where('person_id', '=', c!.id).execute();
+    await t.db.updateTable('attendance_records').set({ reason: 'Absent à l’appel', marked_by: f.trainer.id }).where('session_id', '=', sessions[1]!.id).where('person_id', '=', c!.id).execute();
+    await t.db.updateTable('attendance_sheets').set({ status: 'locked', locked_at: new Date('2026-03-02T11:40:00Z'), locked_by: f.trainer.id }).where('session_id', '=', sessions[0]!.id).execute();
+    t.clock.set('2026-03-03T14:00:00Z'); // Tuesday 15:00 in Paris: Tuesday afternoon in progress, Wednesday to come
+    const amended = await t.request({ method: 'POST', url: `/api/v1/sessions/${sessions[0]!.id}/amendments`, as: f.as.manager, payload: { personId: c!.id, status: 'excused', reason: 'Certificat médical reçu' } });
+    assert.equal(amended.statusCode, 201, amended.body);
+  });
+  after(() => t.close());
+
+  test('reads correctly: names and fields wrap, reasons and the amendment are there, the week in words, half-days to come blank', async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v1/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10`, as: f.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    assertSealValid(res.rawPayload, 'weekly sheet under way');
+    renderFirstPage(res.rawPayload);
+    const page1 = pdfText(res.rawPayload, { first: 1, last: 1 });
+    const flat = page1.replace(/\s+/g, ' ');
+    for (const needle of [
+      'semaine du 2 mars 2026 (lundi 2 mars 2026 – vendredi 6 mars 2026)',
+      'Préparation à l’habilitation électrique BR, B2V et BC pour les techniciens de maintenance — recyclage',
+      'ATLAS-2026-CPF-000123456789-AVENANT-2',
+      'Modifications après verrouillage',
+      `lundi 2 mars 2026 Matin — Version 2 — 3 mars 2026 à 15:00 (Europe/Paris) — par ${f.manager.given_name} ${f.manager.family_name}`,
+      'Absent → Absence justifiée',
+      'Motif : Certificat médical reçu',
+    ]) {
+      assert.ok(flat.includes(needle), `page 1 lacks "${needle}":\n${page1}`);
+    }
+    // The name column and each day's column read on their own.
+    const colW = (841.89 - 72 - 130) / 10;
+    const col = (i: number) => pdfColumnText(res.rawPayload, 1, 36 + 130 + i * colW, colW);
+    assert.match(pdfColumnText(res.rawPayload, 1, 36, 130), /DE LA ROCHEFOUCAULD-? ?MONTBAZON-? ?LIANCOURT Marie-Ange Éléonore 王小明/);
+    assert.match(col(3 - 1), /Absence justifiée Motif : Convocation au tribunal, justificatif transmis au secrétariat/);
+    assert.match(col(1), /Absent Motif : Absent à l’appel/);
+    assert.match(col(1), /En retard \d\d:\d\d/);
+    // Tuesday afternoon (in progress) and Wednesday (to come): blank, never "not signed".
+    for (const i of [3, 4, 5]) assert.doesNotMatch(col(i), /Non signé/, `column ${i}: ${col(i)}`);
+    assert.doesNotMatch(page1, /0 min|0′|…|2026-W|\d{4}-\d{2}-\d{2}/);
+    const v = (await t.request({ method: 'GET', url: `/api/v1/verify/${res.headers['x-verification-code']}` })).json();
+    assert.equal(v.attests.week, '2026-W10');
   });
 });
