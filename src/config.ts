@@ -39,6 +39,7 @@ const envSchema = z
       .default('Europe/Paris'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+    IDEMPOTENCY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     LLM_BASE_URL: z.url().optional(),
     LLM_API_KEY: z.string().optional(),
     LLM_MODEL: z.string().optional(),
@@ -86,6 +87,8 @@ export interface Config {
   readonly defaultTimezone: string;
   readonly logLevel: string;
   readonly rateLimitSignInPerMinute: number;
+  /** How long an Idempotency-Key stays claimed by a request that stopped renewing it (a crashed process). */
+  readonly idempotencyLeaseSeconds: number;
   readonly llm: { baseUrl: string; apiKey: string | null; model: string } | null;
   /** Where each sealed evidence batch is anchored outside the database: a JSON-lines file, an RFC 3161 authority. */
   readonly evidenceAnchoring: { file: string | null; tsaUrl: string | null };
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     defaultTimezone: e.DEFAULT_TIMEZONE,
     logLevel: e.LOG_LEVEL,
     rateLimitSignInPerMinute: e.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+    idempotencyLeaseSeconds: e.IDEMPOTENCY_LEASE_SECONDS,
     llm: e.LLM_BASE_URL
       ? Object.freeze({ baseUrl: e.LLM_BASE_URL, apiKey: e.LLM_API_KEY ?? null, model: e.LLM_MODEL ?? '' })
       : null,

@@ -10,6 +10,8 @@ export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'emarge_migrations',
     migrationLockTableName: 'emarge_migrations_lock',
+    // Numbers are handed out ahead of merging, so a database may have run 0032 before 0028 reaches it.
+    allowUnorderedMigrations: true,
   });
   return migrator.migrateToLatest();
 }

@@ -92,6 +92,9 @@ export interface IdempotencyKeysTable {
   response_body: string | null;
   response_type: string | null;
   created_at: CreatedAt;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  committed_at: Date | null;
 }
 
 export interface JobsTable {

@@ -1,4 +1,5 @@
 import { type Transaction, sql } from 'kysely';
+import { applyCommitFence } from './commit-fence.ts';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
 import { APP_ROLE } from './tenant-isolation.ts';
@@ -14,7 +15,9 @@ export type Tx = Transaction<Database>;
 export async function withTenant<T>(db: Db, organisationId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
     await sql`SELECT set_config('emarge.organisation_id', ${organisationId}, true), set_config('role', ${APP_ROLE}, true)`.execute(trx);
-    return fn(trx);
+    const result = await fn(trx);
+    await applyCommitFence(trx);
+    return result;
   });
 }
 
@@ -24,5 +27,9 @@ export async function withTenant<T>(db: Db, organisationId: string, fn: (trx: Tx
  * migrations, seeding, sign-in lookups by email or token, job claiming.
  */
 export async function withSystem<T>(db: Db, fn: (trx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
+  return db.transaction().execute(async (trx) => {
+    const result = await fn(trx);
+    await applyCommitFence(trx);
+    return result;
+  });
 }

@@ -71,6 +71,7 @@ export const ERROR_CODES = {
   nesting_too_deep: { status: 400, title: 'The request body is nested too deeply' },
   headers_too_large: { status: 431, title: 'The request headers are too large' },
   request_timeout: { status: 408, title: 'The request was not received in time' },
+  idempotency_response_lost: { status: 410, title: 'The request with this Idempotency-Key was applied, but its response was lost' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -21,6 +21,7 @@ import * as m0023 from './0023-signing-group-read.ts';
 import * as m0024 from './0024-evidence-anchors.ts';
 import * as m0026 from './0026-attendance-review.ts';
 import * as m0027 from './0027-sql-definitions.ts';
+import * as m0028 from './0028-idempotency-leases.ts';
 import * as m0032 from './0032-risk-monitoring.ts';
 
 /**
@@ -51,5 +52,6 @@ export const migrations: Record<string, Migration> = {
   '0024-evidence-anchors': m0024,
   '0026-attendance-review': m0026,
   '0027-sql-definitions': m0027,
+  '0028-idempotency-leases': m0028,
   '0032-risk-monitoring': m0032,
 };
