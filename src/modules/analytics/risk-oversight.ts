@@ -16,6 +16,7 @@ import { findLatestReadyModel, getModelVersion, getOrganisationFacts, parseJson 
 
 const iso = (d: Date | string | null): string | null => (d ? new Date(d).toISOString() : null);
 
+const BAND_ORDER: Record<PredictionBand, number> = { high: 3, medium: 2, low: 1, insufficient_data: 0 };
 const r4 = (v: number | null): number | null => (v === null ? null : Math.round(v * 1e4) / 1e4);
 
 /** One prediction as every reader gets it (staff list, the learner's page, the API): same reasons, same words. */
@@ -43,7 +44,7 @@ export interface RiskListQuery {
   modelVersionId?: string;
 }
 
-/** Learners of the latest ready model's predictions, riskiest first: latest week's probability, band, reasons, trend, latest review. */
+/** Learners of the latest ready model's predictions, riskiest first (band, then probability): latest week's probability, band, reasons, trend, latest review. */
 export async function listRisk(db: Db, ctx: Ctx, query: RiskListQuery) {
   return withTenant(db, ctx.actor.organisationId, async (trx) => {
     const scope = await scopeFor(trx, ctx.actor);
@@ -77,7 +78,8 @@ export async function listRisk(db: Db, ctx: Ctx, query: RiskListQuery) {
     const band = query.band ?? 'at_risk';
     const items = latest
       .filter(({ latest: p }) => band === 'all' || (band === 'at_risk' ? p.band === 'high' || p.band === 'medium' : p.band === band))
-      .sort((a, b) => (b.latest.probability ?? -1) - (a.latest.probability ?? -1))
+      // Riskiest first: by band (the band already weighs the week's base rate), then probability; no estimate last.
+      .sort((a, b) => BAND_ORDER[b.latest.band] - BAND_ORDER[a.latest.band] || (b.latest.probability ?? -1) - (a.latest.probability ?? -1))
       .map(({ latest: p, trend }) => {
         const review = reviews.find((r) => r.person_id === p.person_id && trend.some((t) => t.id === r.prediction_id));
         return {
