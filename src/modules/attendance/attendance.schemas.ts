@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
-import { isoDateSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
+import { isoDateSchema, isoInstantSchema, MAX_CALENDAR_DAYS } from '../catalogue/catalogue.schemas.ts';
 import { ATTENDANCE_STATUSES, SIGNATURE_REVIEWS, SIGNING_METHODS } from './attendance.table.ts';
 import { signatureStrokesSchema } from './signature-strokes.ts';
 
@@ -10,7 +10,7 @@ import { signatureStrokesSchema } from './signature-strokes.ts';
 export const sessionIdParamsSchema = z.object({ id: z.uuid() });
 export const sessionPersonParamsSchema = z.object({ id: z.uuid(), personId: z.uuid() });
 
-const isoInstant = z.iso.datetime({ offset: true });
+const isoInstant = isoInstantSchema;
 
 export const geolocationSchema = z
   .strictObject({

@@ -56,6 +56,12 @@ export const isoDateSchema = z
   }, { message: itemMessage('date_not_calendar'), abort: true })
   .refine((s) => Number(s.slice(0, 4)) >= DATE_YEARS.min && Number(s.slice(0, 4)) <= DATE_YEARS.max, schemaIssue('date_out_of_range', { params: DATE_YEARS }));
 
+/** An instant in ISO 8601 with its offset ('2026-03-02T09:00:00+01:00' or '…Z'), in a year of DATE_YEARS. */
+export const isoInstantSchema = z.iso.datetime({ offset: true }).refine((s) => {
+  const year = new Date(s).getUTCFullYear();
+  return year >= DATE_YEARS.min && year <= DATE_YEARS.max;
+}, schemaIssue('date_out_of_range', { params: DATE_YEARS }));
+
 /** A wall-clock time 'HH:MM' (00:00 to 23:59). */
 export const timeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, itemMessage('time_format'));
 

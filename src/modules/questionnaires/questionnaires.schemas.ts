@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
 import { pageQuerySchema, pageSchema } from '../../platform/http/pagination.ts';
-import { isoDateSchema } from '../catalogue/catalogue.schemas.ts';
+import { isoDateSchema, isoInstantSchema } from '../catalogue/catalogue.schemas.ts';
 import { DISPLAY_OPERATORS, QUESTION_TYPES, QUESTIONNAIRE_KINDS } from './questionnaire.table.ts';
 
 /** Contract of the questionnaire endpoints (builder, templates, distribution, respondent flow). */
@@ -14,7 +14,7 @@ export const tokenParamsSchema = z.object({ token: z.string().min(20).max(200) }
 export const questionnaireSettingsSchema = z.strictObject({
   passingScore: z.number().min(0).max(100).nullable().optional(),
   allowResubmission: z.boolean().optional(),
-  closesAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  closesAt: isoInstantSchema.nullable().optional(),
   showFeedback: z.boolean().optional(),
 });
 
@@ -213,7 +213,7 @@ export const distributionCreateSchema = z
     audience: z.enum(['learners', 'trainers', 'external']),
     externalEmails: z.array(z.email().max(320)).max(1000).optional(),
     reminderDays: z.array(z.number().int().min(1).max(365)).max(10).optional(),
-    closesAt: z.iso.datetime({ offset: true }).optional(),
+    closesAt: isoInstantSchema.optional(),
   })
   .superRefine((v, ctx) => {
     if (v.trigger === 'days_after_end' && v.triggerDays === undefined) ctx.addIssue({ code: 'custom', ...schemaIssue('trigger_days_required', { path: ['triggerDays'] }) });

@@ -84,6 +84,8 @@ describe('the request edge refuses text PostgreSQL cannot store and requests tha
     assert.deepEqual(body.errors, [{ path: 'querystring.to', message: 'must be in a year from 1900 to 2199', code: 'date_out_of_range', params: { min: 1900, max: 2199 } }]);
     const cohort = await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: { programId: '00000000-0000-4000-8000-000000000000', name: 'Far', startsOn: '0001-01-01' } });
     assert.equal((assertProblem(cohort, 400, 'validation_failed').errors as Array<{ code: string }>)[0]!.code, 'date_out_of_range');
+    const instant = await t.request({ method: 'POST', url: '/api/v1/questionnaires', as: org.as.admin, payload: { kind: 'quiz', title: 'Far', settings: { closesAt: '9999-12-31T23:59:59Z' } } });
+    assert.deepEqual((assertProblem(instant, 400, 'validation_failed').errors as Array<{ path: string; code: string }>).map((e) => [e.path, e.code]), [['body.settings.closesAt', 'date_out_of_range']]);
   });
 });
 
