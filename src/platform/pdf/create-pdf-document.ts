@@ -35,6 +35,22 @@ export interface PdfDocumentWithFonts {
 let subsetPatched = false;
 
 /**
+ * fontkit, with each font parsed once per process: pdf-lib parses the bytes
+ * it is given for every document (three DejaVu faces, 10 MB per CJK face),
+ * and the font bytes here are read once and kept, so their parse can be too.
+ * A parsed font is only read from (each embedding makes its own subset).
+ */
+const parsed = new WeakMap<Uint8Array, ReturnType<typeof fontkit.create>>();
+const cachingFontkit: typeof fontkit = {
+  create(bytes: Uint8Array, postscriptName?: string) {
+    if (postscriptName !== undefined) return fontkit.create(bytes as Buffer, postscriptName);
+    let font = parsed.get(bytes);
+    if (!font) parsed.set(bytes, (font = fontkit.create(bytes as Buffer)));
+    return font;
+  },
+} as typeof fontkit;
+
+/**
  * fontkit 1.x (as bundled by pdf-lib) writes a subset's glyphs back to back
  * and then picks the short `loca` format, which stores offsets / 2: a glyph of
  * odd length shifts every glyph after it, and readers draw nothing for them.
@@ -72,7 +88,7 @@ function patchSubsetGlyphAlignment(): void {
 export async function createPdfDocument(input: CreatePdfDocumentInput): Promise<PdfDocumentWithFonts> {
   patchSubsetGlyphAlignment();
   const pdf = await PDFDocument.create({ updateMetadata: false });
-  pdf.registerFontkit(fontkit);
+  pdf.registerFontkit(cachingFontkit);
   const date = input.creationDate ?? new Date();
   pdf.setTitle(input.title, { showInWindowTitleBar: true });
   if (input.author !== undefined) pdf.setAuthor(input.author);
