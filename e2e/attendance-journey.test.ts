@@ -150,7 +150,7 @@ test('a trainer projects the rotating QR code, a learner signs on a phone, the r
   const asked = await phone.request.post('/api/v1/auth/magic-link', { data: { email: server.learnerEmail } });
   assert.ok(asked.ok(), await asked.text());
   const adminContext = await newContext({ width: 1280, height: 900 });
-  await signIn(adminContext.request, server.admin);
+  const adminHeaders = await signIn(adminContext.request, server.admin);
   const outbox = (await (await adminContext.request.get('/api/v1/outbox', { params: { limit: 50 } })).json()) as { items: Array<{ to: string; text: string }> };
   const mail = outbox.items.find((m) => m.to === server.learnerEmail);
   assert.ok(mail, 'the sign-in mail is in the outbox');
@@ -210,6 +210,58 @@ test('a trainer projects the rotating QR code, a learner signs on a phone, the r
   const markedRow = roster.locator(`tr[data-person="${marked}"]`);
   await markedRow.and(trainer.locator('[data-status="present"]')).waitFor();
   await markedRow.getByText('Marqué par le formateur').waitFor();
+
+  // The trainer's word and the learner's signature: a learner who got a link, then was marked absent, signs from
+  // their phone — recorded, but still absent until the trainer confirms (the roster says so and blocks the lock).
+  await roster.locator('tr[data-status="pending"]').first().waitFor();
+  const absentName = (await roster.locator('tr[data-status="pending"]').first().getAttribute('data-person')) ?? '';
+  const sheetNow = (await (await adminContext.request.get(`/api/v1/sessions/${sessionId}/attendance`)).json()) as { records: Array<{ personId: string; name: string; email: string }> };
+  const absentee = sheetNow.records.find((r) => r.name === absentName);
+  assert.ok(absentee, `${absentName} is on the sheet`);
+  const sent = await adminContext.request.post(`/api/v1/sessions/${sessionId}/signing-links`, { data: { personIds: [absentee.personId] }, headers: adminHeaders });
+  assert.equal(sent.status(), 201, await sent.text());
+  const linkMail = ((await (await adminContext.request.get('/api/v1/outbox', { params: { limit: 50 } })).json()) as { items: Array<{ to: string; text: string }> }).items.find((m) => m.to === absentee.email && /\/sign\/link\?token=/.test(m.text));
+  const linkToken = /\/sign\/link\?token=([\w-]+)/.exec(linkMail?.text ?? '')?.[1];
+  assert.ok(linkToken, 'the signing link mail is in the outbox');
+  const absentRow = roster.locator(`tr[data-person="${absentName}"]`);
+  await absentRow.getByRole('button', { name: /^Marquer / }).click();
+  await dialog.getByLabel('Statut').click();
+  await trainer.getByRole('option', { name: 'Absent' }).click();
+  await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await absentRow.and(trainer.locator('[data-status="absent"]')).waitFor();
+  // "Send the links" now leaves the marked learner out.
+  const resent = await adminContext.request.post(`/api/v1/sessions/${sessionId}/signing-links`, { data: { personIds: [absentee.personId] }, headers: adminHeaders });
+  assert.equal(((await resent.json()) as { skippedMarked: number }).skippedMarked, 1);
+  const home = await (await newContext({ width: 375, height: 812 })).newPage();
+  home.on('pageerror', (e) => errors.push(e.message));
+  await home.goto(`/sign/link?token=${linkToken}`);
+  await drawSignature(home, home.getByTestId('signature-pad'));
+  await home.getByRole('button', { name: 'Signer ma présence' }).click();
+  await home.getByTestId('signed').getByTestId('awaiting-review').getByText(/doit maintenant confirmer votre arrivée/).waitFor();
+  await assertAccessible(home, 'learner signed after an absent mark (phone)');
+  await screenshot(home, 'learner-sign-awaiting-review-mobile.png', { fullPage: true });
+  await home.context().close();
+  await absentRow.and(trainer.locator('[data-review="pending"]')).waitFor({ timeout: 10_000 });
+  await absentRow.and(trainer.locator('[data-status="absent"]')).getByText(/^A signé à \d\d:\d\d \(Europe\/Paris\) après votre marquage : à confirmer$/).waitFor();
+  await trainer.getByTestId('awaiting-review').getByText('1 signature à confirmer ou refuser').waitFor();
+  await trainer.getByTestId('roster-rules').getByText('Liens, rappels et marquages').click();
+  await trainer.getByTestId('roster-rules').getByText(/votre marquage reste/).waitFor();
+  await assertAccessible(trainer, 'live roster with a signature to confirm');
+  await screenshot(trainer, 'trainer-live-review.png', { fullPage: true });
+  await trainer.setViewportSize({ width: 375, height: 812 });
+  await absentRow.scrollIntoViewIfNeeded();
+  await screenshot(trainer, 'trainer-live-review-mobile.png', { fullPage: true });
+  await trainer.setViewportSize({ width: 1280, height: 900 });
+  // Locking is refused while the decision is missing.
+  const refused = await adminContext.request.post(`/api/v1/sessions/${sessionId}/lock`, { headers: adminHeaders });
+  assert.equal(refused.status(), 409);
+  assert.equal(((await refused.json()) as { reason: string }).reason, 'reviews_pending');
+  // The trainer confirms: the learner arrived late, from the time they signed; both facts stay in the evidence.
+  await absentRow.getByRole('button', { name: `Confirmer l'arrivée de ${absentName}` }).click();
+  await absentRow.and(trainer.locator('[data-review="confirmed"]')).getByText('Arrivée confirmée').waitFor();
+  await absentRow.and(trainer.locator('[data-status="present"], [data-status="late"]')).waitFor();
+  await trainer.getByTestId('awaiting-review').waitFor({ state: 'detached' });
 
   // The trainer signs and locks (with a confirmation).
   await drawSignature(trainer, trainer.getByTestId('signature-pad'));

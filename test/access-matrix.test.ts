@@ -52,6 +52,7 @@ function bodies(a: Fixture): Record<string, unknown> {
     'POST /api/v1/sessions/:id/kiosk/sign': { personId: a.org.learner.id, strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
     'POST /api/v1/sessions/:id/trainer-signature': { strokes: { width: 400, height: 150, strokes: [{ points: [{ x: 10, y: 50, t: 0 }, { x: 300, y: 60, t: 40 }] }] } },
     'PATCH /api/v1/sessions/:id/attendance/:personId': { status: 'absent' },
+    'POST /api/v1/sessions/:id/attendance/:personId/review': { decision: 'confirm' },
     'POST /api/v1/sessions/:id/amendments': { personId: a.org.learner.id, status: 'present', reason: 'stolen' },
     'POST /api/v1/sessions/:id/lock': {},
     'PATCH /api/v1/questionnaires/:id': { title: 'stolen' },

@@ -62,7 +62,7 @@ export async function applyAmendment(
   await appendEvidence(trx, ctx.actor.organisationId, {
     type: input.justificationId ? 'attendance.excused' : 'sheet.amended',
     recordedAt: now,
-    payload: { sessionId, version, changes, amendedBy: await describeActor(trx, ctx.actor), ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, sheetStatus: sheet.status, recordsSha256: await computeRecordsDigest(trx, sessionId) },
+    payload: { sessionId, personId: input.personId, status: input.status, lateMinutes, version, changes, amendedBy: await describeActor(trx, ctx.actor), ip: ctx.meta.ip, userAgent: ctx.meta.userAgent, sheetStatus: sheet.status, recordsSha256: await computeRecordsDigest(trx, sessionId) },
   });
   return { version };
 }

@@ -26,6 +26,10 @@ export function presentRecord(row: Selectable<AttendanceRecordsTable>, people: M
     signatureId: row.signature_id,
     markedBy: row.marked_by,
     reason: row.reason,
+    review: row.review,
+    reviewedBy: row.reviewed_by,
+    reviewedAt: row.reviewed_at?.toISOString() ?? null,
+    reviewedAtLocal: presentTime(row.reviewed_at, timezone)?.local ?? null,
   };
 }
 
@@ -43,15 +47,17 @@ export function signedByLearner(r: { signature_id: string | null; method: string
  * `marked` (set by a trainer's mark or a manager's amendment, no signature), so
  * attended = signed + marked. `pending` learners are the missing signatures.
  */
-export function presentCounts(learners: readonly { status: AttendanceStatus; signature_id: string | null; method: string | null }[]) {
+export function presentCounts(learners: readonly { status: AttendanceStatus; signature_id: string | null; method: string | null; review?: string | null }[]) {
   const byStatus = Object.fromEntries(ATTENDANCE_STATUSES.map((s) => [s, 0])) as Record<AttendanceStatus, number>;
   let signed = 0;
   let marked = 0;
+  let awaitingReview = 0;
   for (const r of learners) {
     byStatus[r.status]++;
+    if (r.review === 'pending') awaitingReview++;
     if (!ATTENDED_STATUSES.includes(r.status)) continue;
     if (signedByLearner(r)) signed++;
     else marked++;
   }
-  return { learners: learners.length, attended: signed + marked, signed, marked, ...byStatus };
+  return { learners: learners.length, attended: signed + marked, signed, marked, awaitingReview, ...byStatus };
 }

@@ -19,6 +19,7 @@ import {
   kioskSignSchema,
   linkTokenQuerySchema,
   markSchema,
+  reviewSchema,
   qrCodeSchema,
   rosterSchema,
   sessionIdParamsSchema,
@@ -44,6 +45,7 @@ import { getSignaturePng } from './get-signature-png.ts';
 import { getSigningLink } from './get-signing-link.ts';
 import { lockSheet } from './lock-sheet.ts';
 import { markAttendance } from './mark-attendance.ts';
+import { reviewSignature } from './review-signature.ts';
 import { sealEvidence } from './seal-evidence.ts';
 import { sendSigningLinks } from './send-signing-links.ts';
 import { signAsTrainer } from './sign-as-trainer.ts';
@@ -135,6 +137,17 @@ export async function attendanceRoutes(app: ZodApp, deps: AppDeps): Promise<void
     '/sessions/:id/attendance/:personId',
     { schema: { tags, summary: "Mark a learner's status (trainer of the session or staff); on their behalf needs a reason", params: sessionPersonParamsSchema, body: markSchema, response: { 200: attendanceRecordSchema, ...problemResponses } } },
     (req) => markAttendance(deps, requireCtx(req), req.params.id, req.params.personId, req.body),
+  );
+  app.post(
+    '/sessions/:id/attendance/:personId/review',
+    {
+      schema: {
+        tags,
+        summary: 'Confirm or reject a learner’s signature made after they were marked absent or excused (trainer of the session or staff); rejecting needs a reason',
+        params: sessionPersonParamsSchema, body: reviewSchema, response: { 200: attendanceRecordSchema, ...problemResponses },
+      },
+    },
+    (req) => reviewSignature(deps, requireCtx(req), req.params.id, req.params.personId, req.body),
   );
   app.post('/sessions/:id/lock', { schema: { tags, summary: 'Lock the sheet (trainer signature required; pending learners become absent)', params: sessionIdParamsSchema, response: { 200: attendanceSheetSchema, ...problemResponses } } }, (req) =>
     lockSheet(deps, requireCtx(req), req.params.id),

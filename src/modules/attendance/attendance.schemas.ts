@@ -48,6 +48,11 @@ export const markSchema = z.strictObject({
   lateMinutes: z.number().int().min(0).max(24 * 60).optional(),
 });
 
+export const reviewSchema = z.strictObject({
+  decision: z.enum(['confirm', 'reject']).meta({ description: 'confirm: the learner arrived (present or late from the signing time); reject: the mark stands' }),
+  reason: z.string().trim().min(3).max(2000).optional().meta({ description: 'required to reject' }),
+});
+
 export const amendmentSchema = z.strictObject({
   personId: z.uuid(),
   status: z.enum(['present', 'late', 'left_early', 'absent', 'excused']),
@@ -108,6 +113,10 @@ export const attendanceRecordSchema = z
     personId: z.uuid(), name: z.string().nullable(), email: z.string().nullable(), role: z.enum(['learner', 'trainer']), status: z.enum(ATTENDANCE_STATUSES),
     lateMinutes: z.number().int().nullable(), leftAt: z.string().nullable(), leftAtLocal: z.string().nullable(), signedAt: z.string().nullable(), signedAtLocal: z.string().nullable(),
     timezone: z.string(), method: z.enum(SIGNING_METHODS).nullable(), signatureId: z.uuid().nullable(), markedBy: z.uuid().nullable(), reason: z.string().nullable(),
+    review: z.enum(SIGNATURE_REVIEWS).nullable().meta({
+      description: "a learner's signature made after a trainer marked them absent or excused: 'pending' (the status is still the mark's; the trainer confirms or rejects), 'confirmed' (status from the signing time), 'rejected' (the mark stands, the signature stays as evidence); null: no such conflict",
+    }),
+    reviewedBy: z.uuid().nullable(), reviewedAt: z.string().nullable(), reviewedAtLocal: z.string().nullable(),
   })
   .meta({ id: 'AttendanceRecord' });
 
@@ -118,6 +127,7 @@ export const sheetCountsSchema = z
     attended: z.number().int().meta({ description: 'present, late or left early: signed + marked' }),
     signed: z.number().int().meta({ description: "attended with the learner's own signature" }),
     marked: z.number().int().meta({ description: 'attended by a trainer mark or an amendment, without a signature' }),
+    awaitingReview: z.number().int().meta({ description: 'signatures made after an absent or excused mark, waiting for the trainer to confirm or reject them (the sheet cannot be locked meanwhile)' }),
     pending: z.number().int().meta({ description: 'not signed nor marked yet: the missing signatures' }),
     present: z.number().int(),
     late: z.number().int(),
@@ -154,6 +164,7 @@ export const rosterSchema = z
 export const signingLinksResultSchema = z.object({
   sent: z.number().int(),
   skippedSigned: z.number().int(),
+  skippedMarked: z.number().int().meta({ description: 'learners already marked by the trainer (absent, excused, or present on their behalf): no link' }),
   links: z.array(z.object({ personId: z.uuid(), email: z.string(), expiresAt: z.string() })),
 });
 

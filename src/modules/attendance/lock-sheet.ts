@@ -4,6 +4,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { type Tx, withTenant } from '../../platform/db/tenant.ts';
 import { AppError } from '../../platform/errors/app-error.ts';
+import { reasonMessage } from '../../platform/errors/problem-items.ts';
 import { emitWebhookEvent } from '../webhooks/emit-webhook-event.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
@@ -39,6 +40,11 @@ export async function lockSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessio
     // The sheet row first: two locks queue here; signings check the status after locking their record.
     const sheet = await trx.selectFrom('attendance_sheets').select(['status', 'version', 'verification_code']).where('session_id', '=', sessionId).forUpdate().executeTakeFirstOrThrow();
     if (sheet.status === 'locked') throw new AppError('sheet_locked', 'This sheet is already locked; only a manager can amend it.');
+    // A signature made after an absent or excused mark waits for the trainer's decision: locking would settle it silently.
+    const awaiting = await trx.selectFrom('attendance_records').select('person_id').where('session_id', '=', sessionId).where('review', '=', 'pending').execute();
+    if (awaiting.length) {
+      throw new AppError('conflict', reasonMessage('reviews_pending', { count: awaiting.length }), { reason: { reason: 'reviews_pending', reasonParams: { count: awaiting.length } }, extra: { personIds: awaiting.map((r) => r.person_id) } });
+    }
     const trainerSigned = await trx.selectFrom('attendance_records').select('id').where('session_id', '=', sessionId).where('role', '=', 'trainer').where('signature_id', 'is not', null).executeTakeFirst();
     if (!trainerSigned) throw new AppError('trainer_signature_missing', "The trainer must sign the session (POST /sessions/:id/trainer-signature) before the sheet is locked.");
     const now = deps.clock.now();
@@ -49,8 +55,21 @@ export async function lockSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessio
       .where('session_id', '=', sessionId)
       .where('role', '=', 'learner')
       .where('status', '=', 'pending')
-      .returning('person_id')
+      .returning(['person_id', 'status', 'late_minutes'])
       .execute();
+    // One entry per record the lock changed, as for every write of a record's status (sessionId, personId, status, lateMinutes).
+    const lockedBy = await describeActor(trx, ctx.actor);
+    for (const r of absent) {
+      await appendEvidence(trx, loaded.organisation.id, {
+        type: 'attendance.marked',
+        recordedAt: now,
+        payload: {
+          sessionId, personId: r.person_id, status: r.status, lateMinutes: r.late_minutes,
+          from: { status: 'pending' }, to: { status: r.status }, reason: 'not signed when the sheet was locked', markedBy: lockedBy,
+          authentication: { via: 'sheet_locked' }, ip: ctx.meta.ip, userAgent: ctx.meta.userAgent,
+        },
+      });
+    }
     const digest = await computeRecordsDigest(trx, sessionId);
     const view = await readSheet(trx, loaded, now);
     await appendEvidence(trx, loaded.organisation.id, {
@@ -60,7 +79,7 @@ export async function lockSheet(deps: { db: Db; clock: Clock }, ctx: Ctx, sessio
         sessionId,
         version: sheet.version,
         verificationCode: sheet.verification_code,
-        lockedBy: await describeActor(trx, ctx.actor),
+        lockedBy,
         ip: ctx.meta.ip,
         userAgent: ctx.meta.userAgent,
         markedAbsent: absent.map((r) => r.person_id),

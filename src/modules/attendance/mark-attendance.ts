@@ -25,7 +25,9 @@ export interface MarkInput {
  * signing on their behalf: it needs a reason and is recorded as trainer_mark
  * with who marked; marking absent someone who signed needs a reason too.
  * Late needs the minutes (or takes them from the signature time); left early
- * needs the time they left, within the session.
+ * needs the time they left, within the session. A mark on a signature
+ * waiting for review (signed after an absent or excused mark) decides it:
+ * attended confirms it, absent rejects it.
  */
 export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, sessionId: string, personId: string, input: MarkInput) {
   const result = await withTenant(deps.db, ctx.actor.organisationId, async (trx) => {
@@ -62,9 +64,10 @@ export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, s
 
     const method = signed ? record.method : input.status === 'absent' ? null : 'trainer_mark';
     const markedBy = ctx.actor.kind === 'person' ? ctx.actor.personId : null;
+    const review = record.review === 'pending' ? { review: input.status === 'absent' ? 'rejected' as const : 'confirmed' as const, reviewed_by: markedBy, reviewed_at: now } : {};
     const updated = await trx
       .updateTable('attendance_records')
-      .set({ status: input.status, late_minutes: lateMinutes, left_at: leftAt, method, marked_by: markedBy, reason, updated_at: now, ...(signed ? {} : { signed_at: null }) })
+      .set({ status: input.status, late_minutes: lateMinutes, left_at: leftAt, method, marked_by: markedBy, reason, updated_at: now, ...(signed ? {} : { signed_at: null }), ...review })
       .where('id', '=', record.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -74,6 +77,10 @@ export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, s
       recordedAt: now,
       payload: {
         sessionId,
+        personId,
+        status: updated.status,
+        lateMinutes: updated.late_minutes,
+        review: updated.review,
         person: { id: learner.id, name: `${learner.given_name} ${learner.family_name}`, email: learner.email },
         from: { status: record.status, lateMinutes: record.late_minutes, leftAt: record.left_at?.toISOString() ?? null, method: record.method },
         to: { status: updated.status, lateMinutes: updated.late_minutes, leftAt: updated.left_at?.toISOString() ?? null, method: updated.method },

@@ -14,8 +14,11 @@ import { renderSigningLinkMail } from './signing-link-mail.ts';
 
 /**
  * Creates and mails a personal signing link now to the learners of a session
- * who have not signed (all of them, or those in `personIds`). Staff or a
- * trainer of the session. Links, mails and the audit event in one transaction.
+ * who have neither signed nor been marked (all of them, or those in
+ * `personIds`): a learner the trainer marked — absent, excused, or present on
+ * their behalf — gets no link, as the trainer's word is already on the sheet.
+ * Staff or a trainer of the session. Links, mails and the audit event in one
+ * transaction.
  */
 export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pick<Config, 'publicUrl'> }, ctx: Ctx, sessionId: string, input: { personIds?: string[] | undefined }) {
   return withTenant(deps.db, ctx.actor.organisationId, async (trx) => {
@@ -28,7 +31,7 @@ export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pic
     const rows = await trx
       .selectFrom('attendance_records as r')
       .innerJoin('people as p', (j) => j.onRef('p.organisation_id', '=', 'r.organisation_id').onRef('p.id', '=', 'r.person_id'))
-      .select(['r.person_id', 'r.signature_id', 'p.email', 'p.given_name', 'p.family_name', 'p.locale', 'p.archived_at'])
+      .select(['r.person_id', 'r.signature_id', 'r.status', 'p.email', 'p.given_name', 'p.family_name', 'p.locale', 'p.archived_at'])
       .where('r.session_id', '=', sessionId)
       .where('r.role', '=', 'learner')
       .execute();
@@ -37,7 +40,9 @@ export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pic
       const errors = input.personIds.flatMap((id, i) => (byId.has(id) ? [] : [problemItem(`body.personIds.${i}`, 'not_a_learner_here')]));
       if (errors.length) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
     }
-    const targets = (input.personIds ? [...new Set(input.personIds)].map((id) => byId.get(id)!) : rows).filter((r) => r.signature_id === null && !r.archived_at);
+    const asked = input.personIds ? [...new Set(input.personIds)].map((id) => byId.get(id)!) : rows;
+    const unsigned = asked.filter((r) => r.signature_id === null && !r.archived_at);
+    const targets = unsigned.filter((r) => r.status === 'pending');
     const now = deps.clock.now();
     const expiresAt = signingLinkExpiry(now, window, settings.signingLinkTtlHours);
     const title = [session.program_title, session.module_title].filter(Boolean).join(' — ');
@@ -49,6 +54,7 @@ export async function sendSigningLinks(deps: { db: Db; clock: Clock; config: Pic
       sent.push({ personId: target.person_id, email: target.email, expiresAt: expiresAt.toISOString() });
     }
     await recordAuditEvent(trx, ctx, { type: 'attendance.signing_links_sent', subjectType: 'session', subjectId: sessionId, payload: { sessionId, count: sent.length } });
-    return { sent: sent.length, skippedSigned: (input.personIds ? input.personIds.length : rows.length) - sent.length, links: sent };
+    const skippedMarked = unsigned.length - targets.length;
+    return { sent: sent.length, skippedSigned: (input.personIds ? input.personIds.length : rows.length) - sent.length - skippedMarked, skippedMarked, links: sent };
   });
 }

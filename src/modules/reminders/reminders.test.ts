@@ -143,3 +143,36 @@ describe('reminders and absence requests, driven by the scheduler', () => {
     assert.deepEqual(old, []);
   });
 });
+
+describe('reminders go only to learners the trainer has not marked', () => {
+  let t: TestContext;
+  let f: Awaited<ReturnType<typeof makeNotifyFixture>>;
+  let runner: JobRunner;
+
+  before(async () => {
+    t = await createTestContext({ env: { PUBLIC_URL: 'https://emarge.example.org' } });
+    // learners[0] pending, [1] marked absent, [2] excused, [3] marked present on their behalf.
+    f = await makeNotifyFixture(t.db, { extraLearners: 3 });
+    runner = new JobRunner({ db: t.db, clock: t.clock, handlers: notifyJobHandlers({ db: t.db, clock: t.clock, config: t.config }) });
+    await startNotifySchedules(t.db, t.clock);
+  });
+  after(() => t.close());
+
+  const recipients = async () => (await t.db.selectFrom('outbox_mails').select(['to_address', 'subject']).where('organisation_id', '=', f.organisation.id).execute()).filter((m) => !/justif/i.test(m.subject)).map((m) => m.to_address).sort();
+
+  test('before the start and after it, the marked learners (absent, excused, present on their behalf) get no link', async () => {
+    const session = f.sessions[0]!;
+    t.clock.set('2026-03-02T07:30:00Z');
+    const mark = (personId: string, payload: Record<string, unknown>) => t.request({ method: 'PATCH', url: `/api/v1/sessions/${session.id}/attendance/${personId}`, as: f.as.trainer, payload });
+    assert.equal((await mark(f.learners[1]!.id, { status: 'absent' })).statusCode, 200);
+    assert.equal((await mark(f.learners[3]!.id, { status: 'present', reason: 'came early, phone flat' })).statusCode, 200);
+    await t.db.updateTable('attendance_records').set({ status: 'excused' }).where('session_id', '=', session.id).where('person_id', '=', f.learners[2]!.id).execute();
+    t.clock.set('2026-03-02T07:45:00Z');
+    await runner.runDue();
+    assert.deepEqual(await recipients(), [f.learners[0]!.email]);
+    t.clock.set('2026-03-02T08:30:00Z');
+    await runner.runDue();
+    assert.deepEqual(await recipients(), [f.learners[0]!.email, f.learners[0]!.email]);
+    assert.equal((await t.db.selectFrom('signing_links').select('person_id').where('session_id', '=', session.id).execute()).every((l) => l.person_id === f.learners[0]!.id), true);
+  });
+});

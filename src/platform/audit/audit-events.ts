@@ -47,6 +47,7 @@ export interface AuditEventPayloads {
   'attendance.sheet_locked': { sessionId: string; version: number; markedAbsent: number };
   'attendance.sheet_amended': { sessionId: string; personId: string; version: number; from: string; to: string; reason: string };
   'attendance.signing_links_sent': { sessionId: string; count: number };
+  'attendance.signature_reviewed': { sessionId: string; personId: string; decision: 'confirmed' | 'rejected'; from: string; to: string; reason: string | null };
   'analytics.training_requested': { modelVersionId: string; version: number; jobId: number; scheduled: boolean };
   'analytics.model_trained': { modelVersionId: string; version: number; validationAuc: number | null; simulated: boolean };
   'analytics.training_failed': { modelVersionId: string; version: number; error: string };

@@ -356,6 +356,11 @@ export function SheetDetailPage() {
                       <Table.Td>
                         <AttendanceStatusBadge status={r.status} />
                         {r.status === 'late' && r.lateMinutes !== null && <Text size="xs">{t('attendance.lateMinutes', { count: r.lateMinutes })}</Text>}
+                        {r.review && r.signedAt && (
+                          <Text size="xs" fw={r.review === 'pending' ? 700 : 400} data-testid="review-note" data-review={r.review}>
+                            {t(`attendance.review.${r.review}`, { at: formatTime(r.signedAt, r.timezone, i18n.language) })}
+                          </Text>
+                        )}
                         {r.leftAt && <Text size="xs">{t('attendance.leftAtShort', { at: formatTime(r.leftAt, r.timezone, i18n.language) })}</Text>}
                       </Table.Td>
                       <Table.Td>{r.signedAt ? formatTime(r.signedAt, r.timezone, i18n.language) : '—'}</Table.Td>

@@ -218,6 +218,9 @@ function LockedSummary({ sheet, sessionId }: { sheet: AttendanceSheet; sessionId
 function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; sessionId: string; onChanged: () => void }) {
   const { t, i18n } = useTranslation();
   const [marking, setMarking] = useState<AttendanceRecord | null>(null);
+  const [rejecting, setRejecting] = useState<AttendanceRecord | null>(null);
+  const [reviewError, setReviewError] = useState<unknown>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [linksResult, setLinksResult] = useState<SigningLinksResult | null>(null);
   const [linksError, setLinksError] = useState<unknown>(null);
   const [sending, setSending] = useState(false);
@@ -233,6 +236,19 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
       setLinksError(err);
     } finally {
       setSending(false);
+    }
+  }
+
+  async function confirmArrival(r: AttendanceRecord) {
+    setConfirming(r.personId);
+    setReviewError(null);
+    try {
+      await api.post<AttendanceRecord>(`/sessions/${sessionId}/attendance/${r.personId}/review`, { decision: 'confirm' });
+      onChanged();
+    } catch (err) {
+      setReviewError(err);
+    } finally {
+      setConfirming(null);
     }
   }
 
@@ -257,9 +273,32 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
                 {t('live.linksSent', { count: linksResult.sent })}
               </Text>
             )}
+            {linksResult && linksResult.skippedMarked > 0 && (
+              <Text size="sm" data-testid="links-skipped-marked">
+                {t('live.linksSkippedMarked', { count: linksResult.skippedMarked })}
+              </Text>
+            )}
           </Group>
         )}
+        {open && (
+          <details data-testid="roster-rules">
+            <summary>
+              <Text span size="sm" fw={600}>
+                {t('live.rulesTitle')}
+              </Text>
+            </summary>
+            <Text size="sm" mt={4}>
+              {t('live.rules')}
+            </Text>
+          </details>
+        )}
+        {sheet.counts.awaitingReview > 0 && (
+          <Alert color="#8a3b00" variant="outline" role="status" data-testid="awaiting-review" p="xs">
+            {t('live.awaitingReview', { count: sheet.counts.awaitingReview })}
+          </Alert>
+        )}
         <ErrorAlert error={linksError} />
+        <ErrorAlert error={reviewError} />
         <Table.ScrollContainer minWidth={360}>
           <Table striped data-testid="live-roster">
             <Table.Thead>
@@ -272,11 +311,12 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
             </Table.Thead>
             <Table.Tbody>
               {learners.map((r) => (
-                <Table.Tr key={r.personId} data-person={r.name ?? r.personId} data-status={r.status}>
+                <Table.Tr key={r.personId} data-person={r.name ?? r.personId} data-status={r.status} data-review={r.review ?? undefined}>
                   <Table.Td>{r.name}</Table.Td>
                   <Table.Td>
                     <AttendanceStatusBadge status={r.status} />
                     {r.status === 'late' && r.lateMinutes !== null && <Text size="xs">{t('attendance.lateMinutes', { count: r.lateMinutes })}</Text>}
+                    <ReviewNote record={r} />
                   </Table.Td>
                   <Table.Td>
                     <Text size="sm">{r.signedAt ? formatTime(r.signedAt, r.timezone, i18n.language) : '—'}</Text>
@@ -288,9 +328,20 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
                   </Table.Td>
                   {open && (
                     <Table.Td>
-                      <Button size="xs" variant="default" onClick={() => setMarking(r)} aria-label={t('live.markWho', { name: r.name })}>
-                        {t('live.mark')}
-                      </Button>
+                      {r.review === 'pending' ? (
+                        <Stack gap={4} align="flex-start">
+                          <Button size="xs" color="teal.9" loading={confirming === r.personId} onClick={() => void confirmArrival(r)} aria-label={t('live.confirmArrivalWho', { name: r.name })}>
+                            {t('live.confirmArrival')}
+                          </Button>
+                          <Button size="xs" variant="default" onClick={() => setRejecting(r)} aria-label={t('live.rejectSignatureWho', { name: r.name })}>
+                            {t('live.rejectSignature')}
+                          </Button>
+                        </Stack>
+                      ) : (
+                        <Button size="xs" variant="default" onClick={() => setMarking(r)} aria-label={t('live.markWho', { name: r.name })}>
+                          {t('live.mark')}
+                        </Button>
+                      )}
                     </Table.Td>
                   )}
                 </Table.Tr>
@@ -299,6 +350,17 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
           </Table>
         </Table.ScrollContainer>
       </Stack>
+      {rejecting && (
+        <RejectModal
+          record={rejecting}
+          sessionId={sessionId}
+          onClose={() => setRejecting(null)}
+          onSaved={() => {
+            setRejecting(null);
+            onChanged();
+          }}
+        />
+      )}
       {marking && (
         <MarkModal
           record={marking}
@@ -312,6 +374,60 @@ function RosterPanel({ sheet, sessionId, onChanged }: { sheet: AttendanceSheet; 
         />
       )}
     </Paper>
+  );
+}
+
+/** Under a learner's status: a signature that came after the trainer's mark, and what became of it. */
+function ReviewNote({ record }: { record: AttendanceRecord }) {
+  const { t, i18n } = useTranslation();
+  if (!record.review || !record.signedAt) return null;
+  const at = formatTime(record.signedAt, record.timezone, i18n.language);
+  const text = record.review === 'pending' ? t('live.reviewPending', { at }) : record.review === 'confirmed' ? t('live.reviewConfirmed') : t('live.reviewRejected', { at });
+  return (
+    <Text size="xs" fw={record.review === 'pending' ? 700 : 400} c={record.review === 'pending' ? '#8a3b00' : 'gray.8'} data-testid="review-note">
+      {text}
+    </Text>
+  );
+}
+
+/** Rejecting a signature made after an absent or excused mark: the mark stands; a reason is required. */
+function RejectModal({ record, sessionId, onClose, onSaved }: { record: AttendanceRecord; sessionId: string; onClose: () => void; onSaved: () => void }) {
+  const { t } = useTranslation();
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/sessions/${sessionId}/attendance/${record.personId}/review`, { decision: 'reject', ...(reason.trim() ? { reason: reason.trim() } : {}) });
+      onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={t('live.rejectTitle', { name: record.name })} centered closeButtonProps={{ 'aria-label': t('common.close') }}>
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <ErrorAlert error={error} />
+          <Textarea label={t('live.reason')} description={t('live.rejectReasonHelp')} required value={reason} onChange={(e) => setReason(e.currentTarget.value)} autosize minRows={2} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" color="red.9" loading={busy}>
+              {t('live.rejectSignature')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
   );
 }
 

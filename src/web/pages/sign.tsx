@@ -77,13 +77,18 @@ function WindowBadge({ state, opensAt, closesAt, timezone }: { state: 'not_open_
 }
 
 /** The success screen: when it was signed, with the zone. */
-function Signed({ signedAt, timezone, status, lateMinutes, replayed }: { signedAt: string; timezone: string; status: string; lateMinutes: number | null; replayed: boolean }) {
+function Signed({ signedAt, timezone, status, lateMinutes, replayed, review }: { signedAt: string; timezone: string; status: string; lateMinutes: number | null; replayed: boolean; review?: string | null }) {
   const { t, i18n } = useTranslation();
   return (
     <Alert color="teal.9" variant="outline" title={replayed ? t('sign.alreadySignedTitle') : t('sign.signedTitle')} role="status" data-testid="signed">
       <Stack gap={4}>
         <Text>{t('sign.signedAt', { at: formatDateTime(signedAt, timezone, i18n.language) })}</Text>
         {status === 'late' && lateMinutes !== null && <Text>{t('sign.lateBy', { count: lateMinutes })}</Text>}
+        {review === 'pending' && (
+          <Text fw={600} data-testid="awaiting-review">
+            {t('sign.awaitingReview')}
+          </Text>
+        )}
         <Text size="sm">{t('sign.signedNote')}</Text>
       </Stack>
     </Alert>
@@ -157,7 +162,7 @@ export function SignLinkPage() {
           />
           {proof ? (
             // The answer to this signature; `lateMinutes` is null when on time (not a reason to look elsewhere).
-            <Signed signedAt={proof.signedAt} timezone={view.organisation.timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} />
+            <Signed signedAt={proof.signedAt} timezone={view.organisation.timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} review={proof.review} />
           ) : view.signed ? (
             <Signed signedAt={view.signed.signedAt} timezone={view.organisation.timezone} status={view.signed.status} lateMinutes={view.signed.lateMinutes} replayed />
           ) : view.session.cancelled ? (
@@ -239,7 +244,7 @@ export function SignQrPage() {
     <SigningFrame title={t('sign.title')}>
       <QrSessionSummary sessionId={sessionId} personName={`${session.person.givenName} ${session.person.familyName}`} />
       {proof ? (
-        <Signed signedAt={proof.signedAt} timezone={timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} />
+        <Signed signedAt={proof.signedAt} timezone={timezone} status={proof.status} lateMinutes={proof.lateMinutes} replayed={proof.replayed} review={proof.review} />
       ) : (
         <QrScanThenSign token={token} onSigned={setProof} />
       )}
