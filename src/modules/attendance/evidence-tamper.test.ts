@@ -135,6 +135,9 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     writeFileSync(pdfBatch1, pdf1.rawPayload);
 
     // Lock (learners 4 and 5 pending → absent), an amendment, a justification accepted on the locked sheet.
+    // The sheet locks once the trainer has decided on the late signature: rejected, the mark stands.
+    t.clock.set('2026-03-02T11:34:00Z');
+    ok(await t.request({ method: 'POST', url: url(`/sessions/${f.session.id}/attendance/${L[6]!.id}/review`), as: f.as.trainer, payload: { decision: 'reject', reason: 'not in the room, signed remotely' } }));
     t.clock.set('2026-03-02T11:35:00Z');
     ok(await t.request({ method: 'POST', url: url(`/sessions/${f.session.id}/lock`), as: f.as.trainer }));
     t.clock.set('2026-03-02T12:00:00Z');
@@ -383,9 +386,9 @@ describe(`evidence tamper test (${TEST_DB_KIND})`, () => {
     assertNamed(v, { table: 'attendance_records', rowId: late.id, fact: 'status' }, 'late → present');
     assertNamed(v, { table: 'attendance_records', rowId: late.id, fact: 'lateMinutes' }, 'late minutes cleared');
     await restore();
-    // The learner marked absent who signed later, turned into "late 21 min" by hand: named against the signing entry that kept the mark.
+    // The learner marked absent who signed later, turned into "late 21 min" by hand: named against the trainer's rejection that kept the mark.
     const kept = await t.db.selectFrom('attendance_records').select('id').where('session_id', '=', f.session.id).where('person_id', '=', f.learners[6]!.id).executeTakeFirstOrThrow();
-    const signing = await entryOf({ type: 'attendance.signed', key: 'signatureId', value: ids.sig6! });
+    const signing = await entryOf({ type: 'attendance.signature_reviewed', key: 'personId', value: f.learners[6]!.id });
     await tamper((trx) => sql`UPDATE attendance_records SET status = 'late', late_minutes = 21 WHERE id = ${kept.id}`.execute(trx));
     assertNamed(await verify(), { kind: 'fact_mismatch', table: 'attendance_records', rowId: kept.id, fact: 'status', entryId: signing.id }, 'absent → late');
     await restore();

@@ -48,7 +48,7 @@ export async function reviewSignature(deps: { db: Db; clock: Clock }, ctx: Ctx, 
     const updated = await trx
       .updateTable('attendance_records')
       .set(confirmed
-        ? { status: arrival.status, late_minutes: arrival.lateMinutes, review: 'confirmed', reviewed_by: reviewerId, reviewed_at: now, marked_by: null, reason, updated_at: now }
+        ? { status: arrival.status, late_minutes: arrival.lateMinutes, review: 'confirmed', reviewed_by: reviewerId, reviewed_at: now, reason, updated_at: now }
         : { review: 'rejected', reviewed_by: reviewerId, reviewed_at: now, reason, updated_at: now })
       .where('id', '=', record.id)
       .returningAll()

@@ -147,6 +147,10 @@ describe('signing after a trainer mark: recorded, never overwriting; the trainer
       assert.deepEqual([last.type, last.payload.status, (last.payload.authentication as { via: string }).via], ['attendance.marked', 'absent', 'sheet_locked']);
       await assertLatestEntryStatesRecord(l.id);
     }
+    // And verification, which recomputes each record from the entries, finds the rows as the entries state them.
+    const verified = await t.request({ method: 'GET', url: url('/evidence/verify'), as: f.as.admin });
+    assert.equal(verified.statusCode, 200, verified.body);
+    assert.equal(verified.json().ok, true, verified.body);
   });
 });
 
@@ -188,7 +192,7 @@ describe('signing after a trainer mark: QR, kiosk, confirmation, marks on behalf
     assert.equal(confirmed.statusCode, 200, confirmed.body);
     assert.deepEqual(
       { status: confirmed.json().status, lateMinutes: confirmed.json().lateMinutes, review: confirmed.json().review, method: confirmed.json().method, markedBy: confirmed.json().markedBy, reviewedAtLocal: confirmed.json().reviewedAtLocal },
-      { status: 'late', lateMinutes: 21, review: 'confirmed', method: 'qr', markedBy: null, reviewedAtLocal: '2026-03-02T09:25:00+01:00' },
+      { status: 'late', lateMinutes: 21, review: 'confirmed', method: 'qr', markedBy: f.trainer.id, reviewedAtLocal: '2026-03-02T09:25:00+01:00' },
     );
     const entries = await entriesOf(learner.id);
     assert.deepEqual(entries.map((e) => [e.type, e.payload.status, e.payload.lateMinutes]), [
@@ -256,5 +260,7 @@ describe('signing after a trainer mark: QR, kiosk, confirmation, marks on behalf
     const signed = await t.request({ method: 'POST', url: url('/sign/link'), payload: { token, strokes: sampleStrokes(7) } as never });
     assert.equal(signed.statusCode, 201, signed.body);
     assert.deepEqual({ status: signed.json().status, review: signed.json().review }, { status: 'absent', review: 'pending' });
+    const verified = await t.request({ method: 'GET', url: url('/evidence/verify'), as: f.as.admin });
+    assert.equal(verified.json().ok, true, verified.body);
   });
 });
