@@ -250,7 +250,7 @@ export async function scoreLearners(db: Db, ctx: Ctx, modelVersionId: string, de
     for (let i = 0; i < rows.length; i += 500) {
       await trx
         .insertInto('risk_predictions')
-        .values(rows.slice(i, i + 500).map((r) => ({ organisation_id: organisationId, model_version_id: model.id, ...r, reasons: JSON.stringify(r.reasons) })))
+        .values(rows.slice(i, i + 500).map((r) => ({ organisation_id: organisationId, model_version_id: model.id, ...r, reasons: JSON.stringify(r.reasons), created_at: deps.clock.now() })))
         .onConflict((oc) => oc.columns(['organisation_id', 'model_version_id', 'cohort_id', 'person_id', 'week_start']).doUpdateSet((eb) => ({ probability: eb.ref('excluded.probability'), band: eb.ref('excluded.band'), reasons: eb.ref('excluded.reasons'), step: eb.ref('excluded.step') })))
         .execute();
     }
