@@ -17,7 +17,7 @@ import { buildFeatureSchema, findRecordedSources, mentionsProtectedAttribute } f
 import { getModelVersion, getOrganisationFacts, parseJson, updateAnalyticsSettings, type AnalyticsSettings } from './model-version.repository.ts';
 import { featureMeaning } from './reason-texts.ts';
 import { listMonitoring } from './monitor-predictions.ts';
-import type { WeeklyBands } from './risk-bands.ts';
+import { bandAtWeek, type WeeklyBands } from './risk-bands.ts';
 import type { Tx } from '../../platform/db/tenant.ts';
 import { TRAIN_JOB } from './request-training.ts';
 
@@ -110,7 +110,9 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
     } finally {
       risk.dispose();
     }
-    const labels: number[] = [], probs: number[] = [], groups: string[] = [];
+    const labels: number[] = [], probs: number[] = [], groups: string[] = [], flagged: boolean[] = [];
+    // "Flagged" as the product flags: high in the model's weekly bands (older models: at the decision threshold).
+    const bands = parseJson<{ bands?: WeeklyBands } | null>(model.metrics)?.bands ?? null;
     learners.forEach((l, i) => {
       const g = groupOf.get(l.personId);
       if (g === undefined) {
@@ -123,9 +125,10 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
         labels.push(d.y[k]!);
         probs.push(p[k]!);
         groups.push(g);
+        flagged.push(bands ? bandAtWeek(p[k]!, s, bands) === 'high' : p[k]! >= artifact.threshold);
       }
     });
-    if (labels.length) report = computeFairness(attribute, labels, probs, groups, artifact.threshold, { minGroupSize: 30 });
+    if (labels.length) report = computeFairness(attribute, labels, probs, groups, artifact.threshold, { minGroupSize: 30, flagged });
   }
   if (!report) warn('no_values', {}, 'No held-out learner of this model has a recorded value for this attribute: nothing to compare.');
   else {
@@ -144,6 +147,8 @@ export async function getFairnessReport(db: Db, ctx: Ctx, id: string, attributeP
     evaluatedOn: 'the held-out (validation) cohorts of this model, one row per learner-week',
     dataLabel: (parseJson<{ label?: string } | null>(model.metrics)?.label) ?? 'organisation data',
     usedAsModelInput: false,
+    /** How "flagged" is counted: high in the model's weekly bands, or (older models) at the decision threshold. */
+    flagRule: parseJson<{ bands?: unknown } | null>(model.metrics)?.bands ? ('weekly_bands' as const) : ('threshold' as const),
     report,
     warnings,
     warningDetails: details,

@@ -251,7 +251,7 @@ export function FairnessPanel({ modelId }: { modelId: string }) {
                   <>
                     <Table.ScrollContainer minWidth={760}>
                       <Table striped>
-                        <Table.Caption>{t('card.fairnessCaption', { attribute: f.attribute, threshold: num(f.report.threshold) })}</Table.Caption>
+                        <Table.Caption>{f.flagRule === 'weekly_bands' ? t('card.fairnessCaptionBands', { attribute: f.attribute }) : t('card.fairnessCaption', { attribute: f.attribute, threshold: num(f.report.threshold) })}</Table.Caption>
                         <Table.Thead>
                           <Table.Tr>
                             <Table.Th scope="col">{t('card.group')}</Table.Th>

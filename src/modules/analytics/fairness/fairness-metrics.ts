@@ -57,13 +57,23 @@ const ratio = (values: (number | null)[]): number | null => {
   return max === 0 ? (Math.min(...v) === 0 ? 1 : null) : Math.min(...v) / max;
 };
 
+function confusionOfFlags(y: number[], flagged: boolean[]) {
+  const c = { tp: 0, fp: 0, tn: 0, fn: 0 };
+  y.forEach((v, i) => {
+    if (flagged[i]) v === 1 ? c.tp++ : c.fp++;
+    else v === 1 ? c.fn++ : c.tn++;
+  });
+  return c;
+}
+
 export function computeFairness(
   attribute: string,
   labels: ArrayLike<number>,
   probabilities: ArrayLike<number>,
   groupOf: readonly string[],
   threshold: number,
-  options: { minGroupSize?: number } = {},
+  /** flagged: which rows the product flags (its weekly bands); by default, probability ≥ threshold. */
+  options: { minGroupSize?: number; flagged?: ArrayLike<boolean> } = {},
 ): FairnessReport {
   if (labels.length !== probabilities.length || labels.length !== groupOf.length) {
     throw new Error(`labels (${labels.length}), probabilities (${probabilities.length}) and groups (${groupOf.length}) differ in length`);
@@ -79,7 +89,8 @@ export function computeFairness(
     const idx = members.get(group)!;
     const y = idx.map((i) => labels[i]!);
     const p = idx.map((i) => probabilities[i]!);
-    const c = confusionAt(y, p, threshold);
+    const flags = options.flagged;
+    const c = flags ? confusionOfFlags(y, idx.map((i) => flags[i]!)) : confusionAt(y, p, threshold);
     const positives = c.tp + c.fn;
     const negatives = c.fp + c.tn;
     const meanPredicted = p.reduce((a, b) => a + b, 0) / p.length;
