@@ -57,6 +57,7 @@ const HOSTILE_STRINGS = [
   '00000000-0000-0000-0000-000000000000',
   '__proto__',
   'constructor',
+  '\u00ff\u00fe latin-1 bytes',
 ];
 const HOSTILE_NUMBERS = [1e308, -1e308, 2 ** 53 + 2, 2 ** 31, -(2 ** 31) - 1, 2 ** 63, 1.5, -0.5, 1e-300, 0, -1];
 /** Raw path or query pieces, sent without encoding. */

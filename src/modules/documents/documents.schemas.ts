@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { itemMessage, schemaIssue } from '../../platform/errors/problem-items.ts';
-import { isoDateSchema } from '../catalogue/catalogue.schemas.ts';
+import { DATE_YEARS, isoDateSchema } from '../catalogue/catalogue.schemas.ts';
 
 /** Contract of the documents endpoints (sheets, certificates, seal, verification, exports). */
 
@@ -29,7 +29,10 @@ export const sealUploadSchema = z.strictObject({
   passphrase: z.string().max(1000),
 });
 
-const isoWeek = z.string().regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, itemMessage('week_format'));
+const isoWeek = z
+  .string()
+  .regex(/^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$/, { message: itemMessage('week_format'), abort: true })
+  .refine((w) => Number(w.slice(0, 4)) >= DATE_YEARS.min && Number(w.slice(0, 4)) <= DATE_YEARS.max, schemaIssue('date_out_of_range', { params: DATE_YEARS }));
 
 export const weeklySheetQuerySchema = z
   .strictObject({ week: isoWeek.optional(), from: isoDateSchema.optional() })

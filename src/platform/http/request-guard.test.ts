@@ -84,6 +84,8 @@ describe('the request edge refuses text PostgreSQL cannot store and requests tha
     assert.deepEqual(body.errors, [{ path: 'querystring.to', message: 'must be in a year from 1900 to 2199', code: 'date_out_of_range', params: { min: 1900, max: 2199 } }]);
     const cohort = await t.request({ method: 'POST', url: '/api/v1/cohorts', as: org.as.admin, payload: { programId: '00000000-0000-4000-8000-000000000000', name: 'Far', startsOn: '0001-01-01' } });
     assert.equal((assertProblem(cohort, 400, 'validation_failed').errors as Array<{ code: string }>)[0]!.code, 'date_out_of_range');
+    const week = await t.request({ url: '/api/v1/cohorts/00000000-0000-4000-8000-000000000000/weekly-sheet.pdf?week=0742-W03', as: org.as.admin });
+    assert.equal((assertProblem(week, 400, 'validation_failed').errors as Array<{ code: string }>)[0]!.code, 'date_out_of_range');
     const instant = await t.request({ method: 'POST', url: '/api/v1/questionnaires', as: org.as.admin, payload: { kind: 'quiz', title: 'Far', settings: { closesAt: '9999-12-31T23:59:59Z' } } });
     assert.deepEqual((assertProblem(instant, 400, 'validation_failed').errors as Array<{ path: string; code: string }>).map((e) => [e.path, e.code]), [['body.settings.closesAt', 'date_out_of_range']]);
   });
@@ -135,6 +137,12 @@ describe("Node's HTTP parser's refusals are problem+json too", () => {
 
   test('headers over the size limit are 431 headers_too_large', async () => {
     lastProblem(await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), 431, 'headers_too_large');
+  });
+
+  test('a header read by the server that is not UTF-8 is 400 invalid_text; UTF-8 bytes pass', async () => {
+    const request = (agent: Buffer) => Buffer.concat([Buffer.from('GET /api/v1/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\nUser-Agent: '), agent, Buffer.from('\r\n\r\n')]);
+    lastProblem(await raw(request(Buffer.from([0x41, 0xff, 0x42]))), 400, 'invalid_text');
+    assert.match(await raw(request(Buffer.from('Agent é', 'utf8'))), /^HTTP\/1\.1 200 /);
   });
 
   test('bytes beyond Content-Length: the first request is answered, then a problem for the rest', async () => {

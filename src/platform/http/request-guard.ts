@@ -40,6 +40,23 @@ function textError(found: { path: string; problem: 'character' | 'depth' }): App
     : new AppError('invalid_text', `${found.path} holds a NUL character or a lone surrogate, which is not valid text.`);
 }
 
+/** The headers our code reads (authentication, audit, idempotency, content negotiation). */
+const HEADERS_READ = ['authorization', 'cookie', 'x-csrf-token', 'user-agent', 'idempotency-key', 'accept-language', 'x-forwarded-for', 'content-type', 'origin', 'referer'];
+
+/**
+ * Node gives header bytes as Latin-1 characters: a value that has bytes above 0x7F must be UTF-8 once read back
+ * as bytes, or an audit row would keep mojibake of bytes that were never text.
+ */
+function headerNotUtf8(request: FastifyRequest): string | null {
+  for (const name of HEADERS_READ) {
+    const value = request.headers[name];
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      if (/[\u0080-\u00ff]/.test(v) && !/[^\u0000-\u00ff]/.test(v) && !isUtf8(Buffer.from(v, 'latin1'))) return name;
+    }
+  }
+  return null;
+}
+
 /**
  * Whether every name and value of a raw query string decodes as UTF-8 percent-encoding: the query parser keeps
  * an undecodable value as its raw text ('%FF' stays '%FF'), which would silently search for the wrong thing.
@@ -83,6 +100,8 @@ export function registerRequestGuard(app: FastifyInstance): void {
     if (!queryDecodes(request.url)) throw new AppError('malformed_url', 'The query string has a bad percent-encoding or is not UTF-8.');
     const found = findTextProblem(request.query, 'query') ?? findTextProblem(request.params, 'params') ?? findTextProblem(request.headers, 'headers');
     if (found) throw textError(found);
+    const header = headerNotUtf8(request);
+    if (header) throw new AppError('invalid_text', `The ${header} header is not valid UTF-8.`);
   });
   app.addHook('preValidation', async (request) => {
     const found = findTextProblem(request.body, 'body');
