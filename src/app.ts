@@ -28,6 +28,7 @@ import { registerProblemHandlers, sendProblem } from './platform/errors/problem.
 import { closeConnectionsOnClose } from './platform/http/close-connections.ts';
 import { registerIdempotency } from './platform/http/idempotency.ts';
 import { clientErrorHandler, frameworkErrors, registerRequestGuard } from './platform/http/request-guard.ts';
+import { registerSecurityHeaders, requestTimeoutOptions } from './platform/http/security-headers.ts';
 import type { AppDeps, ZodApp } from './platform/http/types.ts';
 import { registerMailDispatcher } from './platform/mail/mail-dispatcher.ts';
 import { outboxRoutes } from './platform/mail/outbox.routes.ts';
@@ -45,12 +46,14 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    ...requestTimeoutOptions(config),
     ajv: { customOptions: { removeAdditional: false } },
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider() as unknown as ZodApp;
 
   closeConnectionsOnClose(app);
+  registerSecurityHeaders(app, config);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);

@@ -32,6 +32,7 @@ const envSchema = z
     TRUST_PROXY: booleanFromEnv.default(false),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
     UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+    REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     SEED_DEMO: booleanFromEnv.default(true),
     DEFAULT_TIMEZONE: z
       .string()
@@ -83,6 +84,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly bodyLimitBytes: number;
   readonly uploadLimitBytes: number;
+  /** Time a client has to send a whole request (headers and body) before the server closes the connection. */
+  readonly requestTimeoutMs: number;
   readonly seedDemo: boolean;
   readonly defaultTimezone: string;
   readonly logLevel: string;
@@ -139,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadLimitBytes: e.UPLOAD_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_SECONDS * 1000,
     seedDemo: e.SEED_DEMO,
     defaultTimezone: e.DEFAULT_TIMEZONE,
     logLevel: e.LOG_LEVEL,

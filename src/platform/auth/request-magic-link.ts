@@ -10,12 +10,14 @@ import { hashToken, newToken } from './tokens.ts';
 
 type Deps = { db: Db; clock: Clock; config: Pick<Config, 'magicLinkTtlMinutes' | 'publicUrl'> };
 
-/** At most this many organisations get a link for one request (one email in several organisations). */
-const MAX_LINKS_PER_REQUEST = 5;
+/** Two rows are enough to tell whether the email is a person in more than one organisation. */
+const MAX_LINKS_PER_REQUEST = 2;
 
 /**
- * Mails a single-use sign-in link to the person with this email (in each
- * organisation where they are active, or only in `organisation`). The caller
+ * Mails a single-use sign-in link to the person with this email, in the
+ * organisation named by `organisation` or, when none is named, in the only
+ * organisation where that email is an active person (an email that is a
+ * person in several must name one: nothing is sent otherwise). The caller
  * always answers 202 whatever happened, so the endpoint does not reveal who
  * has an account. The link (stored as a hash), the mail and the audit event
  * are written in one transaction per organisation. Returns how many links
@@ -32,7 +34,12 @@ export async function requestMagicLink(deps: Deps, input: { email: string; organ
     .orderBy('o.slug')
     .limit(MAX_LINKS_PER_REQUEST);
   if (input.organisation) q = q.where('o.slug', '=', input.organisation);
-  const people = await q.execute();
+  const found = await q.execute();
+  // A link is issued in one organisation only: the one named, or the only one where this email is a person.
+  // One email can be a person in several organisations (any admin can create a person with any email); a
+  // request naming none of them is answered like an unknown email, so that no organisation's outbox and
+  // audit log receive the requests (time, IP, user agent) meant for another.
+  const people = found.length === 1 ? found : [];
 
   for (const person of people) {
     const token = newToken();

@@ -33,7 +33,8 @@ type Deps = { db: Db; clock: Clock; config: Pick<Config, 'sessionTtlHours'> };
  * several and no `organisation` slug was given, the answer is 409
  * `organisation_ambiguous` listing those organisations (which the caller has
  * just proved access to, so nothing secret). A failed attempt on a known email
- * is recorded in that organisation's audit log.
+ * is recorded in the audit log of the one organisation it was aimed at (see
+ * failureTarget), never in another's.
  */
 export async function signIn(deps: Deps, input: SignInInput, meta: RequestMeta, previousToken?: string): Promise<SignedIn> {
   const { db } = deps;
@@ -56,7 +57,8 @@ export async function signIn(deps: Deps, input: SignInInput, meta: RequestMeta, 
   }
 
   if (matches.length === 0) {
-    for (const c of candidates) {
+    const c = failureTarget(candidates);
+    if (c) {
       await withTenant(db, c.organisation_id, (trx) =>
         recordAuditEvent(trx, { actor: { kind: 'system', organisationId: c.organisation_id }, meta }, {
           type: 'auth.sign_in_failed',
@@ -97,4 +99,23 @@ export async function signIn(deps: Deps, input: SignInInput, meta: RequestMeta, 
     });
     return { token: session.token, info };
   });
+}
+
+/**
+ * The organisation whose audit log records a failed sign-in, or null. One
+ * email can be a person in several organisations, and any admin can create a
+ * person with any email: recording the failure (IP, user agent, time) in each
+ * of them would show one organisation another's sign-in attempts. So a failure
+ * is recorded only where it was aimed: the organisation named by its slug;
+ * otherwise the only one where this email has a password (a password can open
+ * nothing else); otherwise, when none has one, the only one where the email
+ * exists. An attempt that could have been aimed at several organisations is
+ * recorded in none of their logs (the per-email and per-address rate limits
+ * still count it).
+ */
+function failureTarget<C extends { password_hash: string | null }>(candidates: readonly C[]): C | null {
+  // A slug names one organisation: then there is one candidate at most.
+  if (candidates.length === 1) return candidates[0]!;
+  const withPassword = candidates.filter((c) => c.password_hash);
+  return withPassword.length === 1 ? withPassword[0]! : null;
 }
