@@ -140,7 +140,14 @@ export function clientErrorHandler(error: NodeJS.ErrnoException & { code?: strin
     }
     socket.destroy(error);
   };
-  const inFlight = (socket as Socket & { _httpMessage?: { writableFinished: boolean; once(event: 'finish', fn: () => void): void } })._httpMessage;
-  if (inFlight && !inFlight.writableFinished) inFlight.once('finish', write);
-  else write();
+  const inFlight = (socket as Socket & { _httpMessage?: { writableFinished: boolean; headersSent: boolean; once(event: 'finish', fn: () => void): void } })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    // A request time-out names the request being answered (its body never came in full): its response will not finish.
+    if (code === 'request_timeout') {
+      if (inFlight.headersSent) socket.destroy(error);
+      else write();
+      return;
+    }
+    inFlight.once('finish', write);
+  } else write();
 }

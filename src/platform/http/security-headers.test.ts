@@ -92,6 +92,7 @@ describe('request time-outs over a real socket', () => {
     assert.notEqual(outcome, 'still open', 'the server closed the connection');
     if (outcome === 'still open') return;
     assert.match(outcome.answer, /^HTTP\/1\.1 408 /, `answered 408, got ${JSON.stringify(outcome.answer.slice(0, 80))}`);
+    assert.match(outcome.answer, /content-type: application\/problem\+json/i, 'as problem+json');
     assert.ok(outcome.bytesSent < body.length, 'cut off before the body was complete');
   });
 
