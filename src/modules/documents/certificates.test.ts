@@ -139,7 +139,7 @@ describe('certificate of attendance PDF', () => {
       'Cohorte Mars',
       '☒ action de formation',
       'article L6313-1 du Code du travail',
-      'du 2 mars 2026 au 10 mars 2026',
+      'qui se déroule du 2 mars 2026 au 10 mars 2026 (en cours)',
       'pour une durée réalisée de 8 h 40¹ au 9 mars 2026',
       'Émis le 9 mars 2026 à 10:00 (Europe/Paris)',
       'Calcul arrêté le 9 mars 2026 à 10:00 (Europe/Paris). Seules les demi-journées terminées',
@@ -182,7 +182,7 @@ describe('certificate of attendance PDF', () => {
     assert.equal(res.statusCode, 200, res.body);
     assertSealValid(res.rawPayload, 'English certificate');
     const flat = pdfText(res.rawPayload).replace(/\s+/g, ' ');
-    for (const needle of ['Certificate of completion', '☒ training action', 'from 2 March 2026 to 10 March 2026', 'for a completed duration of 8 h 40 min¹ as of 9 March 2026', 'Issued on 9 March 2026 at 10:00 (Europe/Paris)', '王小明']) {
+    for (const needle of ['Certificate of completion', '☒ training action', 'which takes place from 2 March 2026 to 10 March 2026 (under way)', 'for a completed duration of 8 h 40 min¹ as of 9 March 2026', 'Issued on 9 March 2026 at 10:00 (Europe/Paris)', '王小明']) {
       assert.ok(flat.includes(needle), `lacks "${needle}":\n${flat}`);
     }
   });

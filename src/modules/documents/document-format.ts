@@ -89,6 +89,7 @@ export const LABELS = {
     nature: 'Nature de l’action concourant au développement des compétences (article L6313-1 du Code du travail) :',
     natures: ['action de formation', 'bilan de compétences', 'action de validation des acquis de l’expérience', 'action de formation par apprentissage'],
     tookPlace: 'qui s’est déroulée du {from} au {to},',
+    takesPlace: 'qui se déroule du {from} au {to} (en cours),',
     duration: 'pour une durée réalisée de {hours}¹ au {date}.',
     retention:
       'Sans préjudice des délais imposés par les règles fiscales, comptables ou commerciales, l’organisme conserve l’ensemble des pièces justificatives qui ont permis d’établir le présent certificat (feuilles d’émargement signées et scellées) pendant une durée de 3 ans à compter de la fin de l’année du dernier paiement.',
@@ -181,6 +182,7 @@ export const LABELS = {
     nature: 'Nature of the skills development action (article L6313-1 of the French Labour Code):',
     natures: ['training action', 'skills assessment', 'validation of prior learning', 'apprenticeship training'],
     tookPlace: 'which took place from {from} to {to},',
+    takesPlace: 'which takes place from {from} to {to} (under way),',
     duration: 'for a completed duration of {hours}¹ as of {date}.',
     retention:
       'Without prejudice to the periods required by tax, accounting or commercial rules, the organisation keeps all the supporting documents from which this certificate was drawn up (signed and sealed attendance sheets) for 3 years from the end of the year of the last payment.',
@@ -319,10 +321,4 @@ export function formatPercent(locale: DocLocale, rate: number | null): string {
   if (rate === null) return LABELS[locale].none;
   const value = Math.round(rate * 1000) / 10;
   return locale === 'fr' ? `${String(value).replace('.', ',')} %` : `${value}%`;
-}
-
-/** A user agent cut to a readable length for a table cell. */
-export function shortenUserAgent(userAgent: string | null | undefined, max = 70): string {
-  if (!userAgent) return '—';
-  return userAgent.length > max ? `${userAgent.slice(0, max - 1)}…` : userAgent;
 }

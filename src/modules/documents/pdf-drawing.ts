@@ -1,6 +1,6 @@
 import { degrees, type PDFFont, type PDFImage, type PDFPage, rgb } from 'pdf-lib';
 import QRCode from 'qrcode';
-import { fontForChar, textRuns, wrapText } from '../../platform/pdf/fonts.ts';
+import { textRuns, textWidth, wrapText } from '../../platform/pdf/fonts.ts';
 
 /** Small drawing helpers shared by the sheet and certificate renderers (pdf-lib, points, origin bottom-left). */
 
@@ -41,26 +41,9 @@ export function drawQrCode(page: PDFPage, text: string, x: number, y: number, si
   }
 }
 
-const advanceCache = new WeakMap<PDFFont, Map<string, number>>();
-
-/**
- * Width of text at a size from cached per-character advances (no kerning, a
- * hair wider or narrower than the shaped text): fontkit's full layout per
- * call is what made long sheets slow, and fitting only needs a close bound.
- */
+/** Width of text at a size (cached per-character advances, fallback fonts included). */
 export function approxWidth(text: string, font: PDFFont, size: number): number {
-  let cache = advanceCache.get(font);
-  if (!cache) advanceCache.set(font, (cache = new Map()));
-  let width = 0;
-  for (const ch of text) {
-    let w = cache.get(ch);
-    if (w === undefined) {
-      w = fontForChar(font, ch).widthOfTextAtSize(ch, 1000) / 1000;
-      cache.set(ch, w);
-    }
-    width += w;
-  }
-  return width * size;
+  return textWidth(text, font, size);
 }
 
 /** Cuts text (with an ellipsis) so it fits maxWidth at the given size (2 % margin for kerning). */
@@ -97,7 +80,7 @@ export function drawLine(page: PDFPage, text: string, x: number, y: number, o: T
   let at = x;
   for (const run of runs) {
     page.drawText(run.text, { x: at, y, font: run.font, size: o.size, color });
-    at += run.font.widthOfTextAtSize(run.text, o.size);
+    at += textWidth(run.text, run.font, o.size);
   }
 }
 

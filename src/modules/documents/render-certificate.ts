@@ -71,7 +71,8 @@ export async function renderCertificate(input: CertificateInput): Promise<Uint8A
   paragraph(L.nature, 9.5);
   L.natures.forEach((nature, i) => paragraph(`${i === 0 ? '☒' : '☐'} ${nature}`, 9.5, 'regular', { x: MARGIN + 12 }));
   flow.y -= 6;
-  paragraph(fill(L.tookPlace, { from: dateOf(hours.firstDate), to: dateOf(hours.lastDate) }));
+  const underWay = hours.lastDate !== null && hours.lastDate.getTime() > input.issuedAt.getTime();
+  paragraph(fill(underWay ? L.takesPlace : L.tookPlace, { from: dateOf(hours.firstDate), to: dateOf(hours.lastDate) }));
   paragraph(fill(L.duration, { hours: formatHours(locale, hours.attendedHours), date: issuedDay }), 10.5, 'bold');
   flow.y -= 10;
 

@@ -1,8 +1,8 @@
 import type { PDFFont } from 'pdf-lib';
 import { wrapText } from '../../platform/pdf/fonts.ts';
-import { type DocLocale, formatInstantFull, LABELS, methodLabel, shortenUserAgent } from './document-format.ts';
+import { type DocLocale, formatInstantFull, LABELS, methodLabel } from './document-format.ts';
 import { MARGIN, type PageFlow } from './page-flow.ts';
-import { drawLine, GREY, hline } from './pdf-drawing.ts';
+import { drawLine, drawWrapped, GREY, hline, wrapLines, leading } from './pdf-drawing.ts';
 import type { EvidenceAnchor, SheetLine } from './sheet-data.ts';
 
 export interface AppendixItem {
@@ -26,10 +26,16 @@ export function renderEvidenceAppendix(flow: PageFlow, locale: DocLocale, timezo
   flow.y -= 4;
   const labelWidth = 118;
   const row = (label: string, value: string, font: PDFFont = flow.fonts.regular) => {
-    flow.ensure(10);
-    flow.y -= 9.5;
-    drawLine(flow.page, label, MARGIN + 8, flow.y, { font: flow.fonts.regular, size: 7, color: GREY, maxWidth: labelWidth - 4 });
-    drawLine(flow.page, value, MARGIN + 8 + labelWidth, flow.y, { font, size: 7, maxWidth: flow.contentWidth - labelWidth - 8 });
+    // Values wrap (a long user agent, reason or name is never cut).
+    const width = flow.contentWidth - labelWidth - 8;
+    const lines = wrapLines(value, font, 7, width);
+    flow.ensure(Math.min(lines.length, 3) * 9.5);
+    lines.forEach((text, i) => {
+      if (i > 0) flow.ensure(9.5);
+      flow.y -= 9.5;
+      if (i === 0) drawLine(flow.page, label, MARGIN + 8, flow.y, { font: flow.fonts.regular, size: 7, color: GREY, maxWidth: labelWidth - 4 });
+      drawLine(flow.page, text, MARGIN + 8 + labelWidth, flow.y, { font, size: 7 });
+    });
   };
   for (const item of items) {
     const l = item.line;
@@ -42,7 +48,7 @@ export function renderEvidenceAppendix(flow: PageFlow, locale: DocLocale, timezo
     row(L.serverTime, l.signedAt ? formatInstantFull(l.signedAt, timezone) : L.none);
     const e = l.evidence[0];
     row(L.ip, e?.ip ?? L.none);
-    row(L.userAgent, shortenUserAgent(e?.userAgent, 110));
+    row(L.userAgent, e?.userAgent ?? L.none);
     row(L.authentication, e?.authentication ?? L.none);
     row(L.strokesHash, l.strokesSha256 ?? L.none);
     row(L.pngHash, l.pngSha256 ?? L.none);
@@ -75,24 +81,29 @@ export function renderCompactEvidenceAppendix(flow: PageFlow, locale: DocLocale,
   for (const item of items) {
     const l = item.line;
     const e = l.evidence[0];
-    flow.ensure(19);
-    flow.y -= 8;
-    drawLine(flow.page, item.title, MARGIN, flow.y, { font: flow.fonts.bold, size, maxWidth: 170 });
     const first = [
       `${L.method}: ${methodLabel(locale, l.method)}${l.markedByName ? ` (${l.markedByName})` : ''}`,
       `${L.serverTime}: ${l.signedAt ? formatInstantFull(l.signedAt, timezone) : L.none}`,
       `${L.ip}: ${e?.ip ?? L.none}`,
       `${L.authentication}: ${e?.authentication ?? L.none}`,
-      `${L.userAgent}: ${shortenUserAgent(e?.userAgent, 60)}`,
+      `${L.userAgent}: ${e?.userAgent ?? L.none}`,
     ].join('  ·  ');
-    drawLine(flow.page, first, MARGIN + 174, flow.y, { font, size, maxWidth: flow.contentWidth - 174 });
-    flow.y -= 7.5;
     const second = [
       `${L.strokesHash} ${l.strokesSha256 ?? L.none}`,
       `${L.pngHash} ${l.pngSha256 ?? L.none}`,
       `${L.evidenceHash} ${l.evidence.map((ev) => `${ev.contentHash}${ev.seq === null ? '' : ` #${ev.seq}`}`).join(', ') || L.noEvidence}`,
     ].join('  ·  ');
-    drawLine(flow.page, second, MARGIN + 8, flow.y, { font, size: 5, maxWidth: flow.contentWidth - 8, color: GREY });
+    // Every field wraps within its column; the block is as tall as its longest part.
+    const titleLines = wrapLines(item.title, flow.fonts.bold, size, 170);
+    const firstLines = wrapLines(first, font, size, flow.contentWidth - 174);
+    const secondLines = wrapLines(second, font, 5, flow.contentWidth - 8);
+    const topHeight = Math.max(titleLines.length, firstLines.length) * leading(size);
+    flow.ensure(topHeight + secondLines.length * leading(5) + 4);
+    const top = flow.y - 2;
+    drawWrapped(flow.page, item.title, MARGIN, top, 170, { font: flow.fonts.bold, size });
+    drawWrapped(flow.page, first, MARGIN + 174, top, flow.contentWidth - 174, { font, size });
+    flow.y = top - topHeight;
+    flow.y -= drawWrapped(flow.page, second, MARGIN + 8, flow.y, flow.contentWidth - 8, { font, size: 5, color: GREY });
     flow.y -= 2;
     hline(flow.page, MARGIN, flow.width - MARGIN, flow.y, 0.3);
   }

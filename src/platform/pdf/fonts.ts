@@ -157,11 +157,27 @@ export function textRuns(text: string, font: PDFFont): Array<{ text: string; fon
   return runs;
 }
 
-/** The width of text at a size, each run measured with the font that draws it. */
+const advances = new WeakMap<PDFFont, Map<string, number>>();
+
+/**
+ * The width of text at a size: the sum of each character's advance in the
+ * font that draws it, cached per font. pdf-lib draws glyphs at their advances
+ * (no kerning), so this is the drawn width; fontkit's full layout per call
+ * (widthOfTextAtSize) made wrapping long sheets slow.
+ */
 export function textWidth(text: string, font: PDFFont, size: number): number {
+  let cache = advances.get(font);
+  if (!cache) advances.set(font, (cache = new Map()));
   let width = 0;
-  for (const run of textRuns(text, font)) width += run.font.widthOfTextAtSize(run.text, size);
-  return width;
+  for (const ch of text) {
+    let w = cache.get(ch);
+    if (w === undefined) {
+      w = fontForChar(font, ch).widthOfTextAtSize(ch, 1000) / 1000;
+      cache.set(ch, w);
+    }
+    width += w;
+  }
+  return width * size;
 }
 
 /**
