@@ -111,6 +111,12 @@ test(`SIGKILL during a burst of ${KEYS} POSTs with Idempotency-Key: every key an
   assert.ok(killedAt, 'the server was killed in the middle of the burst');
   for (const [i, a] of before) assert.equal(a.status, 201, `key ${i} before the kill: ${a.status} ${JSON.stringify(a.body)}`);
 
+  // What the dead process left: keys claimed without a stored response, some of them with their change committed.
+  const deadDb = createDatabase(dbConfig);
+  const left = await deadDb.selectFrom('idempotency_keys').select(['key', 'committed_at']).where('status_code', 'is', null).execute();
+  await deadDb.destroy();
+  const leftCommitted = left.filter((r) => r.committed_at !== null).length;
+
   // Restart; once the dead requests' leases have expired, retry every key with its body.
   server = await startServer(port, dbEnv);
   await sleep(Math.max(0, killedAt + LEASE_SECONDS * 1000 + 500 - Date.now()));
@@ -153,8 +159,11 @@ test(`SIGKILL during a burst of ${KEYS} POSTs with Idempotency-Key: every key an
     if (a.status === 201 && ids[0] !== a.body.id) problems.push(`key ${i}: answered ${a.body.id}, the database holds ${ids.join(', ')}`);
   }
   console.log(
-    `idempotency crash (${TEST_DB_KIND}): ${before.size} of ${KEYS} answered before SIGKILL; after restart ${counts.replayed} replayed, ${counts.ran} ran once, ${counts.lost} committed with their response lost (410); ${rows.length} programs`,
+    `idempotency crash (${TEST_DB_KIND}): ${before.size} of ${KEYS} answered before SIGKILL, ${left.length} keys left claimed (${leftCommitted} with their change committed); after restart ${counts.replayed} replayed, ${counts.ran} ran once, ${counts.lost} committed with their response lost (410); ${rows.length} programs`,
   );
   assert.deepEqual(problems, []);
   assert.equal(rows.length, KEYS);
+  // On PostgreSQL the kill lands in the middle of requests (keys claimed, some committed); on PGlite, in every run
+  // so far, nothing a request wrote is on disk unless it was answered, so its keys only replay or run once.
+  if (TEST_DB_KIND === 'postgres') assert.ok(left.length > 0, 'the kill left no key claimed: the burst did not test a crash mid-request');
 });
