@@ -54,7 +54,7 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; config
   app.addHook('preHandler', (request, reply, done) => {
     claimKey(request, reply).then(
       (claim) => {
-        if (reply.sent) return;
+        if (claim === 'answered') return; // replayed or refused: the reply is on its way, the handler must not run
         if (!claim) return done();
         request.idempotency = claim;
         claim.heartbeat = setInterval(() => {
@@ -88,7 +88,8 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; config
     }
   }
 
-  async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<Claim | null> {
+  /** The claim on the request's key; null when it holds none; 'answered' when the reply was sent here. */
+  async function claimKey(request: FastifyRequest, reply: FastifyReply): Promise<Claim | null | 'answered'> {
     if (request.method !== 'POST') return null;
     const header = request.headers['idempotency-key'];
     if (header === undefined || !request.actor) return null;
@@ -120,11 +121,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; config
       .executeTakeFirstOrThrow();
     if (existing.request_hash !== requestHash || existing.path !== path) {
       sendProblem(reply, new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for a different request; use a new key.'), request);
-      return null;
+      return 'answered';
     }
     if (existing.status_code !== null) {
       replay(reply, existing.status_code, existing.response_type, existing.response_body);
-      return null;
+      return 'answered';
     }
     const leaseLeft = Number(existing.lease_left);
     if (leaseLeft <= 0 && existing.committed_at === null) {
@@ -145,11 +146,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { db: Db; config
         new AppError('idempotency_response_lost', 'The first request with this Idempotency-Key was applied, but the server stopped before storing its response; it is not applied again. Look the result up instead.'),
         request,
       );
-      return null;
+      return 'answered';
     }
     reply.header('retry-after', String(Math.max(1, Math.ceil(leaseLeft))));
     sendProblem(reply, new AppError('idempotency_in_progress', 'The first request with this Idempotency-Key is still running; retry shortly.'), request);
-    return null;
+    return 'answered';
   }
 
   app.addHook('onSend', async (request, reply, payload) => {
