@@ -106,6 +106,9 @@ try {
       learners: 30_000, weeks: steps, features: f, architecture: artifact.topology.architecture,
       epochs_run: artifact.training.epochsRun, epoch_seconds: artifact.training.epochSeconds, epoch_cpu_seconds: artifact.training.epochCpuSeconds,
       train_seconds: artifact.training.trainSeconds, target_seconds: 60, met: artifact.training.trainSeconds <= 60,
+      // CPU time of the training epochs (this process, all threads): what the run costs, less disturbed by other load than wall time.
+      epochs_cpu_seconds: artifact.training.epochCpuSeconds ? artifact.training.epochCpuSeconds.reduce((a, b) => a + b, 0) : null,
+      load_average_after: (await import('node:os')).loadavg(),
     };
   }
 
