@@ -283,6 +283,11 @@ test('a trainer projects the rotating QR code, a learner signs on a phone, the r
     pdfsig = String((error as { stdout?: string }).stdout ?? error);
   }
   assert.match(pdfsig, /Signature is Valid\./, pdfsig);
+  // The sheet says what happened: the trainer's absent mark, the learner's later signature and its confirmation.
+  // (the status column read on its own: x 164–314 pt on the A4 sheet)
+  const sheetText = execFileSync('pdftotext', ['-f', '1', '-l', '1', '-r', '72', '-x', '164', '-y', '0', '-W', '150', '-H', '2000', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  assert.match(sheetText, /signé ensuite par l’apprenant \(\d\d:\d\d:\d\d Europe\/Paris\), confirmé par .+ le \d{1,2} \S+ \d{4} à \d\d:\d\d \(Europe\/Paris\)/, sheetText);
+  assert.match(download.suggestedFilename(), /^feuille-.*\.pdf$/);
 
   // The manager's sheet list shows it locked; the detail shows the signatures; the verification page confirms the code.
   const manager = await adminContext.newPage();

@@ -213,6 +213,15 @@ export function fill(template: string, values: Record<string, string | number>):
   return template.replace(/\{(\w+)\}/g, (_, k: string) => String(values[k] ?? `{${k}}`));
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** One Intl.DateTimeFormat per (language, options), kept: building one costs more than formatting with it. */
+function dateFormat(language: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${language} ${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(language, options)));
+  return f;
+}
+
 export function docLocale(locale: string | null | undefined): DocLocale {
   return locale === 'en' ? 'en' : 'fr';
 }
@@ -227,20 +236,20 @@ export function methodLabel(locale: DocLocale, method: SigningMethod | null): st
 
 /** "lundi 2 mars 2026" / "Monday 2 March 2026" for a calendar date 'YYYY-MM-DD'. */
 export function formatLongDate(locale: DocLocale, date: string): string {
-  return firstOfMonth(locale, new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+  return firstOfMonth(locale, dateFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
     new Date(`${date}T12:00:00Z`),
   ));
 }
 
 /** "lun. 02/03" / "Mon 02/03". */
 export function formatShortDate(locale: DocLocale, date: string): string {
-  const weekday = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'short', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
+  const weekday = dateFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { weekday: 'short', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
   return `${weekday} ${date.slice(8, 10)}/${date.slice(5, 7)}`;
 }
 
 /** The UTC offset of a zone at an instant: "UTC+01:00". */
 export function utcOffset(instant: Date, timezone: string): string {
-  const part = new Intl.DateTimeFormat('en', { timeZone: timezone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName');
+  const part = dateFormat('en', { timeZone: timezone, timeZoneName: 'longOffset' }).formatToParts(instant).find((p) => p.type === 'timeZoneName');
   const value = part?.value ?? 'GMT';
   return value === 'GMT' ? 'UTC+00:00' : value.replace('GMT', 'UTC');
 }
@@ -294,7 +303,7 @@ export function formatHours(locale: DocLocale, hours: number): string {
   return locale === 'fr' ? `${hText}${nb}h${nb}${String(m).padStart(2, '0')}` : `${hText}${nb}h${nb}${String(m).padStart(2, '0')}${nb}min`;
 }
 
-const monthDay = (locale: DocLocale) => new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const monthDay = (locale: DocLocale) => dateFormat(locale === 'en' ? 'en-GB' : 'fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** "7 décembre 2026" / "7 December 2026" for a calendar date 'YYYY-MM-DD'. */
 export function formatDay(locale: DocLocale, date: string): string {

@@ -214,21 +214,28 @@ function breakWord(word: string, font: PDFFont, size: number, maxWidth: number):
  */
 export function wrapText(text: string, font: PDFFont, size: number, maxWidth: number): string[] {
   const lines: string[] = [];
+  const space = textWidth(' ', font, size);
   for (const paragraph of text.split('\n')) {
+    // Widths add up (advances, no kerning): each word is measured once.
     let line = '';
+    let lineWidth = 0;
     for (const word of paragraph.split(' ')) {
-      const candidate = line === '' ? word : `${line} ${word}`;
-      if (textWidth(candidate, font, size) <= maxWidth) {
-        line = candidate;
+      const wordWidth = textWidth(word, font, size);
+      const candidateWidth = line === '' ? wordWidth : lineWidth + space + wordWidth;
+      if (candidateWidth <= maxWidth) {
+        line = line === '' ? word : `${line} ${word}`;
+        lineWidth = candidateWidth;
         continue;
       }
       if (line !== '') lines.push(line);
-      if (textWidth(word, font, size) <= maxWidth) {
+      if (wordWidth <= maxWidth) {
         line = word;
+        lineWidth = wordWidth;
       } else {
         const pieces = breakWord(word, font, size, maxWidth);
         lines.push(...pieces.slice(0, -1));
         line = pieces[pieces.length - 1]!;
+        lineWidth = textWidth(line, font, size);
       }
     }
     lines.push(line);
