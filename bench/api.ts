@@ -6,8 +6,13 @@
  *   - `sql`:  a bare Fastify route running the same week query as one plain SQL
  *             statement on the same database (no auth, no RLS, no presenter).
  * The load comes from autocannon in a separate process on loopback.
+ * Then `healthUnderLoad`: `--readers` (200) clients read the same week while a
+ * second load process probes GET /health at 20 requests/s on one connection:
+ * the health latency says whether the server's event loop stays free (PGlite
+ * runs in a worker thread), with the process's RSS before, at the end of and
+ * 10 s after the load.
  *
- *   npm run bench:api -- --json FILE [--db pglite|postgres|both] [--duration 10] [--connections 10]
+ *   npm run bench:api -- --json FILE [--db pglite|postgres|both] [--duration 10] [--connections 10] [--readers 200] [--health-only]
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -31,10 +36,13 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'both' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '10' },
+    readers: { type: 'string', default: '200' },
+    'health-only': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+const READERS = Number(args.readers);
 const LEARNERS = 1000;
 const COHORTS = 50;
 const SESSIONS_PER_COHORT = 100; // 50 weekdays × 2 half-days = 10 weeks
@@ -97,11 +105,11 @@ async function seed(db: Db): Promise<{ organisationId: string; apiKey: string }>
   return { organisationId: organisation_id, apiKey: key.key };
 }
 
-function runLoad(url: string, headers: Record<string, string>): Promise<LoadResult> {
+function runLoad(url: string, headers: Record<string, string>, opts: { connections?: number; rate?: number } = {}): Promise<LoadResult> {
   const bin = join(import.meta.dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
   const headerArgs = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '-j', '-c', String(CONNECTIONS), '-d', String(DURATION), ...headerArgs, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, '-j', '-c', String(opts.connections ?? CONNECTIONS), '-d', String(DURATION), ...(opts.rate ? ['-R', String(opts.rate)] : []), ...headerArgs, url], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('error', reject);
@@ -118,6 +126,20 @@ function runLoad(url: string, headers: Record<string, string>): Promise<LoadResu
       });
     });
   });
+}
+
+const mib = (bytes: number) => Math.round(bytes / 1048576);
+
+/** `READERS` clients read the week while one client probes /health at 20 requests/s; RSS before, at the end, 10 s after. */
+async function healthUnderLoad(apiUrl: string, apiKey: string, healthUrl: string) {
+  const rssBeforeMiB = mib(process.memoryUsage().rss);
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 250);
+  const [readers, health] = await Promise.all([runLoad(apiUrl, { authorization: `Bearer ${apiKey}` }, { connections: READERS }), runLoad(healthUrl, {}, { connections: 1, rate: 20 })]);
+  clearInterval(sampler);
+  const rssEndMiB = mib(process.memoryUsage().rss);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  return { readers: READERS, reads: readers, health, rssMiB: { before: rssBeforeMiB, peak: mib(peak), end: rssEndMiB, after10s: mib(process.memoryUsage().rss) } };
 }
 
 async function benchDatabase(kind: 'pglite' | 'postgres') {
@@ -156,12 +178,15 @@ async function benchDatabase(kind: 'pglite' | 'postgres') {
     const probeBody = (await probe.json()) as { items?: unknown[] };
     if (probe.status !== 200 || !Array.isArray(probeBody.items)) throw new Error(`sessions endpoint answered ${probe.status}: ${JSON.stringify(probeBody).slice(0, 300)}`);
 
-    const result = {
-      dataset: { learners: LEARNERS, cohorts: COHORTS, sessions: COHORTS * SESSIONS_PER_COHORT, week: WEEK, sessionsReturned: probeBody.items.length, seedMs },
-      api: await runLoad(apiUrl, { authorization: `Bearer ${apiKey}` }),
-      sql: await runLoad(`http://127.0.0.1:${barePort}/sql`, {}),
-      bare: await runLoad(`http://127.0.0.1:${barePort}/bare`, {}),
-    };
+    const dataset = { learners: LEARNERS, cohorts: COHORTS, sessions: COHORTS * SESSIONS_PER_COHORT, week: WEEK, sessionsReturned: probeBody.items.length, seedMs };
+    const references = args['health-only']
+      ? {}
+      : {
+          api: await runLoad(apiUrl, { authorization: `Bearer ${apiKey}` }),
+          sql: await runLoad(`http://127.0.0.1:${barePort}/sql`, {}),
+          bare: await runLoad(`http://127.0.0.1:${barePort}/bare`, {}),
+        };
+    const result = { dataset, ...references, healthUnderLoad: await healthUnderLoad(apiUrl, apiKey, `http://127.0.0.1:${apiPort}/health`) };
     await app.close();
     await bare.close();
     return result;
@@ -180,7 +205,7 @@ const report = {
   benchmark: 'api',
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-  settings: { durationSeconds: DURATION, connections: CONNECTIONS },
+  settings: { durationSeconds: DURATION, connections: CONNECTIONS, readers: READERS },
   results,
 };
 const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -3,11 +3,9 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../src/config.ts';
-import { createDatabase, type Db } from '../src/platform/db/database.ts';
+import { createDatabase, type Db, dumpPgliteImage } from '../src/platform/db/database.ts';
 import { migrateOrThrow } from '../src/platform/db/migrate.ts';
 
 /**
@@ -70,10 +68,9 @@ async function migratedPgliteImage(): Promise<Blob> {
   }
   const path = join(tmpdir(), `emarge-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
   if (!existsSync(path)) {
-    const pglite = new PGlite();
-    const db = new Kysely<never>({ dialect: new PGliteDialect({ pglite }) });
-    await migrateOrThrow(db as never);
-    const image = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+    const db = createDatabase({ kind: 'pglite', dataDir: null });
+    await migrateOrThrow(db);
+    const image = Buffer.from(await (await dumpPgliteImage(db)).arrayBuffer());
     await db.destroy();
     const partial = `${path}.${process.pid}.partial`;
     writeFileSync(partial, image);

@@ -1,22 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
 import { CompiledQuery, Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../config.ts';
+import { pgTypeParsers } from './pg-type-parsers.ts';
+import { PgliteClient } from './pglite-client.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
 
-// Type parsing shared by both drivers: dates stay 'YYYY-MM-DD' strings (a
-// calendar date has no time zone), numerics and bigints become numbers.
-const DATE_OID = 1082;
-const NUMERIC_OID = 1700;
-const INT8_OID = 20;
-const parsers = {
-  [DATE_OID]: (v: string) => v,
-  [NUMERIC_OID]: (v: string) => Number(v),
-  [INT8_OID]: (v: string) => Number(v),
-};
+const parsers = pgTypeParsers;
 
 /** The pg pool behind each PostgreSQL Db (for queryPrepared). */
 const pools = new WeakMap<Db, pg.Pool>();
@@ -39,8 +31,8 @@ export function isServerDatabase(db: Db): boolean {
 }
 
 /**
- * Opens the configured database: PGlite in a data folder (or in memory), or a
- * PostgreSQL server. `pgliteImage` starts an in-memory PGlite from a dumped data
+ * Opens the configured database: PGlite in a data folder (or in memory), run in
+ * a worker thread, or a PostgreSQL server. `pgliteImage` starts an in-memory PGlite from a dumped data
  * folder (tests use a migrated template image).
  */
 export function createDatabase(config: DatabaseConfig, options: { pgliteImage?: Blob } = {}): Db {
@@ -59,9 +51,18 @@ export function createDatabase(config: DatabaseConfig, options: { pgliteImage?: 
     return db;
   }
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-  // PGlite drops its options when the first argument is undefined: pass them alone for an in-memory database.
-  const pglite = config.dataDir
-    ? new PGlite(config.dataDir, { parsers })
-    : new PGlite({ parsers, ...(options.pgliteImage ? { loadDataDir: options.pgliteImage } : {}) });
-  return new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+  // PGlite runs in a worker thread (pglite-client.ts): its queries never block the server's event loop.
+  const pglite = new PgliteClient({ dataDir: config.dataDir, ...(options.pgliteImage ? { image: options.pgliteImage } : {}) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: pglite as never }) });
+  pglites.set(db, pglite);
+  return db;
+}
+
+const pglites = new WeakMap<Db, PgliteClient>();
+
+/** A PGlite Db's data folder as a tarball, which `createDatabase(…, { pgliteImage })` starts from (tests' template). */
+export async function dumpPgliteImage(db: Db): Promise<Blob> {
+  const pglite = pglites.get(db);
+  if (!pglite) throw new Error('dumpPgliteImage: not a PGlite database');
+  return pglite.dumpDataDir();
 }
