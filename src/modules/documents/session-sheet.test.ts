@@ -237,3 +237,37 @@ describe('a sheet states the facts: reasons, marks, later signatures, amendments
     assert.ok(!text.includes('Non signé'), text);
   });
 });
+
+describe('a long session sheet continues on the next pages with its column headers', () => {
+  let t: TestContext;
+  let f: Fixture;
+
+  before(async () => {
+    t = await createTestContext();
+    f = await makeAttendanceFixture(t.db, { learners: 24 });
+    for (const [i, learner] of f.learners.entries()) {
+      await signRecord(t.db, f.organisation.id, f.session.id, learner.id, { status: 'absent' });
+      await t.db
+        .updateTable('attendance_records')
+        .set({ reason: `Absence n° ${i + 1} signalée par téléphone au secrétariat, justificatif promis pour la semaine suivante`, marked_by: f.trainer.id })
+        .where('person_id', '=', learner.id)
+        .execute();
+    }
+    t.clock.set('2026-03-02T12:00:00Z');
+  });
+  after(() => t.close());
+
+  test('every learner and every reason is there, the headers repeated on each page of the table', async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v1/sessions/${f.session.id}/sheet.pdf`, as: f.as.manager });
+    assert.equal(res.statusCode, 200, res.body);
+    assertSealValid(res.rawPayload, 'long sheet');
+    const pages = [1, 2, 3].map((p) => pdfText(res.rawPayload, { first: p, last: p }));
+    const tablePages = pages.filter((p) => /Apprenants|Formateurs/.test(p));
+    assert.ok(tablePages.length >= 2, 'the table runs over more than one page');
+    for (const p of tablePages) assert.match(p, /(Apprenants|Formateurs)[^\n]*Statut\s+Signature\s+Signé à\s+Mode/);
+    const status = [1, 2, 3].map((p) => pdfColumnText(res.rawPayload, p, 164, 150)).join(' ');
+    for (let i = 1; i <= 24; i++) assert.ok(status.includes(`Motif : Absence n° ${i} signalée par téléphone au secrétariat, justificatif promis pour la semaine suivante`), `reason ${i} missing`);
+    const names = pages.join('\n');
+    for (const learner of f.learners) assert.ok(names.includes(printed(learner)), `lacks ${printed(learner)}`);
+  });
+});
