@@ -151,4 +151,16 @@ describe('weekly sheet of a week under way: long names, a justified absence, rea
     const v = (await t.request({ method: 'GET', url: `/api/v1/verify/${res.headers['x-verification-code']}` })).json();
     assert.equal(v.attests.week, '2026-W10');
   });
+
+  test('in English: the week, the dates and the amendment in English words', async () => {
+    await t.db.updateTable('organisations').set({ locale: 'en' }).where('id', '=', f.organisation.id).execute();
+    const res = await t.request({ method: 'GET', url: `/api/v1/cohorts/${f.cohort.id}/weekly-sheet.pdf?week=2026-W10`, as: f.as.manager });
+    await t.db.updateTable('organisations').set({ locale: 'fr' }).where('id', '=', f.organisation.id).execute();
+    assert.equal(res.statusCode, 200, res.body);
+    const flat = pdfText(res.rawPayload, { first: 1, last: 1 }).replace(/\s+/g, ' ');
+    for (const needle of ['Weekly attendance sheet — week of 2 March 2026 (Monday, 2 March 2026 – Friday, 6 March 2026)', 'Changes after locking', 'Version 2 — 3 March 2026 at 15:00 (Europe/Paris) — by', 'Absent → Excused', 'Reason: Certificat médical reçu']) {
+      assert.ok(flat.includes(needle), `lacks "${needle}":\n${flat}`);
+    }
+    assert.doesNotMatch(flat, /semaine|Non signé|2026-W/);
+  });
 });
