@@ -6,7 +6,8 @@ interface SessionState {
   /** undefined while loading, null when signed out. */
   session: SessionInfo | null | undefined;
   loadError: unknown;
-  signIn(email: string, password: string): Promise<void>;
+  /** `organisation`: a slug, for an email that is a person in several organisations. */
+  signIn(email: string, password: string, organisation?: string): Promise<void>;
   consumeMagicLink(token: string): Promise<void>;
   signOut(): Promise<void>;
   refresh(): Promise<void>;
@@ -55,8 +56,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       session,
       loadError,
       refresh,
-      async signIn(email, password) {
-        change(await api.post<SessionInfo>('/auth/sign-in', { email, password }));
+      async signIn(email, password, organisation) {
+        change(await api.post<SessionInfo>('/auth/sign-in', { email, password, ...(organisation ? { organisation } : {}) }));
       },
       async consumeMagicLink(token) {
         change(await api.post<SessionInfo>('/auth/magic-link/consume', { token }));

@@ -22,6 +22,9 @@ export function SignInPage() {
   const { t } = useTranslation();
   const { signIn } = useSession();
   const navigate = useNavigate();
+  // An email that is a person in several organisations names one: /sign-in?organisation=<slug>.
+  const [params] = useSearchParams();
+  const organisation = params.get('organisation')?.trim() || undefined;
   const [mode, setMode] = useState<'password' | 'link'>('password');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -34,7 +37,7 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(email.trim(), password);
+      await signIn(email.trim(), password, organisation);
       navigate(takeReturnTo() ?? '/', { replace: true });
     } catch (err) {
       setError(err);
@@ -48,7 +51,7 @@ export function SignInPage() {
     setBusy(true);
     setError(null);
     try {
-      await api.post('/auth/magic-link', { email: email.trim() });
+      await api.post('/auth/magic-link', { email: email.trim(), ...(organisation ? { organisation } : {}) });
       setLinkSent(true);
     } catch (err) {
       setError(err);
