@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createTestDatabase, TEST_DB_KIND, type TestDatabase } from '../../../test/database.ts';
+import { freePort, startServer } from '../../../test/server-process.ts';
 import { createApp } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import { FixedClock } from '../../platform/clock.ts';
@@ -23,43 +21,6 @@ import { ATTENDANCE_CHANNEL, parseRelayedEvents, startAttendanceEventRelay, type
  * an event of organisation A never reaches a stream of organisation B.
  */
 const SKIP = TEST_DB_KIND === 'postgres' ? false : 'PostgreSQL only: PGlite is one process, whose in-process bus needs no relay (LISTEN/NOTIFY does not cross processes there)';
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, 'bin/emarge.js'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'error', NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Emarge is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before starting: ${out}`));
-    });
-  });
-}
-
 /** An SSE subscription read as text; `until` waits (10 s by default) for a pattern. */
 async function subscribe(url: string, headers: Record<string, string>) {
   const controller = new AbortController();
@@ -129,7 +90,7 @@ describe('attendance events across app servers (PostgreSQL LISTEN/NOTIFY)', { sk
     sessionB = await running(B);
 
     const port = await freePort();
-    server2 = await startServer({ DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: '3' }, port);
+    server2 = await startServer(port, { DATABASE_URL: dbUrl, DATABASE_POOL_SIZE: '3' });
     url2 = `http://127.0.0.1:${port}`;
   });
 

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createTestDatabase, TEST_DB_KIND } from '../../../test/database.ts';
 import { makeOrganisationWithStaff, makePerson } from '../../../test/factories.ts';
+import { freePort, NODE, ROOT, startServer, stopServer } from '../../../test/server-process.ts';
 import type { DatabaseConfig } from '../../config.ts';
 import { createDatabase } from '../../platform/db/database.ts';
 import { migrateOrThrow } from '../../platform/db/migrate.ts';
@@ -24,59 +23,13 @@ import { createSigningLink } from './create-signing-link.ts';
  * the middle, restarted, and every signature that got its 201 must be there,
  * and `emarge verify` must pass.
  */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const NODE = join(ROOT, 'node_modules/.bin/node');
 const LEARNERS = 200;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 let dataDir: string | null = null;
 let dbEnv: Record<string, string>;
 let dbConfig: DatabaseConfig;
 let dropDb: (() => Promise<void>) | null = null;
 let server: ChildProcess | null = null;
-
-function startServer(port: number): Promise<ChildProcess> {
-  const child = spawn(NODE, [join(ROOT, 'bin/emarge.js'), 'serve'], {
-    cwd: ROOT,
-    env: { ...process.env, ...dbEnv, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'false', LOG_LEVEL: 'error', NODE_ENV: 'production', PUBLIC_URL: `http://127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Emarge is running')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}) before starting: ${out}`));
-    });
-  });
-}
-
-function stopServer(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
 
 let fixture: { orgSlug: string; sessionId: string; tokens: { personId: string; token: string }[] };
 
@@ -139,7 +92,7 @@ after(async () => {
 
 test(`SIGKILL during a burst of ${LEARNERS} signings: every acknowledged signature survives and verify passes`, { timeout: 240_000 }, async () => {
   const port = await freePort();
-  server = await startServer(port);
+  server = await startServer(port, dbEnv);
   const base = `http://127.0.0.1:${port}/api/v1`;
   const acked = new Map<string, string>();
   let killed = false;
@@ -172,7 +125,7 @@ test(`SIGKILL during a burst of ${LEARNERS} signings: every acknowledged signatu
   assert.ok(acked.size >= killAfter && acked.size < LEARNERS, `acknowledged ${acked.size} of ${LEARNERS} before the kill`);
 
   // Restart: every acknowledged signature is there; signing again returns the same proof.
-  server = await startServer(port);
+  server = await startServer(port, dbEnv);
   let replayed = 0;
   let fresh = 0;
   await Promise.all(
