@@ -68,6 +68,17 @@ describe('the request edge refuses text PostgreSQL cannot store and requests tha
     assertProblem(await t.request({ method: 'POST', url: '/api/v1/programs', as: org.as.admin, payload, headers: { 'content-type': 'application/json' } }), 400, 'nesting_too_deep');
   });
 
+  test('the text shortcut decides nothing the walk would not: a NUL key, a deep value, brackets and benign escapes in strings', async () => {
+    // A NUL in a key arrives as an escape too, so it is walked and refused.
+    assertProblem(await t.request({ method: 'POST', url: '/api/v1/programs', as: org.as.admin, payload: '{"title":"Keys","a\\u0000b":1}', headers: { 'content-type': 'application/json' } }), 400, 'invalid_text');
+    // 33 levels exactly is refused; brackets inside a string are text, and an escape of an ordinary letter is fine.
+    const deep = `{"title":"Deep","x":${'['.repeat(32)}${']'.repeat(32)}}`;
+    assertProblem(await t.request({ method: 'POST', url: '/api/v1/programs', as: org.as.admin, payload: deep, headers: { 'content-type': 'application/json' } }), 400, 'nesting_too_deep');
+    const brackets = await t.request({ method: 'POST', url: '/api/v1/programs', as: org.as.admin, payload: `{"title":"${'{['.repeat(40)} \\u0041"}`, headers: { 'content-type': 'application/json' } });
+    assert.equal(brackets.statusCode, 201, brackets.body);
+    assert.equal(brackets.json().title, `${'{['.repeat(40)} A`);
+  });
+
   test('a multipart body without boundary, with a bad one, or cut short is 400 malformed_multipart', async () => {
     const url = '/api/v1/absences/justifications';
     const noBoundary = await t.request({ method: 'POST', url, as: org.as.learner, payload: '--x\r\n\r\n', headers: { 'content-type': 'multipart/form-data' } });
