@@ -60,6 +60,13 @@ export async function assertSheetOpen(trx: Tx, sessionId: string): Promise<{ ver
   return sheet;
 }
 
+/** A learner's attendance record on the session's sheet, locked for this transaction; anyone else is not found (404). */
+export async function lockLearnerRecord(trx: Tx, sessionId: string, personId: string) {
+  const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
+  if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');
+  return record;
+}
+
 export function assertNotCancelled(session: Pick<SessionRow, 'status'>): void {
   if (session.status === 'cancelled') throw AppError.because('conflict', 'session_cancelled');
 }

@@ -8,7 +8,7 @@ import { problemItem } from '../../platform/errors/problem-items.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
-import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
+import { assertNotCancelled, assertSheetOpen, getSessionForActor, lockLearnerRecord } from './attendance-session.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 import { presentRecord } from './attendance.presenter.ts';
 
@@ -36,8 +36,7 @@ export async function markAttendance(deps: { db: Db; clock: Clock }, ctx: Ctx, s
     assertNotCancelled(session);
     if (!settings.methods.trainerMark) throw new AppError('signing_method_disabled', 'Marking by the trainer is disabled for this program.');
     await ensureSheet(trx, sessionId);
-    const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
-    if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');
+    const record = await lockLearnerRecord(trx, sessionId, personId);
     await assertSheetOpen(trx, sessionId);
     const now = deps.clock.now();
     const reason = input.reason?.trim() || null;

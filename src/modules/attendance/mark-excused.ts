@@ -5,6 +5,7 @@ import { AppError } from '../../platform/errors/app-error.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
 import { applyAmendment } from './amend-sheet.ts';
+import { lockLearnerRecord } from './attendance-session.ts';
 import { ensureSheet } from './ensure-sheet.ts';
 
 /**
@@ -18,8 +19,7 @@ export async function markExcused(trx: Tx, ctx: Ctx, input: { sessionId: string;
   const { sessionId, personId, justificationId } = input;
   const now = input.now;
   await ensureSheet(trx, sessionId);
-  const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
-  if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');
+  const record = await lockLearnerRecord(trx, sessionId, personId);
   if (record.signature_id && (record.status === 'present' || record.status === 'late')) {
     throw AppError.because('conflict', 'absence_signed');
   }

@@ -8,7 +8,7 @@ import { problemItem } from '../../platform/errors/problem-items.ts';
 import { describeActor } from './actor-evidence.ts';
 import { appendEvidence } from './append-evidence.ts';
 import { publishAttendanceEvent } from './attendance-events.ts';
-import { assertNotCancelled, assertSheetOpen, getSessionForActor } from './attendance-session.ts';
+import { assertNotCancelled, assertSheetOpen, getSessionForActor, lockLearnerRecord } from './attendance-session.ts';
 import { presentRecord } from './attendance.presenter.ts';
 import { lateness } from './record-signature.ts';
 
@@ -32,8 +32,7 @@ export async function reviewSignature(deps: { db: Db; clock: Clock }, ctx: Ctx, 
     const loaded = await getSessionForActor(trx, ctx.actor, sessionId, 'manage', 'confirm or reject a signature');
     const { session, organisation, settings } = loaded;
     assertNotCancelled(session);
-    const record = await trx.selectFrom('attendance_records').selectAll().where('session_id', '=', sessionId).where('person_id', '=', personId).forUpdate().executeTakeFirst();
-    if (!record || record.role !== 'learner') throw new AppError('not_found', 'This person is not a learner on the attendance sheet of this session.');
+    const record = await lockLearnerRecord(trx, sessionId, personId);
     await assertSheetOpen(trx, sessionId);
     if (record.review !== 'pending' || record.signature_id === null || record.signed_at === null) throw AppError.because('conflict', 'no_review_pending');
     const reason = input.reason?.trim() || null;

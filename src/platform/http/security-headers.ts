@@ -45,13 +45,10 @@ export function securityHeaders(config: Pick<Config, 'publicUrl'>): Record<strin
  * the URL) out of the Referer of anything the page loads.
  */
 export function registerSecurityHeaders(app: FastifyInstance, config: Pick<Config, 'publicUrl'>): void {
-  const headers = securityHeaders(config);
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(headers);
-  });
+  const headers = Object.entries(securityHeaders(config));
+  // Set once, as the reply leaves (after any error handler): a route's own value (a file's sandboxing CSP) is kept.
   app.addHook('onSend', async (_request, reply) => {
-    // An error handler may have replaced the reply's headers: set any that went missing.
-    for (const [name, value] of Object.entries(headers)) if (!reply.hasHeader(name)) reply.header(name, value);
+    for (const [name, value] of headers) if (!reply.hasHeader(name)) reply.header(name, value);
   });
 }
 
