@@ -39,8 +39,8 @@ export function securityHeaders(config: Pick<Config, 'publicUrl'>): Record<strin
 }
 
 /**
- * Adds the security headers to every response, errors and 404s included: they
- * are set when the request arrives and kept by Fastify whatever answers it.
+ * Adds the security headers to every response Fastify sends, errors and 404s
+ * included (a hijacked stream such as the live roster writes its own head).
  * `Referrer-Policy: no-referrer` keeps signing-link and magic-link tokens (in
  * the URL) out of the Referer of anything the page loads.
  */
